@@ -1,0 +1,9 @@
+"""The contests: law quizzes, writing contests and their judging, leaderboards."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    """Register the contest packages (each adds its own blueprints, jobs and demo)."""

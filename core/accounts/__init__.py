@@ -1,0 +1,69 @@
+"""Accounts, roles and school rosters."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+import sqlalchemy as sa
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core.web import NavItem, add_nav
+
+
+def init_app(app: Flask) -> None:
+    from core.accounts import views
+
+    app.register_blueprint(views.bp)
+    add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90))
+    app.cli.add_command(import_roster_command)
+
+
+@click.command("import-roster")
+@click.option("--school", "school_code", required=True, help="The school's code, e.g. THCS-DX.")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_roster_command(school_code: str, file: Path) -> None:
+    """Import a school's students from an .xlsx or .csv file (all or nothing)."""
+    from core.accounts.roster import import_roster
+    from core.extensions import db
+    from core.schools.models import School
+    from core.spreadsheets import ImportRejected
+
+    school = db.session.scalar(sa.select(School).where(School.code == school_code.upper()))
+    if school is None:
+        raise click.ClickException(f"Không có trường mã {school_code}.")
+    bars: dict[str, click.progressbar] = {}
+    labels = {"check": "Kiểm tra", "write": "Ghi"}
+
+    def progress(phase: str, done: int, total: int) -> None:
+        bar = bars.get(phase)
+        if bar is None:
+            bar = bars[phase] = click.progressbar(length=total, label=labels.get(phase, phase))
+            bar.__enter__()
+        bar.update(done - bar.pos)
+        if done >= total:
+            bar.__exit__(None, None, None)
+
+    try:
+        with file.open("rb") as stream:
+            report = import_roster(
+                actor=None, school=school, stream=stream, filename=file.name, progress=progress
+            )
+    except ImportRejected as rejected:
+        db.session.rollback()
+        click.echo(f"Tệp có {len(rejected.report.errors)} lỗi; không nhập gì.", err=True)
+        for error in rejected.report.errors:
+            where = f"dòng {error.row}" if error.row else "cả tệp"
+            column = f", cột {error.column}" if error.column else ""
+            click.echo(f"  {where}{column}: {error.message}", err=True)
+        sys.exit(1)
+    db.session.commit()
+    c = report.counts
+    click.echo(
+        f"Đã nhập {c['rows']} dòng: {c['created']} học sinh mới, {c['updated']} cập nhật "
+        f"({c['moved']} chuyển lớp), {c['unchanged']} không đổi, {c['classes_created']} lớp mới."
+    )
+    if report.notes:
+        click.echo("Lớp mới: " + ", ".join(report.notes))

@@ -1,0 +1,288 @@
+"""Accounts: passwords, activation codes, users and roles. Services flush; callers commit."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import gettext as _
+
+from core import audit
+from core.accounts.models import DISTRICT_ROLES, SCHOOL_SCOPED_ROLES, Role, RoleAssignment, User
+from core.clock import utcnow
+from core.errors import Conflict, NotFound, ValidationFailed
+from core.extensions import db
+from core.schools.models import School
+
+#: Activation codes avoid letters and digits that are easy to misread on paper (0/O, 1/I/L).
+ACTIVATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+ACTIVATION_LENGTH = 10  # 31**10 ≈ 2**49.5
+MIN_PASSWORD_LENGTH = 8
+
+
+def password_hasher() -> PasswordHasher:
+    """Return the application's argon2id hasher (OWASP parameters outside tests)."""
+    hasher = current_app.extensions.get("mangxanh.hasher")
+    if hasher is None:
+        cfg = current_app.config
+        hasher = PasswordHasher(
+            time_cost=cfg["ARGON2_TIME_COST"],
+            memory_cost=cfg["ARGON2_MEMORY_COST"],
+            parallelism=cfg["ARGON2_PARALLELISM"],
+        )
+        current_app.extensions["mangxanh.hasher"] = hasher
+    return hasher
+
+
+def hash_password(password: str) -> str:
+    """Hash a password with argon2id."""
+    return password_hasher().hash(password)
+
+
+def check_password(user: User, password: str) -> bool:
+    """Tell whether ``password`` is the user's; upgrade the hash if the parameters changed."""
+    if not user.password_hash:
+        return False
+    hasher = password_hasher()
+    try:
+        hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    if hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = hasher.hash(password)
+    return True
+
+
+def find_user(username: str) -> User | None:
+    """Return the user with this username (case-insensitive), or None."""
+    name = (username or "").strip().lower()
+    if not name:
+        return None
+    return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == name))
+
+
+def authenticate(*, username: str, password: str, now: datetime | None = None) -> User | None:
+    """Return the active user these credentials belong to, or None."""
+    user = find_user(username)
+    if user is None:
+        # Spend the same effort as a real check so timing does not reveal usernames.
+        password_hasher().hash(password or "x")
+        return None
+    if not user.active or not check_password(user, password):
+        return None
+    user.last_login_at = now or utcnow()
+    return user
+
+
+def validate_new_password(user: User, password: str) -> None:
+    """Refuse passwords that are too short or equal to the username."""
+    if len(password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
+            field="new_password",
+        )
+    if password.strip().lower() == user.username.lower():
+        raise ValidationFailed(
+            _("The password must not be the same as the username."), field="new_password"
+        )
+
+
+def set_password(*, user: User, new_password: str) -> None:
+    """Give the user a new password and clear the must-change flag and any activation code."""
+    validate_new_password(user, new_password)
+    user.password_hash = hash_password(new_password)
+    user.must_change_password = False
+    user.activation_code_hash = None
+    user.activation_expires_at = None
+    db.session.flush()
+
+
+def change_password(*, user: User, current_password: str, new_password: str) -> None:
+    """Change a password the user knows."""
+    if not check_password(user, current_password):
+        raise ValidationFailed(_("The current password is not correct."), field="current_password")
+    if current_password == new_password:
+        raise ValidationFailed(
+            _("The new password must differ from the current one."), field="new_password"
+        )
+    set_password(user=user, new_password=new_password)
+
+
+def reset_password(*, actor: User, user: User, now: datetime | None = None) -> str:
+    """Give the user a temporary password they must change at next sign-in; return it."""
+    temporary = secrets.token_urlsafe(9)
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    audit.record(actor=actor, action="user.password_reset", obj=user, now=now)
+    db.session.flush()
+    return temporary
+
+
+def activation_digest(code: str) -> str:
+    """Return the keyed hash an activation code is stored as."""
+    normalized = "".join(code.split()).replace("-", "").upper()
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, normalized.encode(), hashlib.sha256).hexdigest()
+
+
+def new_activation_code() -> str:
+    """Return a fresh random activation code."""
+    return "".join(secrets.choice(ACTIVATION_ALPHABET) for _ in range(ACTIVATION_LENGTH))
+
+
+def format_activation_code(code: str) -> str:
+    """Group a code for printing: ABCDE-FGHJK."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+def issue_activation_code(*, user: User, now: datetime | None = None) -> str:
+    """Give the user a new one-time activation code (invalidating any older one); return it."""
+    now = now or utcnow()
+    code = new_activation_code()
+    user.activation_code_hash = activation_digest(code)
+    user.activation_expires_at = now + timedelta(days=current_app.config["ACTIVATION_CODE_DAYS"])
+    return code
+
+
+def activate(*, username: str, code: str, new_password: str, now: datetime | None = None) -> User:
+    """Let a new user prove their slip's code and choose a password."""
+    now = now or utcnow()
+    user = find_user(username)
+    valid = (
+        user is not None
+        and user.active
+        and user.activation_code_hash is not None
+        and user.activation_expires_at is not None
+        and user.activation_expires_at > now
+        and hmac.compare_digest(user.activation_code_hash, activation_digest(code or ""))
+    )
+    if not valid:
+        raise ValidationFailed(
+            _("The username or activation code is not correct, or the code has expired."),
+            field="code",
+        )
+    set_password(user=user, new_password=new_password)
+    user.last_login_at = now
+    return user
+
+
+def create_user(
+    *,
+    username: str,
+    full_name: str,
+    password: str | None = None,
+    email: str | None = None,
+    school: School | None = None,
+    must_change_password: bool = False,
+    date_of_birth: date | None = None,
+    is_demo: bool = False,
+    password_hash: str | None = None,
+) -> User:
+    """Create a user; the username must be free."""
+    username = username.strip()
+    if not username:
+        raise ValidationFailed(_("A username is required."), field="username")
+    if find_user(username) is not None:
+        raise Conflict(
+            _("The username %(name)s is already taken.", name=username), field="username"
+        )
+    user = User(
+        username=username,
+        full_name=full_name.strip(),
+        email=(email or None),
+        school=school,
+        must_change_password=must_change_password,
+        date_of_birth=date_of_birth,
+        is_demo=is_demo,
+        password_hash=password_hash or (hash_password(password) if password else None),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def grant_role(
+    *, actor: User | None, user: User, role: Role, school: School | None = None, now=None
+) -> RoleAssignment:
+    """Give ``user`` a role (scoped to ``school`` where the role needs one); audited."""
+    role = Role(role)
+    if role in SCHOOL_SCOPED_ROLES and school is None:
+        raise ValidationFailed(_("This role needs a school."), field="school")
+    if role in DISTRICT_ROLES:
+        school = None
+    existing = next(
+        (
+            a
+            for a in user.role_assignments
+            if a.role == role and a.school_id == (school.id if school else None)
+        ),
+        None,
+    )
+    if existing:
+        return existing
+    assignment = RoleAssignment(role=role, school=school)
+    user.role_assignments.append(assignment)
+    audit.record(
+        actor=actor,
+        action="role.grant",
+        obj=user,
+        after={"role": role.value, "school": school.code if school else None},
+        now=now,
+    )
+    db.session.flush()
+    return assignment
+
+
+def revoke_role(*, actor: User, user: User, assignment_id: int, now=None) -> None:
+    """Take a role away from ``user``; audited."""
+    assignment = next((a for a in user.role_assignments if a.id == assignment_id), None)
+    if assignment is None:
+        raise NotFound()
+    if assignment.role == Role.ADMIN and actor.id == user.id:
+        raise Conflict(_("You cannot remove your own administrator role."))
+    audit.record(
+        actor=actor,
+        action="role.revoke",
+        obj=user,
+        before={
+            "role": assignment.role.value,
+            "school": assignment.school.code if assignment.school else None,
+        },
+        now=now,
+    )
+    user.role_assignments.remove(assignment)
+    db.session.flush()
+
+
+def set_active(*, actor: User, user: User, active: bool, now=None) -> None:
+    """Enable or disable an account; audited."""
+    if user.id == actor.id and not active:
+        raise Conflict(_("You cannot disable your own account."))
+    if user.active != active:
+        audit.record(
+            actor=actor,
+            action="user.activate" if active else "user.deactivate",
+            obj=user,
+            before={"active": user.active},
+            after={"active": active},
+            now=now,
+        )
+        user.active = active
+        db.session.flush()
+
+
+def expire_activation_codes(*, now: datetime | None = None) -> int:
+    """Forget activation codes past their expiry; return how many were cleared."""
+    now = now or utcnow()
+    result = db.session.execute(
+        sa.update(User)
+        .where(User.activation_code_hash.is_not(None), User.activation_expires_at <= now)
+        .values(activation_code_hash=None, activation_expires_at=None)
+    )
+    return result.rowcount or 0

@@ -1,0 +1,51 @@
+"""Authentication: sessions, sign-in pages and API, forced password changes."""
+
+from __future__ import annotations
+
+from flask import Flask, redirect, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.accounts.models import User
+from core.errors import error_response, wants_json
+from core.extensions import db, login_manager
+
+#: Endpoints a user who must change their password may still reach.
+_OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "core.set_language"}
+
+
+def init_app(app: Flask) -> None:
+    from core import api
+    from core.auth import api as auth_api
+    from core.auth import views
+
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.user_loader
+    def _load_user(user_id: str):
+        user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return user if user is not None and user.active else None
+
+    @login_manager.unauthorized_handler
+    def _unauthorized():
+        if wants_json():
+            return error_response(401, code="unauthorized")
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+
+    @app.before_request
+    def _force_password_change():
+        if (
+            current_user.is_authenticated
+            and current_user.must_change_password
+            and request.endpoint not in _OPEN_WHILE_CHANGING
+            and not request.path.startswith("/api/")
+        ):
+            return redirect(url_for("auth.change_password"))
+        return None
+
+    app.register_blueprint(views.bp)
+    api.register(app, auth_api.blp)

@@ -1,0 +1,143 @@
+"""The ``DomainError`` family and the error pages and JSON errors they become."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+
+class DomainError(Exception):
+    """A rule of the domain was broken; the message is written for the person who broke it."""
+
+    status_code = 400
+    code = "invalid"
+
+    def __init__(self, message: str | None = None, *, field: str | None = None, **details) -> None:
+        super().__init__(message or self.default_message())
+        self.message = message or self.default_message()
+        self.field = field
+        self.details = details
+
+    def default_message(self) -> str:
+        return _("The request cannot be carried out.")
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the user may not know that it does."""
+
+    status_code = 404
+    code = "not_found"
+
+    def default_message(self) -> str:
+        return _("Not found.")
+
+
+class Forbidden(DomainError):
+    """The user is signed in but may not do this."""
+
+    status_code = 403
+    code = "forbidden"
+
+    def default_message(self) -> str:
+        return _("You do not have permission to do this.")
+
+
+class Conflict(DomainError):
+    """The object's state does not allow this now (closed, already submitted, duplicate)."""
+
+    status_code = 409
+    code = "conflict"
+
+
+class ValidationFailed(DomainError):
+    """Input was understood but is not acceptable."""
+
+    status_code = 400
+    code = "validation"
+
+
+ERROR_TITLES = {
+    400: _l("The request is not valid"),
+    401: _l("Please sign in"),
+    403: _l("Access denied"),
+    404: _l("Page not found"),
+    405: _l("Method not allowed"),
+    409: _l("Cannot be done now"),
+    413: _l("The file is too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+
+ERROR_TEXTS = {
+    400: _l("The request could not be understood. Please check what you entered and try again."),
+    401: _l("You need to sign in to continue."),
+    403: _l("You do not have permission to view this page."),
+    404: _l("The page you are looking for does not exist or has been moved."),
+    405: _l("This action is not allowed here."),
+    409: _l("This cannot be done in the current state."),
+    413: _l("The file you sent is larger than allowed."),
+    429: _l("You have tried too many times. Please wait a few minutes and try again."),
+    500: _l("An unexpected error occurred. It has been logged; please try again later."),
+}
+
+
+def wants_json() -> bool:
+    """Tell whether the caller expects JSON rather than an HTML page."""
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and not request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str | None = None, code: str | None = None, **extra):
+    """Render an error as JSON for API callers and as a Vietnamese page for people."""
+    text = message or str(ERROR_TEXTS.get(status, ERROR_TEXTS[500]))
+    if wants_json():
+        body = {"error": {"status": status, "code": code or f"http_{status}", "message": text}}
+        body["error"].update({k: v for k, v in extra.items() if v is not None})
+        return jsonify(body), status
+    title = ERROR_TITLES.get(status, ERROR_TITLES[500])
+    return render_template("errors/error.html", status=status, title=title, message=text), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn domain errors, HTTP errors and crashes into clear pages or JSON."""
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError):
+        return error_response(
+            error.status_code, error.message, error.code, field=error.field, **error.details
+        )
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(error: CSRFError):
+        return error_response(
+            400,
+            _("Your session has expired or the form is stale. Reload the page and try again."),
+            "csrf",
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):
+        status = error.code or 500
+        message = None
+        if status == 429:
+            message = _("You have tried too many times. Please wait a few minutes and try again.")
+        elif status in (400, 422) and wants_json():
+            messages = (
+                getattr(error, "data", {}).get("messages") if hasattr(error, "data") else None
+            )
+            if messages:
+                return error_response(
+                    400, _("The request body is not valid."), "bad_request", fields=messages
+                )
+            status = 400
+        return error_response(status, message)
+
+    @app.errorhandler(InternalServerError)
+    def _crash(error: InternalServerError):
+        # Flask logs the original exception before calling this handler.
+        return error_response(500)

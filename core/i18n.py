@@ -1,0 +1,42 @@
+"""Languages: Vietnamese by default, English on request, remembered in a cookie and the profile."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request
+from flask_babel import format_date, format_datetime, get_locale
+from flask_login import current_user
+
+from core.extensions import babel
+
+LOCALE_COOKIE = "mx_lang"
+
+
+def select_locale() -> str:
+    """Pick the language: the user's saved choice, then the cookie, then Vietnamese."""
+    languages = current_app.config["LANGUAGES"]
+    if current_user and current_user.is_authenticated and current_user.locale in languages:
+        return current_user.locale
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in languages:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.context_processor
+    def _locale():
+        return {"get_locale": get_locale}
+
+    @app.template_filter("datetime")
+    def _datetime(value, fmt="short"):
+        return format_datetime(value, fmt) if value else ""
+
+    @app.template_filter("date")
+    def _date(value, fmt="short"):
+        return format_date(value, fmt) if value else ""

@@ -1,0 +1,131 @@
+"""Site-wide pieces: the home page, language switch, navigation registry, request hooks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    g,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+from sqlalchemy import text
+
+from core.db import sqlite_begin_mode
+from core.extensions import db
+from core.i18n import LOCALE_COOKIE
+
+bp = Blueprint("core", __name__)
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """A link in the top bar, shown to holders of any of ``roles`` (everyone if empty)."""
+
+    endpoint: str
+    label: object
+    roles: tuple[str, ...] = ()
+    order: int = 50
+    public: bool = False
+    match: tuple[str, ...] = field(default_factory=tuple)
+
+    def visible_to(self, user) -> bool:
+        if not user.is_authenticated:
+            return self.public
+        return not self.roles or user.has_role(*self.roles)
+
+    def is_active(self) -> bool:
+        prefixes = self.match or (self.endpoint.rsplit(".", 1)[0] + ".",)
+        return bool(request.endpoint) and request.endpoint.startswith(prefixes)
+
+
+def writes_on_read(view):
+    """Mark a GET view that also writes (e.g. logs a read), so SQLite takes the write lock early."""
+    view.writes_on_read = True
+    return view
+
+
+def add_nav(app: Flask, item: NavItem) -> None:
+    """Register a navigation link; each package adds its own in its ``init_app``."""
+    app.extensions.setdefault("mangxanh.nav", []).append(item)
+
+
+def add_home_section(app: Flask, role: str, template: str, context=None, order: int = 50) -> None:
+    """Let a package add a section to the signed-in home page of users holding ``role``."""
+    app.extensions.setdefault("mangxanh.home", []).append((order, role, template, context))
+
+
+@bp.route("/")
+def index():
+    """The home page: the user's own dashboard when signed in, the public campaigns otherwise."""
+    sections = []
+    if current_user.is_authenticated:
+        for _order, role, template, context in sorted(
+            current_app.extensions.get("mangxanh.home", []), key=lambda s: s[0]
+        ):
+            if current_user.has_role(role):
+                sections.append((template, context() if context else {}))
+    from_campaigns = current_app.extensions.get("mangxanh.public_home")
+    public = from_campaigns() if from_campaigns else {}
+    return render_template("core/index.html", sections=sections, **public)
+
+
+@bp.route("/lang/<code>", methods=["POST"])
+def set_language(code: str):
+    """Switch the interface language and remember it."""
+    if code not in current_app.config["LANGUAGES"]:
+        code = current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated:
+        current_user.locale = code
+        db.session.commit()
+    target = request.form.get("next") or url_for("core.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("core.index")
+    response = make_response(redirect(target))
+    response.set_cookie(
+        LOCALE_COOKIE,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        httponly=True,
+    )
+    return response
+
+
+@bp.route("/healthz")
+def healthz():
+    """Answer the load balancer: the database is reachable."""
+    db.session.execute(text("SELECT 1"))
+    return {"status": "ok"}
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+
+    @app.before_request
+    def _sqlite_begin_mode():
+        # Page reads never need the write lock; everything else takes it at BEGIN.
+        view = app.view_functions.get(request.endpoint or "")
+        readonly = request.method in ("GET", "HEAD", "OPTIONS") and not getattr(
+            view, "writes_on_read", False
+        )
+        g._begin_token = sqlite_begin_mode.set("DEFERRED" if readonly else "IMMEDIATE")
+
+    @app.teardown_request
+    def _reset_begin_mode(exc):
+        token = g.pop("_begin_token", None)
+        if token is not None:
+            sqlite_begin_mode.reset(token)
+
+    @app.context_processor
+    def _navigation():
+        items = sorted(app.extensions.get("mangxanh.nav", []), key=lambda i: i.order)
+        return {"nav_items": [i for i in items if i.visible_to(current_user)]}

@@ -1,0 +1,138 @@
+"""Fixtures: one migrated database per test worker, each test inside a rolled-back transaction.
+
+Run on SQLite (default) or PostgreSQL (``--db postgresql``, base URL in TEST_DATABASE_URL).
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from core import create_app
+from core.config import TestConfig
+from core.extensions import db as _db
+from core.extensions import limiter
+from tests import factories
+from tests.dbtools import recreate_postgres_database, with_database
+
+#: A Monday morning in term time, 08:00 in Hà Nội.
+T0 = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--db",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="database to run the suite on (PostgreSQL URL from TEST_DATABASE_URL)",
+    )
+
+
+def pytest_report_header(config):
+    return f"database: {config.getoption('--db')}"
+
+
+def _worker(request) -> str:
+    return getattr(request.config, "workerinput", {}).get("workerid", "main")
+
+
+def database_url(request, tmp_path_factory, purpose: str) -> str:
+    """Return a fresh, empty database URL for this worker and purpose."""
+    backend = request.config.getoption("--db")
+    if backend == "postgresql":
+        base = os.environ.get("TEST_DATABASE_URL", "")
+        if not base.startswith("postgresql"):
+            pytest.exit("--db postgresql needs TEST_DATABASE_URL=postgresql+psycopg://…", 2)
+        name = f"{make_url(base).database or 'mangxanh_test'}_{purpose}_{_worker(request)}"
+        url = with_database(base, name)
+        recreate_postgres_database(url)
+        return url
+    path = tmp_path_factory.mktemp(f"db-{purpose}") / "test.sqlite3"
+    return f"sqlite:///{path}"
+
+
+def make_test_app(url: str, tmp_path, **overrides):
+    config = TestConfig(
+        {},
+        SQLALCHEMY_DATABASE_URI=url,
+        INSTANCE_PATH=str(tmp_path / "instance"),
+        UPLOAD_FOLDER=str(tmp_path / "uploads"),
+        WTF_CSRF_ENABLED=False,
+        **overrides,
+    )
+    return create_app(config)
+
+
+@pytest.fixture(scope="session")
+def app(request, tmp_path_factory):
+    """The application, on a migrated database shared by this worker's tests."""
+    url = database_url(request, tmp_path_factory, "unit")
+    application = make_test_app(url, tmp_path_factory.mktemp("app"))
+    with application.app_context():
+        upgrade()
+        # Each test runs inside a transaction that is rolled back; views' commits become
+        # savepoint releases.
+        _db.session.configure(join_transaction_mode="create_savepoint")
+        _db.session.remove()
+    return application
+
+
+@pytest.fixture
+def db(app):
+    """A database session whose work is rolled back after the test."""
+    with app.app_context():
+        engines = _db.engines
+        engine = engines[None]
+        connection = engine.connect()
+        transaction = connection.begin()
+        engines[None] = connection
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            engines[None] = engine
+            transaction.rollback()
+            connection.close()
+            limiter.reset()
+
+
+@pytest.fixture
+def client(app, db):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app, db):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def frozen():
+    """Freeze the clock at T0 (a school morning); ``frozen.shift(seconds)`` moves it."""
+    with time_machine.travel(T0, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.fixture
+def make(db):
+    """Factories bound to the test's session."""
+    return factories
+
+
+@pytest.fixture
+def login(client):
+    """Sign ``user`` in on the test client (without going through the password form)."""
+
+    def _login(user, test_client=None):
+        target = test_client or client
+        with target.session_transaction() as session:
+            session["_user_id"] = str(user.id)
+            session["_fresh"] = True
+        return target
+
+    return _login

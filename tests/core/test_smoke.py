@@ -1,0 +1,19 @@
+from core.accounts.models import Role
+
+
+def test_home_page_renders_in_vietnamese(client):
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Đăng nhập" in response.get_data(as_text=True)
+
+
+def test_signed_in_admin_sees_administration(client, make, login):
+    admin = make.admin()
+    login(admin)
+
+    response = client.get("/")
+
+    assert response.status_code == 200
+    assert "Quản trị" in response.get_data(as_text=True)
+    assert admin.has_role(Role.ADMIN)
