@@ -39,6 +39,7 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core/**/*.html",
     ],
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
+    "essay": ["contests/essay/**/*.py", "templates/contests/essay/**/*.html"],
 }
 
 
