@@ -115,7 +115,7 @@ def gps_exif() -> bytes:
 
 
 @pytest.fixture(autouse=True)
-def _request_context(app, db):
+def _request_context(app):
     """Services translate their messages; give them a request (and so a locale)."""
     with app.test_request_context():
         yield
