@@ -129,15 +129,29 @@ class ReferenceForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = RadioField(
-        _l("Decision"),
-        choices=[
-            ("cleared", _l("Clear: not a copy")),
-            ("disqualified", _l("Disqualify the entry")),
-        ],
-        validators=[DataRequired()],
-    )
+    decision = RadioField(_l("Decision"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+    #: decision → (flag status, entries to disqualify)
+    OUTCOMES = {
+        "cleared": ("cleared", ()),
+        "disqualify_entry": ("disqualified", ("entry",)),
+        "disqualify_other": ("disqualified", ("other",)),
+        "disqualify_both": ("disqualified", ("entry", "other")),
+    }
+
+    def __init__(self, flag, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [
+            ("cleared", _l("Clear: not a copy")),
+            ("disqualify_entry", _l("Disqualify %(code)s", code=flag.entry.code)),
+        ]
+        if flag.other_entry is not None:
+            choices += [
+                ("disqualify_other", _l("Disqualify %(code)s", code=flag.other_entry.code)),
+                ("disqualify_both", _l("Disqualify both entries")),
+            ]
+        self.decision.choices = choices
 
 
 class DisqualifyForm(FlaskForm):

@@ -215,14 +215,16 @@ def flag(flag_id: int):
     item = db.session.get(SimilarityFlag, flag_id)
     if item is None:
         abort(404)
-    form = DecisionForm()
+    form = DecisionForm(item)
     if form.validate_on_submit():
+        status, targets = form.OUTCOMES[form.decision.data]
         try:
             similarity.decide(
                 actor=current_user,
                 flag=item,
-                decision=FlagStatus(form.decision.data),
+                decision=FlagStatus(status),
                 reason=form.reason.data,
+                targets=targets,
             )
         except DomainError as error:
             db.session.rollback()

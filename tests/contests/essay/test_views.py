@@ -251,15 +251,16 @@ def test_flag_page_side_by_side_and_disqualify(client, login, organizer, copied_
     page = client.get(f"/manage/essay/flags/{flag.id}")
     response = client.post(
         f"/manage/essay/flags/{flag.id}",
-        data={"decision": "disqualified", "reason": "Chép gần nguyên văn"},
+        data={"decision": "disqualify_other", "reason": "Chép gần nguyên văn"},
     )
 
     assert page.status_code == 200
     assert "lòng tốt trên mạng" in page.get_data(as_text=True)
     assert response.status_code == 302
     assert flag.status == FlagStatus.DISQUALIFIED
-    assert a.status == EntryStatus.DISQUALIFIED
-    assert b.status == EntryStatus.SUBMITTED
+    assert a.status == EntryStatus.SUBMITTED
+    assert b.status == EntryStatus.DISQUALIFIED
+    assert b.disqualified_reason == "Chép gần nguyên văn"
     assert [e.action for e in history("essay_similarity_flag", flag.id)] == [
         "essay.flag_disqualified"
     ]
