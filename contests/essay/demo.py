@@ -90,6 +90,7 @@ def seed_essay(*, now: datetime) -> None:
     if campaign_id is None or not db.session.scalar(sa.select(sa.func.count(School.id))):
         return
     rng = random.Random(30)
+    now = now.replace(second=0, microsecond=0)
     contest = EssayContest(
         campaign_id=campaign_id,
         title=TITLE,

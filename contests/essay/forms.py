@@ -95,10 +95,14 @@ class RoundForm(FlaskForm):
     def load(self, round_) -> None:
         """Show a round's stored UTC times in the district's zone."""
         zone = local_zone()
-        self.opens_at.data = round_.opens_at.astimezone(zone).replace(tzinfo=None)
-        self.closes_at.data = round_.closes_at.astimezone(zone).replace(tzinfo=None)
+
+        def local(value):
+            return value.astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+
+        self.opens_at.data = local(round_.opens_at)
+        self.closes_at.data = local(round_.closes_at)
         if round_.results_at:
-            self.results_at.data = round_.results_at.astimezone(zone).replace(tzinfo=None)
+            self.results_at.data = local(round_.results_at)
         self.grades.data = ", ".join(str(g) for g in round_.grades or [])
         self.school_levels.data = list(round_.school_levels or [])
 

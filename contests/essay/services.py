@@ -398,6 +398,58 @@ def withdraw_entry(*, entry: Entry, now: datetime | None = None) -> Entry:
     return entry
 
 
+def carry_entry(*, entry: Entry, to_round: EssayRound, now: datetime | None = None) -> Entry:
+    """Copy an advancing entry into the next round as a submission (used by judging).
+
+    The new entry has its own code (judges of the next round cannot link it to earlier marks),
+    keeps the text and photos, and points back through ``carried_from_id``. Idempotent.
+    """
+    now = now or utcnow()
+    existing = db.session.scalar(
+        sa.select(Entry).where(Entry.round_id == to_round.id, Entry.student_id == entry.student_id)
+    )
+    if existing is not None:
+        return existing
+    if entry.status != EntryStatus.SUBMITTED:
+        raise Conflict(_("Only a submitted entry can advance."))
+    carried = Entry(
+        round=to_round,
+        student_id=entry.student_id,
+        school_id=entry.school_id,
+        class_id=entry.class_id,
+        code=new_code(),
+        status=EntryStatus.SUBMITTED,
+        title=entry.title,
+        body=entry.body,
+        word_count=entry.word_count,
+        seq=entry.seq,
+        saved_at=now,
+        submitted_at=now,
+        consent_student=entry.consent_student,
+        consent_parent=entry.consent_parent,
+        carried_from_id=entry.id,
+        created_at=now,
+    )
+    db.session.add(carried)
+    for photo in entry.photos:
+        data = storage().read(photo.storage_key)
+        key = storage().save(
+            data, prefix="essay", suffix="." + photo.storage_key.rsplit(".", 1)[-1]
+        )
+        carried.photos.append(
+            EntryPhoto(
+                storage_key=key,
+                mimetype=photo.mimetype,
+                width=photo.width,
+                height=photo.height,
+                caption=photo.caption,
+                created_at=now,
+            )
+        )
+    db.session.flush()
+    return carried
+
+
 # --- photos -----------------------------------------------------------------------------------
 
 

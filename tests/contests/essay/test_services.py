@@ -313,3 +313,26 @@ def test_school_progress_lists_students_without_text(make, make_round, make_entr
         ("Bùi Thị Chi", "7A1", None),
     ]
     assert not hasattr(rows[0], "body")
+
+
+def test_carry_entry_copies_text_and_photos_under_a_new_code(make_round, make_entry):
+    from tests.contests.essay.conftest import image_bytes
+
+    first = make_round(opens_at=T0 - timedelta(days=9), closes_at=T0 - timedelta(days=5))
+    final = make_round(stage=2, name="Chung khảo")
+    entry = make_entry(first, submit=False)
+    services.upload_photo(entry=entry, data=image_bytes(), caption="Ảnh", now=first.opens_at)
+    services.submit_entry(entry=entry, now=first.opens_at)
+
+    carried = services.carry_entry(entry=entry, to_round=final, now=T0)
+    again = services.carry_entry(entry=entry, to_round=final, now=T0)
+
+    assert again.id == carried.id
+    assert (carried.status, carried.carried_from_id, carried.body) == (
+        EntryStatus.SUBMITTED,
+        entry.id,
+        entry.body,
+    )
+    assert carried.code != entry.code
+    assert [p.caption for p in carried.photos] == ["Ảnh"]
+    assert carried.photos[0].storage_key != entry.photos[0].storage_key
