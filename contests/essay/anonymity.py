@@ -414,3 +414,13 @@ def judge_payload(entry, context: MaskContext | None = None) -> dict:
         "word_count": entry.word_count,
         "photos": [{"id": p.id, "caption": mask(p.caption)} for p in entry.photos],
     }
+
+
+def public_name(full_name: str, *, consent: bool) -> str:
+    """The author's name on public pages: whole with consent, else "Nguyễn V. A."."""
+    if consent:
+        return full_name
+    words = full_name.split()
+    if len(words) < 2:
+        return (words[0][0] + ".") if words else ""
+    return " ".join([words[0], *(w[0] + "." for w in words[1:])])

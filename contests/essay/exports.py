@@ -71,17 +71,6 @@ def entries_workbook(round_: EssayRound) -> bytes:
     return workbook_bytes([("Bài dự thi", COLUMNS, data)])
 
 
-def submitted_entries(round_: EssayRound) -> list[Entry]:
-    return list(
-        db.session.scalars(
-            sa.select(Entry)
-            .where(Entry.round_id == round_.id, Entry.status == EntryStatus.SUBMITTED)
-            .options(sa.orm.selectinload(Entry.photos), sa.orm.selectinload(Entry.student))
-            .order_by(Entry.code)
-        )
-    )
-
-
 def anonymous_bundle(round_: EssayRound) -> bytes:
     """A PDF of the submitted entries known only by code, names and schools masked."""
     pdf = new_document(title=round_.name)
@@ -96,7 +85,7 @@ def anonymous_bundle(round_: EssayRound) -> bytes:
         new_x="LMARGIN",
         new_y="NEXT",
     )
-    for entry in submitted_entries(round_):
+    for entry in services.submitted_entries(round_):
         payload = anonymity.judge_payload(entry)
         pdf.add_page()
         pdf.set_font(size=10, style="B")

@@ -563,6 +563,18 @@ def counts_by_school(round_: EssayRound) -> list[SchoolCount]:
     return [SchoolCount(*row) for row in rows]
 
 
+def submitted_entries(round_: EssayRound) -> list[Entry]:
+    """The round's submitted entries by code, photos loaded (what judging works on)."""
+    return list(
+        db.session.scalars(
+            sa.select(Entry)
+            .where(Entry.round_id == round_.id, Entry.status == EntryStatus.SUBMITTED)
+            .options(sa.orm.selectinload(Entry.photos))
+            .order_by(Entry.code)
+        )
+    )
+
+
 def entries_by_school(*, since: datetime, until: datetime) -> dict[int, int]:
     """Submitted entries per school, submitted in ``[since, until)`` (for the campaign package).
 

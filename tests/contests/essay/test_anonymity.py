@@ -86,3 +86,52 @@ def test_judge_payload_has_no_author_school_or_class(make, open_round):
     for secret in [*essay["mentions"], "Kiêu Kỵ", "9A1", author.username]:
         assert not appears(secret, flat), secret
     assert payload["photos"][0]["caption"] == "Em và bạn [tên] ở [trường]"
+
+
+@pytest.mark.parametrize(
+    ("name", "consent", "shown"),
+    [
+        ("Nguyễn Văn An", False, "Nguyễn V. A."),
+        ("Nguyễn Văn An", True, "Nguyễn Văn An"),
+        ("Lê Thị Thu Hà", False, "Lê T. T. H."),
+    ],
+)
+def test_public_name_masks_without_consent(name, consent, shown):
+    from contests.essay.anonymity import public_name
+
+    assert public_name(name, consent=consent) == shown
+
+
+def test_anonymous_pdf_bundle_writes_only_masked_text(monkeypatch, make, make_round):
+    from fpdf import FPDF
+
+    from contests.essay import exports
+
+    written: list[str] = []
+    original_multi_cell, original_cell = FPDF.multi_cell, FPDF.cell
+
+    def multi_cell(self, w, h=None, text="", *args, **kwargs):
+        written.append(str(text))
+        return original_multi_cell(self, w, h, text, *args, **kwargs)
+
+    def cell(self, w=None, h=None, text="", *args, **kwargs):
+        written.append(str(text))
+        return original_cell(self, w, h, text, *args, **kwargs)
+
+    monkeypatch.setattr(FPDF, "multi_cell", multi_cell)
+    monkeypatch.setattr(FPDF, "cell", cell)
+    open_round = make_round(max_words=1000)
+    school = make.school(name="Trường THCS Dương Xá")
+    author = make.student(make.school_class(school, name="7A2"), full_name="Nguyễn Thị Mai")
+    essay = next(e for e in ESSAYS if e["key"] == "e02")
+    entry = services.start_entry(round_=open_round, student=author, now=T0)
+    services.save_draft(entry=entry, title=essay["title"], body=essay["body"], seq=1, now=T0)
+    services.submit_entry(entry=entry, now=T0)
+
+    data = exports.anonymous_bundle(open_round)
+
+    text = "\n".join(written)
+    assert data.startswith(b"%PDF")
+    assert entry.code in text
+    for secret in [*essay["mentions"], "Dương Xá"]:
+        assert not appears(secret, text), secret
