@@ -3,9 +3,10 @@
 Each text becomes the set of its 5-word shingles (lower-cased, NFC, diacritics kept: "mạng"
 and "mang" are different words). MinHash signatures go into an LSH index so only likely pairs
 are compared; a candidate pair is flagged when the exact Jaccard similarity of the shingle
-sets reaches ``THRESHOLD``. A round is checked against itself, against earlier rounds of the
-same contest and against the model essays organizers upload. Flags go to organizers only, who
-see the matching passages side by side (rapidfuzz) and clear or disqualify with a reason.
+sets reaches ``THRESHOLD``. A round is checked against itself, against every round that closed
+before it (of any contest: an earlier round, last year's winners) and against the model essays
+organizers upload for the contest. Flags go to organizers only, who see the matching passages
+side by side (rapidfuzz) and clear or disqualify with a reason.
 """
 
 from __future__ import annotations
@@ -144,9 +145,8 @@ def check_round(*, round_: EssayRound, now: datetime | None = None) -> int:
         )
         .join(EssayRound, EssayRound.id == Entry.round_id)
         .where(
-            EssayRound.contest_id == round_.contest_id,
-            sa.or_(Entry.round_id == round_.id, EssayRound.stage < round_.stage),
-            sa.or_(Entry.round_id == round_.id, EssayRound.closes_at <= round_.closes_at),
+            # This round, and every round (of any contest, e.g. last year's) closed before it.
+            sa.or_(Entry.round_id == round_.id, EssayRound.closes_at < round_.closes_at),
             Entry.status.in_(CHECKED),
         )
     ).all()

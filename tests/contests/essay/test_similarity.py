@@ -172,3 +172,14 @@ def test_job_checks_closed_rounds_once(db, make_entry, closed_round, open_round)
     assert jobs.check_closed_rounds(now=T0 + timedelta(minutes=10)) == 0
     assert open_round.similarity_checked_at is None
     assert len(similarity.open_flags(closed_round)) == 1
+
+
+def test_check_round_against_earlier_round_of_same_stage(db, make_round, make_entry):
+    first = make_round(opens_at=T0 - timedelta(days=30), closes_at=T0 - timedelta(days=20))
+    second = make_round(opens_at=T0 - timedelta(days=10), closes_at=T0)
+    text = words(80)
+    make_entry(first, body=text)
+    make_entry(second, body=text)
+
+    assert similarity.check_round(round_=second, now=T0) == 1
+    assert similarity.check_round(round_=first, now=T0) == 0
