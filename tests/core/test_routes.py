@@ -256,3 +256,10 @@ def test_me_signed_in_allowed_anonymous_refused(client, login, world):
     assert client.get("/api/v1/me").status_code == 401
     login(world["student"])
     assert client.get("/api/v1/me").get_json()["roles"] == ["student"]
+
+
+def test_my_school_coordinator_redirected_student_forbidden(client, login, world):
+    login(world["coordinator"])
+    assert client.get("/my-school").location == f"/schools/{world['school'].id}"
+    login(world["student"])
+    assert client.get("/my-school").status_code == 403
