@@ -270,56 +270,15 @@ def plan_assignment(
     judges = sorted(judges, key=lambda j: j.id)
     entry_ids = {e.id for e in entries}
     declared = {(j, e) for j, e in _conflict_pairs(conflicts) if j in judge_ids and e in entry_ids}
-    conflicted_by_entry: dict[int, set[int]] = defaultdict(set)
-    for judge_id, entry_id in declared:
-        conflicted_by_entry[entry_id].add(judge_id)
 
-    # Group interchangeable entries: same school, same conflicted judges.
-    grouped: dict[tuple[int | None, frozenset[int]], list[int]] = defaultdict(list)
-    for entry in entries:
-        key = (entry.school_id, frozenset(conflicted_by_entry.get(entry.id, ())))
-        grouped[key].append(entry.id)
-    index = {j.id: i for i, j in enumerate(judges)}
-    group_keys = list(grouped)
-    group_entries = [grouped[key] for key in group_keys]
-    eligible: list[list[int]] = []  # judge indexes per group
-    shortfalls: dict[tuple[str, int | None], list] = {}
-    same_school_avoided = 0
-    for (school_id, conflicted), members in zip(group_keys, group_entries, strict=True):
-        outside = [index[j.id] for j in judges if _may_judge(j, school_id)]
-        allowed = [i for i in outside if judges[i].id not in conflicted]
-        eligible.append(allowed)
-        same_school_avoided += (len(judges) - len(outside)) * len(members)
-        if len(allowed) < k:
-            reason = (
-                "too_few_judges_outside_school"
-                if len(outside) < k
-                else "too_few_judges_after_conflicts"
-            )
-            slot = shortfalls.setdefault(
-                (reason, school_id), [[], len(allowed), len(outside), set()]
-            )
-            slot[0].extend(members)
-            slot[1] = min(slot[1], len(allowed))
-            slot[3].update(conflicted)
+    groups = _groups(entries, judges, declared)
+    shortfalls = _shortfalls(groups, k)
     if shortfalls:
-        raise AssignmentInfeasible(
-            [
-                Shortfall(
-                    reason=reason,
-                    school_id=school_id,
-                    entry_ids=tuple(sorted(ids)),
-                    eligible=fewest,
-                    needed=k,
-                    judges_outside_school=outside_count,
-                    conflicted_judge_ids=tuple(sorted(conflicted)),
-                )
-                for (reason, school_id), (ids, fewest, outside_count, conflicted) in sorted(
-                    shortfalls.items(), key=lambda item: (item[0][0], _none_first(item[0][1]))
-                )
-            ]
-        )
+        raise AssignmentInfeasible(shortfalls)
 
+    index = {j.id: i for i, j in enumerate(judges)}
+    eligible = [g.eligible for g in groups]
+    group_entries = [g.entry_ids for g in groups]
     loads = [existing.get(j.id, 0) for j in judges]
     base = list(loads)
     sizes = [len(members) for members in group_entries]
@@ -336,10 +295,65 @@ def plan_assignment(
         queues=queues,
         loads=final,
         new_loads={j.id: loads[index[j.id]] - base[index[j.id]] for j in judges},
-        same_school_avoided=same_school_avoided,
+        same_school_avoided=sum((len(judges) - g.outside) * len(g.entry_ids) for g in groups),
         conflicts_avoided=len(declared),
         balance_notes=notes,
     )
+
+
+@dataclass(slots=True)
+class _Group:
+    """Interchangeable entries: same author school, same judges in conflict with them."""
+
+    school_id: int | None
+    conflicted: frozenset[int]
+    entry_ids: list[int]
+    eligible: list[int]  # indexes into the sorted judges
+    outside: int  # judges not from the school, conflicts aside
+
+
+def _groups(
+    entries: list[Entry], judges: list[Judge], declared: set[tuple[int, int]]
+) -> list[_Group]:
+    conflicted_by_entry: dict[int, set[int]] = defaultdict(set)
+    for judge_id, entry_id in declared:
+        conflicted_by_entry[entry_id].add(judge_id)
+    groups: dict[tuple[int | None, frozenset[int]], _Group] = {}
+    for entry in entries:
+        key = (entry.school_id, frozenset(conflicted_by_entry.get(entry.id, ())))
+        group = groups.get(key)
+        if group is None:
+            outside = [i for i, j in enumerate(judges) if _may_judge(j, entry.school_id)]
+            allowed = [i for i in outside if judges[i].id not in key[1]]
+            group = groups[key] = _Group(key[0], key[1], [], allowed, len(outside))
+        group.entry_ids.append(entry.id)
+    return list(groups.values())
+
+
+def _shortfalls(groups: list[_Group], k: int) -> list[Shortfall]:
+    """Collect, per school and cause, the entries that cannot get k eligible judges."""
+    short: dict[tuple[str, int | None], list[_Group]] = defaultdict(list)
+    for group in groups:
+        if len(group.eligible) < k:
+            if group.outside < k:
+                reason = "too_few_judges_outside_school"
+            else:
+                reason = "too_few_judges_after_conflicts"
+            short[(reason, group.school_id)].append(group)
+    return [
+        Shortfall(
+            reason=reason,
+            school_id=school_id,
+            entry_ids=tuple(sorted(e for g in found for e in g.entry_ids)),
+            eligible=min(len(g.eligible) for g in found),
+            needed=k,
+            judges_outside_school=found[0].outside,
+            conflicted_judge_ids=tuple(sorted({j for g in found for j in g.conflicted})),
+        )
+        for (reason, school_id), found in sorted(
+            short.items(), key=lambda item: (item[0][0], _none_first(item[0][1]))
+        )
+    ]
 
 
 def _none_first(value: int | None) -> tuple[int, int]:

@@ -9,6 +9,7 @@ import itertools
 from collections import Counter
 from decimal import Decimal
 
+import numpy as np
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -870,6 +871,49 @@ def test_judge_severity_needs_enough_shared_entries():
         -4.0,
         "too_few_marks",
     )
+
+
+def simulated_round(n_entries=2000, n_judges=40, seed=11):
+    """Marks = true quality + judge bias + noise, on a real plan: a known population ICC."""
+    rng = np.random.default_rng(seed)
+    quality = rng.normal(0, 1.5, n_entries)  # σ_t² = 2.25
+    bias = rng.normal(0, 0.5, n_judges)  # σ_j² = 0.25
+    plan = plan_assignment(
+        [Entry(i, i % 10) for i in range(n_entries)],
+        [Judge(j, j % 10) for j in range(n_judges)],
+        k=2,
+        seed=seed,
+    )
+    ratings = {
+        e: {j: 5 + quality[e] + bias[j] + rng.normal(0, 0.7) for j in judges}  # σ_e² = 0.49
+        for e, judges in plan.assignments.items()
+    }
+    return ratings, bias
+
+
+def test_agreement_on_a_simulated_incomplete_round_recovers_the_population_value():
+    # Population ICC = 2.25 / (2.25 + 0.25 + 0.49) = 0.7525; judges assigned at random, so the
+    # one-way ICC(1,1) and interval alpha both estimate it.
+    ratings, _bias = simulated_round()
+
+    result = icc(ratings)
+    alpha = krippendorff_alpha(ratings)
+
+    assert result.model == "ICC(1,1)"
+    assert result.value == pytest.approx(0.7525, abs=0.03)
+    assert alpha.value == pytest.approx(0.7525, abs=0.03)
+    assert (result.units, result.raters, result.values) == (2000, 40, 4000)
+
+
+def test_judge_severity_on_a_simulated_round_tracks_the_true_bias():
+    ratings, bias = simulated_round()
+
+    severity = judge_severity(ratings, max_score=10)
+    found = [severity[j].mean_deviation for j in range(len(bias))]
+
+    assert np.corrcoef(found, bias)[0, 1] > 0.95
+    assert severity[int(np.argmin(bias))].interpretation == "severe"
+    assert severity[int(np.argmax(bias))].interpretation == "lenient"
 
 
 # --------------------------------------------------------------------------------------------
