@@ -30,6 +30,7 @@ import numpy as np
 __all__ = [
     "DEFAULT_RULES",
     "Advancement",
+    "AgreementReport",
     "AgreementResult",
     "AssignmentInfeasible",
     "AssignmentPlan",
@@ -48,6 +49,7 @@ __all__ = [
     "Severity",
     "Shortfall",
     "advance",
+    "agreement_report",
     "icc",
     "judge_severity",
     "krippendorff_alpha",
@@ -72,7 +74,8 @@ Number = int | float | Decimal | str
 # assignments in the round plus the new ones) are as even as they can possibly be: the plan
 # minimises the sum of squared loads, which over the set of feasible load vectors (an M-convex
 # set: loads of a bipartite transportation problem) is the same as minimising the largest load
-# and maximising the smallest at once (Frank & Murota, "Discrete decreasing minimization", 2022).
+# and maximising the smallest at once (A. Frank & K. Murota, "Discrete decreasing minimization,
+# Part I: base-polyhedra with applications in network optimization").
 # So max − min ≤ 1 holds whenever any assignment at all can reach it; when none can (one school
 # wrote almost every entry, or existing loads are already uneven) the plan says so in
 # ``balance_notes`` and is still the most even possible. The only hard failure is an entry with
@@ -203,6 +206,22 @@ class AssignmentPlan:
     def pairs(self) -> list[tuple[int, int]]:
         """Return (entry id, judge id) pairs, sorted, ready to be stored."""
         return sorted((e, j) for e, judges in self.assignments.items() for j in judges)
+
+    def preview(self) -> dict[str, object]:
+        """Return the plain summary the organizer checks before committing the plan."""
+        return {
+            "entries": len(self.assignments),
+            "judges": len(self.loads),
+            "k": self.k,
+            "seed": self.seed,
+            "min_load": self.min_load,
+            "max_load": self.max_load,
+            "balanced": self.balanced,
+            "balance_notes": list(self.balance_notes),
+            "same_school_avoided": self.same_school_avoided,
+            "conflicts_avoided": self.conflicts_avoided,
+            "loads": dict(self.loads),
+        }
 
 
 def _ids_text(ids: Iterable[int], limit: int = 10) -> str:
@@ -1027,8 +1046,13 @@ def judge_severity(
     max_score: Number,
     flag_fraction: float = 0.05,
     min_entries: int = 5,
+    leave_self_out: bool = True,
 ) -> dict[int, Severity]:
-    """Return each judge's severity: mean (own mark − mean of the others' marks) per entry."""
+    """Return each judge's severity: mean (own mark − consensus) over the entries they marked.
+
+    The consensus is the mean of the other judges' marks (``leave_self_out``, the default) or
+    of all marks on the entry, the judge's own included.
+    """
     table = _table(ratings)
     deviations: dict[object, list[float]] = defaultdict(list)
     own: dict[object, list[float]] = defaultdict(list)
@@ -1037,10 +1061,10 @@ def judge_severity(
             own[judge].append(mark)
         if len(marks) < 2:
             continue
-        total = sum(marks.values())
+        total, count = sum(marks.values()), len(marks)
         for judge, mark in marks.items():
-            others = (total - mark) / (len(marks) - 1)
-            deviations[judge].append(mark - others)
+            consensus = (total - mark) / (count - 1) if leave_self_out else total / count
+            deviations[judge].append(mark - consensus)
     limit = flag_fraction * float(_dec(max_score, "max_score"))
     result = {}
     for judge in sorted(own, key=str):
@@ -1056,6 +1080,24 @@ def judge_severity(
             meaning = "in_line"
         result[judge] = Severity(judge, len(devs), mean_dev, float(np.mean(own[judge])), meaning)
     return result
+
+
+@dataclass(frozen=True)
+class AgreementReport:
+    """A round's agreement report: ICC, alpha and per-judge severity, side by side."""
+
+    icc: AgreementResult
+    alpha: AgreementResult
+    severity: Mapping[int, Severity]
+
+
+def agreement_report(ratings: Ratings, *, max_score: Number) -> AgreementReport:
+    """Return the chief judge's agreement report for one round's marks (entry → judge → mark)."""
+    return AgreementReport(
+        icc=icc(ratings),
+        alpha=krippendorff_alpha(ratings),
+        severity=judge_severity(ratings, max_score=max_score),
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from contests.judging.rules import (
     ReassignReason,
     _icc_meaning,
     advance,
+    agreement_report,
     icc,
     judge_severity,
     krippendorff_alpha,
@@ -149,6 +150,27 @@ def test_plan_assignment_mixes_judge_pairs():
     plan = plan_assignment([Entry(i) for i in range(200)], district_judges(10), k=2, seed=4)
 
     assert len(set(plan.assignments.values())) >= 30
+
+
+def test_plan_assignment_preview_summarises_the_plan():
+    entries = [Entry(i, school_id=1) for i in range(3)]
+    judges = [Judge(100, school_id=1), Judge(101), Judge(102)]
+
+    preview = plan_assignment(entries, judges, k=1, conflicts=[(101, 0)], seed=8).preview()
+
+    assert preview == {
+        "entries": 3,
+        "judges": 3,
+        "k": 1,
+        "seed": 8,
+        "min_load": 0,
+        "max_load": 2,
+        "balanced": False,
+        "balance_notes": ["own_school_entries_limit_judges"],
+        "same_school_avoided": 3,
+        "conflicts_avoided": 1,
+        "loads": {100: 0, 101: 1, 102: 2},
+    }
 
 
 def test_plan_assignment_of_no_entries_is_empty():
@@ -861,6 +883,22 @@ def test_judge_severity_is_mean_deviation_from_the_others():
     assert result[2].mean_deviation == pytest.approx(0.25)
     assert result[2].interpretation == "in_line"
     assert (result[1].entries, result[1].mean_mark) == (6, 7.5)
+
+
+def test_judge_severity_can_include_the_judge_in_the_consensus():
+    ratings = {e: {1: 5, 2: 7} for e in range(5)}
+
+    result = judge_severity(ratings, max_score=10, leave_self_out=False)
+
+    assert (result[1].mean_deviation, result[2].mean_deviation) == (-1.0, 1.0)
+
+
+def test_agreement_report_bundles_the_three_measures():
+    report = agreement_report(SHROUT_FLEISS, max_score=10)
+
+    assert report.icc == icc(SHROUT_FLEISS)
+    assert report.alpha == krippendorff_alpha(SHROUT_FLEISS)
+    assert sorted(report.severity) == [0, 1, 2, 3]
 
 
 def test_judge_severity_needs_enough_shared_entries():
