@@ -452,6 +452,85 @@ def test_plan_assignment_properties(round_):
     )
 
 
+def max_flow(entries, judges, k, conflicts, judge_caps):
+    """Max number of (entry, judge) units with ≤ k per entry, one per pair, ≤ cap per judge.
+
+    A plain Edmonds–Karp on the entry-level network, independent of the engine's grouping.
+    """
+    blocked = set(conflicts)
+    graph: dict[object, dict[object, int]] = {"s": {}, "t": {}}
+
+    def edge(u, v, cap):
+        graph.setdefault(u, {})[v] = graph.get(u, {}).get(v, 0) + cap
+        graph.setdefault(v, {}).setdefault(u, 0)
+
+    for e in entries:
+        edge("s", ("e", e.id), k)
+        for j in judges:
+            ok = j.school_id is None or e.school_id is None or j.school_id != e.school_id
+            if ok and (j.id, e.id) not in blocked:
+                edge(("e", e.id), ("j", j.id), 1)
+    for j in judges:
+        edge(("j", j.id), "t", max(0, judge_caps[j.id]))
+    total = 0
+    while True:
+        parent = {"s": None}
+        queue = ["s"]
+        for u in queue:
+            for v, cap in graph[u].items():
+                if cap > 0 and v not in parent:
+                    parent[v] = u
+                    queue.append(v)
+        if "t" not in parent:
+            return total
+        v = "t"
+        while parent[v] is not None:
+            u = parent[v]
+            graph[u][v] -= 1
+            graph[v][u] += 1
+            v = u
+        total += 1
+
+
+@st.composite
+def medium_rounds(draw):
+    n_schools = draw(st.integers(2, 4))
+    school = st.one_of(st.none(), st.integers(0, n_schools - 1))
+    weights = draw(st.lists(st.integers(1, 6), min_size=n_schools, max_size=n_schools))
+    pool = [s for s, w in enumerate(weights) for _ in range(w)]
+    entries = [Entry(i, draw(st.sampled_from(pool))) for i in range(draw(st.integers(5, 40)))]
+    judges = [Judge(100 + j, draw(school)) for j in range(draw(st.integers(3, 9)))]
+    k = draw(st.integers(1, 3))
+    pairs = [(j.id, e.id) for j in judges for e in entries]
+    conflicts = draw(st.lists(st.sampled_from(pairs), max_size=15, unique=True))
+    existing = {j.id: draw(st.integers(0, 6)) for j in judges if draw(st.booleans())}
+    return entries, judges, k, conflicts, existing, draw(st.integers(0, 99))
+
+
+@settings(max_examples=60, deadline=None)
+@given(medium_rounds())
+def test_plan_assignment_max_and_min_loads_are_optimal(round_):
+    entries, judges, k, conflicts, existing, seed = round_
+    try:
+        plan = plan_assignment(
+            entries, judges, k, existing=existing, conflicts=conflicts, seed=seed
+        )
+    except AssignmentInfeasible:
+        assert max_flow(entries, judges, k, conflicts, {j.id: 10**6 for j in judges}) < k * len(
+            entries
+        )
+        return
+    ex = {j.id: existing.get(j.id, 0) for j in judges}
+    # No assignment keeps every judge one below the plan's largest load (unless that load is
+    # an existing one, which no plan can lower)…
+    if plan.max_load > max(ex.values()):
+        lower_max = {j.id: plan.max_load - 1 - ex[j.id] for j in judges}
+        assert max_flow(entries, judges, k, conflicts, lower_max) < k * len(entries)
+    # …and none lifts every judge one above the plan's smallest load.
+    lift = {j.id: max(0, plan.min_load + 1 - ex[j.id]) for j in judges}
+    assert max_flow(entries, judges, k, conflicts, lift) < sum(lift.values())
+
+
 @st.composite
 def picks(draw):
     school = st.one_of(st.none(), st.integers(0, 2))
