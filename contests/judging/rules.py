@@ -643,8 +643,7 @@ def pick_third_judge(
 #               spread > 2.5                → the chief judge decides
 #
 # "Agree" means the two marks differ by at most ``agree_within`` points; the default 0 means
-# exactly equal once both are on the 0.25 grid, which is what Vietnamese markers mean by
-# "trùng điểm". With a tolerance, two marks agreeing gives their mean; a chain where two
+# exactly equal once both are on the 0.25 grid (two markers gave the same mark). With a tolerance, two marks agreeing gives their mean; a chain where two
 # different pairs agree (7.0, 7.25, 7.5 with tolerance 0.25) is not one agreement, so it falls
 # to the spread rule. The same function resolves the total and each rubric criterion.
 #
@@ -652,7 +651,7 @@ def pick_third_judge(
 # 7.0999…), then snapped to the ``mark_step`` grid (0.25 by default) if within 1e-6 of it —
 # float noise such as 7.250000000001 — and refused otherwise. Thresholds are Decimal fractions
 # times the Decimal maximum, so "gap exactly 10 %" is compared exactly. Means are rounded half
-# up to ``value_step`` (0.01 by default; set 0.25 to round final marks as exam boards do).
+# up to a multiple of ``value_step`` (0.01 by default; 0.25 keeps final marks on the quarter grid).
 
 
 class Outcome(StrEnum):
