@@ -30,7 +30,15 @@ def build_sheet(rows: int) -> bytes:
     sheet.append(["Mã học sinh", "Họ và tên", "Ngày sinh", "Lớp", "Giới tính"])
     for n in range(rows):
         grade = 6 + n % 4
-        sheet.append([f"HS{n:06d}", f"Nguyễn Văn Học Sinh {n}", f"{1 + n % 28:02d}/{1 + n % 12:02d}/{2020 - grade}", f"{grade}A{1 + n % 12}", "Nam" if n % 2 else "Nữ"])
+        sheet.append(
+            [
+                f"HS{n:06d}",
+                f"Nguyễn Văn Học Sinh {n}",
+                f"{1 + n % 28:02d}/{1 + n % 12:02d}/{2020 - grade}",
+                f"{grade}A{1 + n % 12}",
+                "Nam" if n % 2 else "Nữ",
+            ]
+        )
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -49,12 +57,16 @@ def main() -> None:
     with app.app_context():
         upgrade()
         district = District(code="B", name="Bench")
-        school = School(district=district, code="THCS-B", name="Trường THCS Bench", level=SchoolLevel.THCS)
+        school = School(
+            district=district, code="THCS-B", name="Trường THCS Bench", level=SchoolLevel.THCS
+        )
         db.session.add(school)
         db.session.commit()
         for label in ("first import", "re-import (no changes)"):
             started = time.perf_counter()
-            report = import_roster(actor=None, school=school, stream=io.BytesIO(data), filename="b.xlsx")
+            report = import_roster(
+                actor=None, school=school, stream=io.BytesIO(data), filename="b.xlsx"
+            )
             db.session.commit()
             elapsed = time.perf_counter() - started
             print(f"{label}: {elapsed:.2f} s  {report.counts}")
