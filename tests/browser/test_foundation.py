@@ -1,8 +1,8 @@
 """Journeys of the kernel: activation, roster import with slips, language switch."""
 
 import io
-from pathlib import Path
 import uuid
+from pathlib import Path
 
 import sqlalchemy as sa
 from openpyxl import Workbook
