@@ -4,3 +4,11 @@
 of judges, the Vietnamese double-marking rule for disagreements, agreement statistics and
 ranking with advancement. The package's services call it with plain ids and store the outcome.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def init_app(app: Flask) -> None:
+    from contests.judging import models  # noqa: F401
