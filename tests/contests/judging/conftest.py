@@ -13,13 +13,13 @@ from contests.judging import services
 from contests.judging.models import Assignment, Rubric
 from core.accounts.models import Role, User
 from tests.conftest import T0
-from tests.contests.essay.conftest import (  # noqa: F401  (fixtures)
-    _request_context,
-    contest,
-    make_entry,
-    make_round,
-    words,
-)
+from tests.contests.essay import conftest as essay_fixtures
+
+# The writing contest's fixtures, shared: a contest, rounds, entries, a request context.
+contest = essay_fixtures.contest
+make_round = essay_fixtures.make_round
+make_entry = essay_fixtures.make_entry
+_request_context = essay_fixtures._request_context
 
 CRITERIA = [
     {"name": "Nội dung", "guidance": "Hành động đẹp được kể rõ ràng.", "max_points": "4"},
