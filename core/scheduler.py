@@ -50,6 +50,7 @@ JOBS: list[Job] = [
         "expire-activation-codes", "core.accounts.jobs:expire_activation_codes", timedelta(hours=1)
     ),
     Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
+    Job("judging-overdue", "contests.judging.jobs:handle_overdue", timedelta(hours=1)),
 ]
 
 
