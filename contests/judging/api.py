@@ -102,7 +102,7 @@ class MarksSchema(Schema):
     seq = fields.Integer(required=True, validate=validate.Range(min=1, max=2**62))
 
 
-class SaveResultSchema(Schema):
+class MarksSaveResultSchema(Schema):
     accepted = fields.Boolean()
     assignment = fields.Nested(AssignmentSchema)
 
@@ -199,7 +199,7 @@ def get_assignment(assignment_id: int):
 @blp.route("/judging/assignments/<int:assignment_id>", methods=["PUT"])
 @blp.operation("saveMarks", "Autosave marks per criterion and the comment; an older seq is ignored")
 @blp.arguments(MarksSchema)
-@blp.response(200, SaveResultSchema)
+@blp.response(200, MarksSaveResultSchema)
 @login_required
 def save_marks(data, assignment_id: int):
     assignment = services.get_assignment_for(current_user, assignment_id)

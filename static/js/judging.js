@@ -39,7 +39,10 @@
     });
   }
 
+  function problem(data) { return (data && data.error) || {}; }
+
   function showErrors(data) {
+    data = problem(data);
     var fields = (data && data.fields) || {};
     if (data && data.field && !fields[data.field]) { fields[data.field] = data.message; }
     var shown = false;
@@ -78,10 +81,10 @@
           return true;
         }
         if (result.status === 400 && showErrors(result.data)) {
-          status.textContent = (result.data && result.data.message) || "";
+          status.textContent = problem(result.data).message || "";
           return false;
         }
-        status.textContent = (result.data && result.data.message) || form.getAttribute("data-msg-failed");
+        status.textContent = problem(result.data).message || form.getAttribute("data-msg-failed");
         if (result.status >= 500 || result.status === 0) { schedule(3000); }
         return false;
       })
@@ -119,7 +122,7 @@
           return;
         }
         showErrors(result.data);
-        status.textContent = (result.data && result.data.message) || form.getAttribute("data-msg-failed");
+        status.textContent = problem(result.data).message || form.getAttribute("data-msg-failed");
       });
     });
   });
