@@ -435,19 +435,20 @@ def preview_assignment(
             seed=seed,
         )
     except rules.AssignmentInfeasible as error:
+        lines = [
+            _(
+                "%(n)d entries, %(eligible)d eligible judges",
+                n=len(s.entry_ids),
+                eligible=s.eligible,
+            )
+            for s in error.shortfalls
+        ]
         raise Conflict(
             _(
                 "Some entries cannot get %(k)d judges from other schools: %(detail)s. Add judges "
                 "to the pool.",
                 k=setup.judges_per_entry,
-                detail="; ".join(
-                    _(
-                        "%(n)d entries, %(eligible)d eligible judges",
-                        n=len(s.entry_ids),
-                        eligible=s.eligible,
-                    )
-                    for s in error.shortfalls
-                ),
+                detail="; ".join(lines),
             )
         ) from None
 

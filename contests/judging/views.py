@@ -228,7 +228,8 @@ def setup(round_id: int):
         .all()
     )
     schools = dict(db.session.execute(sa.select(School.id, School.name)).all())
-    labels = [(j.id, f"{j.full_name} — {schools.get(j.school_id, _('no school'))}") for j in judges]
+    no_school = _("no school")
+    labels = [(j.id, f"{j.full_name} — {schools.get(j.school_id, no_school)}") for j in judges]
     form.active.choices = labels
     form.reserve.choices = labels
     staff = (

@@ -183,8 +183,8 @@ def test_save_marks_out_of_range_names_the_field(assigned):
         )
 
     assert error.value.details["fields"] == {
-        f"criterion-{first}": "Enter a mark from 0 to 4.",
-        f"criterion-{second}": "Use steps of 0.25 points.",
+        f"criterion-{first}": "Hãy nhập điểm từ 0 đến 4.",
+        f"criterion-{second}": "Hãy cho điểm theo bước 0,25.",
     }
     assert sheet.marks == []
 
