@@ -103,8 +103,17 @@ class MarksSchema(Schema):
 
 
 class MarksSaveResultSchema(Schema):
+    """What an autosave answers: small, so saving as the judge types stays cheap."""
+
     accepted = fields.Boolean()
-    assignment = fields.Nested(AssignmentSchema)
+    seq = fields.Function(lambda r: r["assignment"].seq)
+    saved_at = fields.Function(
+        lambda r: r["assignment"].saved_at.isoformat() if r["assignment"].saved_at else None
+    )
+    marks = fields.Function(
+        lambda r: {str(m.criterion_id): services._fmt(m.value) for m in r["assignment"].marks}
+    )
+    total = fields.Function(lambda r: services._fmt(r["assignment"].total()))
 
 
 class PreviewRequestSchema(Schema):

@@ -658,7 +658,7 @@ def my_assignments(judge: User) -> list[Assignment]:
         db.session.scalars(
             sa.select(Assignment)
             .where(Assignment.judge_id == judge.id, Assignment.status != AssignmentStatus.MOVED)
-            .options(sa.orm.joinedload(Assignment.entry))
+            .options(sa.orm.joinedload(Assignment.entry), sa.orm.selectinload(Assignment.marks))
             .order_by(Assignment.round_id.desc(), Assignment.position)
         )
     )

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from contests.judging import services
 from contests.judging.models import AssignmentStatus
@@ -273,3 +274,48 @@ def test_organizer_ops_anonymous_401(client, judging):
         client.post(round_url(judging.round.id, "/assignment/preview"), json={}).status_code == 401
     )
     assert client.get(round_url(judging.round.id, "/progress")).status_code == 401
+
+
+def count_statements(db, call):
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+            statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        response = call()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return response, statements
+
+
+def test_save_marks_query_count_is_bounded(db, client, login, assigned):
+    sheet = live(assigned.entries[0])[0]
+    ids = criteria_ids(assigned.rubric)
+    mark(sheet, ["3", "2", "2"], submit=False)
+    login(sheet.judge)
+
+    response, statements = count_statements(
+        db,
+        lambda: client.put(
+            sheet_url(sheet.id),
+            json={"marks": {str(i): "2" for i in ids}, "comment": "x", "seq": 5},
+        ),
+    )
+
+    assert response.status_code == 200
+    assert response.get_json()["total"] == "6"
+    assert len(statements) <= 10, statements
+
+
+def test_list_my_assignments_query_count_is_constant(db, client, login, assigned):
+    judge = assigned.judges[0]
+    login(judge)
+
+    response, statements = count_statements(db, lambda: client.get("/api/v1/judging/assignments"))
+
+    assert response.status_code == 200
+    assert len(response.get_json()) == 3
+    assert len(statements) <= 5, statements
