@@ -12,7 +12,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from contests.essay.anonymity import judge_payload, public_name
+from contests.essay.anonymity import context_for, judge_payload, mask_text, public_name
 from contests.essay.models import Entry, EntryPhoto, EssayRound
 from contests.essay.services import paragraphs
 from contests.judging import exports, rules, services
@@ -190,8 +190,18 @@ def dashboard(round_id: int):
         e.id: e
         for e in db.session.scalars(sa.select(Entry).where(Entry.id.in_([r.id for r in ranked])))
     }
+    marking = set(
+        db.session.scalars(
+            sa.select(Assignment.entry_id).where(
+                Assignment.round_id == round_.id,
+                Assignment.judge_id == current_user.id,
+                Assignment.status.in_(MARKING),
+            )
+        )
+    )
     return render_template(
         "contests/judging/dashboard.html",
+        marking=marking,
         round=round_,
         setup=setup,
         rubric=services.current_rubric(round_.id),
@@ -382,6 +392,10 @@ def decide(entry_id: int):
         .options(sa.orm.joinedload(Assignment.judge), sa.orm.selectinload(Assignment.marks))
         .order_by(Assignment.id)
     ).all()
+    # A chief judge who is marking this entry too sees only their own sheet until they submit.
+    marking_it = any(s.judge_id == current_user.id and s.status in MARKING for s in sheets)
+    if marking_it:
+        sheets = [s for s in sheets if s.judge_id == current_user.id]
     history = db.session.scalars(
         sa.select(services.Resolution)
         .where(services.Resolution.entry_id == entry.id)
@@ -396,8 +410,10 @@ def decide(entry_id: int):
         paragraphs=paragraphs,
         rubric=services.current_rubric(round_.id),
         sheets=sheets,
-        history=history,
-        waiting=latest is not None
+        history=[] if marking_it else history,
+        marking_it=marking_it,
+        waiting=not marking_it
+        and latest is not None
         and not latest.final
         and latest.outcome != rules.Outcome.THIRD_JUDGE.value,
         form=form,
@@ -486,6 +502,7 @@ def appeal(appeal_id: int):
         "contests/judging/appeal.html",
         round=round_,
         appeal=item,
+        reason=_masked(item.entry, item.reason),
         form=form,
         rubric=services.current_rubric(round_.id),
         fmt=services._fmt,
@@ -493,11 +510,17 @@ def appeal(appeal_id: int):
     )
 
 
+def _masked(entry: Entry, text: str) -> str:
+    context = context_for(entry)
+    return mask_text(text, names=context.names, schools=context.schools, classes=context.classes)
+
+
 @bp.route("/manage/judging/rounds/<int:round_id>/export.xlsx")
 @login_required
 def export(round_id: int):
-    """Every mark and result of the round as a spreadsheet."""
-    round_, _setup = _led(round_id)
+    """Every mark and result of the round, with authors: for district staff only."""
+    round_ = services.get_round(round_id)
+    require(can_organize(current_user))
     data = exports.round_workbook(round_)
     return (
         data,

@@ -521,3 +521,38 @@ def test_appeal_page_forbidden_to_student(client, login, published):
     login(result.entry.student)
 
     assert client.get(f"/manage/judging/appeals/{appeal.id}").status_code == 403
+
+
+def test_export_forbidden_to_chief_judge(client, login, published):
+    login(published.judges[3])
+
+    assert client.get(f"/manage/judging/rounds/{published.round.id}/export.xlsx").status_code == 403
+
+
+def test_chief_judge_marking_an_entry_does_not_see_the_other_marks(client, login, assigned):
+    chief = assigned.judges[3]
+    entry = next(e for e in assigned.entries if chief.id in {a.judge_id for a in live(e)})
+    other = next(a for a in live(entry) if a.judge_id != chief.id)
+    mark(other, ["3.75", "2.75", "2.75"], comment="Nhận xét của giám khảo kia")
+    login(chief)
+
+    page = client.get(f"/manage/judging/entries/{entry.id}").get_data(as_text=True)
+
+    assert "Nhận xét của giám khảo kia" not in page
+    assert "9.25" not in page
+    assert other.judge.full_name not in page
+
+
+def test_dashboard_hides_marks_of_an_entry_the_viewer_is_marking(client, login, assigned):
+    entry = assigned.entries[0]
+    a, b = live(entry)
+    mark(a, ["4", "3", "3"])
+    mark(b, ["1", "1", "1"])
+    third = next(s for s in live(entry) if s.kind.value == "third")
+    services.find_setup(assigned.round.id).chief_judge_id = third.judge_id
+    login(third.judge)
+
+    page = client.get(f"/manage/judging/rounds/{assigned.round.id}").get_data(as_text=True)
+
+    assert entry.code in page
+    assert "10 · 3" not in page
