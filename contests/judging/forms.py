@@ -15,7 +15,6 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 #: Rows offered on the rubric form (blank rows are ignored).
@@ -121,7 +120,3 @@ class AppealForm(FlaskForm):
 
 class PublishForm(FlaskForm):
     """Publishing needs only the CSRF token (the page says what it does)."""
-
-
-def choice(value, label) -> SelectChoice:
-    return SelectChoice(value, label)

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from contests.essay.anonymity import context_for, judge_payload, mask_text, public_name
 from contests.essay.models import Entry, EntryPhoto, EssayRound
@@ -44,6 +45,7 @@ from core.extensions import db
 from core.schools.models import School
 from core.spreadsheets import XLSX_MIME
 from core.storage import storage
+from core.web import writes_on_read
 
 bp = Blueprint("judging", __name__)
 
@@ -239,7 +241,9 @@ def setup(round_id: int):
     )
     schools = dict(db.session.execute(sa.select(School.id, School.name)).all())
     no_school = _("no school")
-    labels = [(j.id, f"{j.full_name} — {schools.get(j.school_id, no_school)}") for j in judges]
+    labels = [
+        SelectChoice(j.id, f"{j.full_name} — {schools.get(j.school_id, no_school)}") for j in judges
+    ]
     form.active.choices = labels
     form.reserve.choices = labels
     staff = (
@@ -252,8 +256,8 @@ def setup(round_id: int):
         .unique()
         .all()
     )
-    form.chief_judge.choices = [(0, _("— none —"))] + [
-        (u.id, u.full_name)
+    form.chief_judge.choices = [SelectChoice(0, _("— none —"))] + [
+        SelectChoice(u.id, u.full_name)
         for u in {**{s.id: s for s in staff}, **{j.id: j for j in judges}}.values()
     ]
     members = services.pool_members(round_.id)
@@ -320,6 +324,7 @@ def rubric(round_id: int):
 
 
 @bp.route("/manage/judging/rounds/<int:round_id>/assign", methods=["GET", "POST"])
+@writes_on_read
 @roles_required(Role.ADMIN, Role.ORGANIZER)
 def assign(round_id: int):
     """Preview the plan (loads, same-school pairs and conflicts avoided), then commit it."""
@@ -450,7 +455,7 @@ def advance(round_id: int):
         .where(EssayRound.contest_id == round_.contest_id, EssayRound.id != round_.id)
         .order_by(EssayRound.stage, EssayRound.opens_at)
     ).all()
-    form.to_round.choices = [(r.id, r.name) for r in later]
+    form.to_round.choices = [SelectChoice(r.id, r.name) for r in later]
     if form.validate_on_submit():
         try:
             result = services.advance_entries(
