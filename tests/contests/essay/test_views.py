@@ -368,3 +368,32 @@ def test_school_progress_student_forbidden(client, login, student):
     login(student)
 
     assert client.get("/school/essay").status_code == 403
+
+
+def test_round_dashboard_query_count_does_not_grow_with_entries(
+    db, client, login, organizer, make_round, make_entry
+):
+    round_ = make_round()
+    login(organizer)
+
+    def queries() -> int:
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/manage/essay/rounds/{round_.id}").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for _ in range(2):
+        make_entry(round_)
+    few = queries()
+    for _ in range(6):
+        make_entry(round_)
+
+    assert queries() == few
