@@ -41,6 +41,7 @@ CATALOGS: dict[str, list[str]] = {
     ],
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
     "essay": ["contests/essay/**/*.py", "templates/contests/essay/**/*.html"],
+    "judging": ["contests/judging/**/*.py", "templates/contests/judging/**/*.html"],
 }
 
 
