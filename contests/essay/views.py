@@ -27,6 +27,7 @@ from contests.essay.models import (
 )
 from contests.essay.permissions import (
     can_manage_contests,
+    can_view_contest,
     can_view_photo,
     can_view_school_progress,
     can_write,
@@ -41,6 +42,24 @@ from core.spreadsheets import XLSX_MIME
 from core.storage import storage
 
 bp = Blueprint("essay", __name__)
+
+
+# --- everyone ---------------------------------------------------------------------------------
+
+
+@bp.route("/contests/essay/<int:contest_id>")
+def show(contest_id: int):
+    """A writing contest's public page: its rounds, themes, prompts, deadlines and rules."""
+    item = db.session.get(EssayContest, contest_id)
+    if item is None or not can_view_contest(current_user, item):
+        abort(404)
+    return render_template(
+        "contests/essay/show.html",
+        contest=item,
+        now=utcnow(),
+        paragraphs=services.paragraphs,
+        can_write=lambda r: can_write(current_user, r) and r.is_open(utcnow()),
+    )
 
 
 # --- students ---------------------------------------------------------------------------------

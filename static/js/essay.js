@@ -259,6 +259,28 @@
     }).catch(function () { showAlert(d.msgNetwork); });
   });
 
+  // Time left, from the server's clock (re-synced whenever the entry is loaded). --------------
+  var timeLeft = document.getElementById("essay-time-left");
+  var deadline = null;
+  function showTimeLeft() {
+    if (deadline === null) { return; }
+    var seconds = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+    if (seconds <= 0) {
+      timeLeft.textContent = "";
+      if (!frozen && d.open === "true") { d.open = "false"; freeze(true); showAlert(d.msgClosed); }
+      return;
+    }
+    var days = Math.floor(seconds / 86400);
+    var hours = Math.floor((seconds % 86400) / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60);
+    var text = days ? days + " " + d.msgDays + " " + hours + " " + d.msgHours
+      : hours ? hours + " " + d.msgHours + " " + minutes + " " + d.msgMinutes
+      : Math.max(1, minutes) + " " + d.msgMinutes;
+    timeLeft.textContent = d.msgTimeLeft + " " + text;
+    timeLeft.className = "small mb-2 " + (seconds < 600 ? "text-danger fw-semibold" : "text-muted");
+  }
+  window.setInterval(showTimeLeft, 15000);
+
   // Start: the server's entry, then any newer text left in this browser's queue. ---------------
   title.addEventListener("input", queueSave);
   body.addEventListener("input", function () { showWords(); queueSave(); });
@@ -270,6 +292,10 @@
   });
   window.MX.fetchJSON(d.entryUrl).then(function (res) {
     if (!res.ok) { return; }
+    if (res.data.round.is_open) {
+      deadline = Date.now() + res.data.round.seconds_remaining * 1000;
+      showTimeLeft();
+    }
     applyEntry(res.data.entry);
     var item = pending();
     if (item && !frozen && item.seq > lastSeq) {

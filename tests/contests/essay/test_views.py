@@ -397,3 +397,39 @@ def test_round_dashboard_query_count_does_not_grow_with_entries(
         make_entry(round_)
 
     assert queries() == few
+
+
+# --- everyone ---------------------------------------------------------------------------------
+
+
+def test_contest_page_public_when_campaign_published(client, contest, open_round):
+    response = client.get(f"/contests/essay/{contest.id}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Kể lại một hành động đẹp." in html
+    assert f"/essay/rounds/{open_round.id}" not in html
+
+
+def test_contest_page_offers_writing_to_eligible_student(
+    client, login, student, contest, open_round
+):
+    login(student)
+
+    response = client.get(f"/contests/essay/{contest.id}")
+
+    assert f"/essay/rounds/{open_round.id}" in response.get_data(as_text=True)
+
+
+def test_contest_page_hidden_while_campaign_is_draft(db, client, contest):
+    db.session.execute(
+        sa.text("UPDATE campaign SET status = 'DRAFT' WHERE id = :id"), {"id": contest.campaign_id}
+    )
+
+    assert client.get(f"/contests/essay/{contest.id}").status_code == 404
+
+
+def test_campaign_page_links_to_the_contest(client, contest):
+    response = client.get("/campaigns/chien-dich-thu")
+
+    assert f"/contests/essay/{contest.id}" in response.get_data(as_text=True)
