@@ -30,6 +30,7 @@ def test_student_writes_offline_uploads_photo_submits_and_sees_receipt(live_serv
     page.goto(live_server("/essay"))
     page.get_by_role("link", name="Bắt đầu viết").first.click()
     state = page.locator("#essay-save-state")
+    page.locator("#essay-time-left").filter(has_text="Còn lại:").wait_for()
 
     page.get_by_label("Tiêu đề").fill("Lên tiếng trong nhóm lớp")
     page.locator("#essay-body").fill(OPENING)
