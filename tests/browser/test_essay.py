@@ -74,3 +74,26 @@ def test_student_writes_offline_uploads_photo_submits_and_sees_receipt(live_serv
 
 def wait_saved(state) -> None:
     state.filter(has_text="Đã lưu").wait_for(timeout=20_000)
+
+
+def test_student_undoes_an_accidental_wipe_from_kept_versions(live_server, phone):
+    page = phone
+    sign_in(page, live_server, "student2")
+    page.goto(live_server("/essay"))
+    page.get_by_role("link", name="Bắt đầu viết").first.click()
+    state = page.locator("#essay-save-state")
+    body = page.locator("#essay-body")
+    page.get_by_label("Tiêu đề").fill("Bài sẽ bị xóa nhầm")
+    body.fill(OPENING)
+    wait_saved(state)
+
+    body.fill("")
+    state.filter(has_text="Đã lưu").wait_for(timeout=20_000)
+    page.get_by_text("Hoàn tác: các bản lưu trước").click()
+    kept = page.locator("#essay-version-list li").filter(has_text="240 chữ")
+    page.once("dialog", lambda dialog: dialog.accept())
+    kept.get_by_role("button", name="Khôi phục").click()
+    wait_saved(state)
+
+    page.reload()
+    assert page.locator("#essay-body").input_value() == OPENING
