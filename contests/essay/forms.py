@@ -16,7 +16,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from core.clock import local_to_utc, local_zone
 from core.extensions import db
@@ -78,8 +78,6 @@ class RoundForm(FlaskForm):
     results_at = DateTimeLocalField(_l("Results released at"), validators=[Optional()])
 
     def validate_grades(self, field) -> None:
-        from wtforms.validators import ValidationError
-
         try:
             self._grades()
         except ValueError:
