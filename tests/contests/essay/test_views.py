@@ -433,3 +433,32 @@ def test_campaign_page_links_to_the_contest(client, contest):
     response = client.get("/campaigns/chien-dich-thu")
 
     assert f"/contests/essay/{contest.id}" in response.get_data(as_text=True)
+
+
+def test_judge_preview_shows_masked_entry(client, login, organizer, make, make_round, make_entry):
+    round_ = make_round(max_words=1000)
+    school = make.school(name="Trường THCS Dương Xá")
+    author = make.student(make.school_class(school, name="7A2"), full_name="Nguyễn Thị Mai")
+    body = "Em là Nguyễn Thị Mai, học lớp 7A2. " + words(20)
+    entry = make_entry(round_, author, body=body, submit=False)
+    services.upload_photo(
+        entry=entry, data=image_bytes(), caption="Bạn Mai ở THCS Dương Xá", now=T0
+    )
+    services.submit_entry(entry=entry, now=T0)
+    login(organizer)
+
+    response = client.get(f"/manage/essay/entries/{entry.id}/judge-view")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Em là [tên], học lớp [lớp]." in html
+    assert "Bạn [tên] ở [trường]" in html
+    assert "Nguyễn Thị Mai" not in html
+    assert "Dương Xá" not in html
+
+
+def test_judge_preview_judge_forbidden(client, login, make, make_entry, open_round):
+    entry = make_entry(open_round)
+    login(make.user(None, Role.JUDGE))
+
+    assert client.get(f"/manage/essay/entries/{entry.id}/judge-view").status_code == 403
