@@ -29,6 +29,7 @@
   var timer = null;
   var inFlight = null;
   var frozen = d.open !== "true";
+  var typedHere = false;  // typing began on this page (perhaps before the entry had loaded)
   var DEBOUNCE_MS = 1200;
   var RETRY_MS = 5000;
 
@@ -100,6 +101,7 @@
   // Saving -------------------------------------------------------------------------------------
   function queueSave() {
     if (frozen) { return; }
+    typedHere = true;
     remember({ title: title.value, body: body.value, seq: nextSeq() });
     setState(d.msgUnsaved);
     window.clearTimeout(timer);
@@ -296,20 +298,23 @@
       deadline = Date.now() + res.data.round.seconds_remaining * 1000;
       showTimeLeft();
     }
-    applyEntry(res.data.entry);
+    var serverSeq = res.data.entry ? res.data.entry.seq : 0;
+    // A save that finished while this page was loading may already hold a newer entry.
+    if (!entry || serverSeq >= entry.seq) { applyEntry(res.data.entry); }
     var item = pending();
-    if (item && !frozen && item.seq > lastSeq) {
-      title.value = item.title;
-      body.value = item.body;
-      lastSeq = item.seq;
+    if (item && !frozen && item.seq > serverSeq) {
+      // Text this browser has not sent yet (offline earlier, or typed while the page loaded).
+      if (!typedHere) { title.value = item.title; body.value = item.body; }
+      lastSeq = Math.max(lastSeq, item.seq);
       save();
-    } else if (item) {
+    } else if (item && !typedHere) {
       window.localStorage.removeItem(storeKey);
     }
     showWords();
   }).catch(function () {
     var item = pending();
-    if (item) { title.value = item.title; body.value = item.body; setState(d.msgOffline, "text-warning"); }
+    if (item && !typedHere) { title.value = item.title; body.value = item.body; }
+    if (item) { setState(d.msgOffline, "text-warning"); }
     showWords();
   });
   showWords();
