@@ -44,7 +44,11 @@ def _campaign_contents(campaign) -> list[dict]:
         sa.select(EssayContest).where(EssayContest.campaign_id == campaign.id)
     )
     return [
-        {"title": c.title, "url": url_for("essay.index"), "kind": _l("Writing contest")}
+        {
+            "title": c.title,
+            "url": url_for("essay.show", contest_id=c.id),
+            "kind": _l("Writing contest"),
+        }
         for c in contests
     ]
 

@@ -24,7 +24,9 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from core.accounts.models import User
 from core.extensions import db
+from core.schools.models import School, SchoolClass
 
 NAME = "[tên]"
 SCHOOL = "[trường]"
@@ -373,9 +375,6 @@ def mask_text(
 def context_for(entry) -> MaskContext:
     """The names, schools and classes to mask in one entry: the author's, their classmates',
     every school of the district and the classes of the author's school."""
-    from core.accounts.models import User
-    from core.schools.models import School, SchoolClass
-
     names = {entry.student.full_name} if entry.student else set()
     if entry.class_id:
         names |= set(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
@@ -13,6 +15,7 @@ from core.extensions import db
 from core.pdf import new_document, to_bytes
 from core.schools.models import School, SchoolClass
 from core.spreadsheets import workbook_bytes
+from core.storage import storage
 
 #: Column headers are a fixed Vietnamese file format (data, not interface text).
 COLUMNS = [
@@ -104,7 +107,11 @@ def anonymous_bundle(round_: EssayRound) -> bytes:
             new_x="LMARGIN",
             new_y="NEXT",
         )
+        keys = {p.id: p.storage_key for p in entry.photos}
         for photo in payload["photos"]:
+            pdf.ln(2)
+            # Photos were re-encoded without metadata when uploaded.
+            pdf.image(io.BytesIO(storage().read(keys[photo["id"]])), w=80)
             if photo["caption"]:
-                pdf.multi_cell(0, 5, "• " + photo["caption"], new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 5, photo["caption"], new_x="LMARGIN", new_y="NEXT")
     return to_bytes(pdf)

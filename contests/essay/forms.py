@@ -15,7 +15,8 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from core.clock import local_to_utc, local_zone
 from core.extensions import db
@@ -34,7 +35,7 @@ class ContestForm(FlaskForm):
         rows = db.session.execute(
             sa.select(campaign.c.id, campaign.c.title).order_by(campaign.c.id.desc())
         )
-        self.campaign_id.choices = [(cid, title) for cid, title in rows]
+        self.campaign_id.choices = [SelectChoice(cid, title) for cid, title in rows]
 
 
 class RoundForm(FlaskForm):
@@ -61,8 +62,8 @@ class RoundForm(FlaskForm):
     school_levels = SelectMultipleField(
         _l("School levels (none selected: all)"),
         choices=[
-            (SchoolLevel.TH.value, _l("Primary (TH)")),
-            (SchoolLevel.THCS.value, _l("Lower secondary (THCS)")),
+            SelectChoice(SchoolLevel.TH.value, _l("Primary (TH)")),
+            SelectChoice(SchoolLevel.THCS.value, _l("Lower secondary (THCS)")),
         ],
         validators=[Optional()],
     )
@@ -77,8 +78,6 @@ class RoundForm(FlaskForm):
     results_at = DateTimeLocalField(_l("Results released at"), validators=[Optional()])
 
     def validate_grades(self, field) -> None:
-        from wtforms.validators import ValidationError
-
         try:
             self._grades()
         except ValueError:
@@ -147,13 +146,15 @@ class DecisionForm(FlaskForm):
     def __init__(self, flag, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [
-            ("cleared", _l("Clear: not a copy")),
-            ("disqualify_entry", _l("Disqualify %(code)s", code=flag.entry.code)),
+            SelectChoice("cleared", _l("Clear: not a copy")),
+            SelectChoice("disqualify_entry", _l("Disqualify %(code)s", code=flag.entry.code)),
         ]
         if flag.other_entry is not None:
             choices += [
-                ("disqualify_other", _l("Disqualify %(code)s", code=flag.other_entry.code)),
-                ("disqualify_both", _l("Disqualify both entries")),
+                SelectChoice(
+                    "disqualify_other", _l("Disqualify %(code)s", code=flag.other_entry.code)
+                ),
+                SelectChoice("disqualify_both", _l("Disqualify both entries")),
             ]
         self.decision.choices = choices
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from contests.essay import similarity
 from contests.essay.models import EssayRound
+from core.extensions import db
 
 log = logging.getLogger("mangxanh.essay")
 
@@ -18,8 +19,6 @@ def check_closed_rounds(*, now: datetime) -> int:
 
     Idempotent: a checked round has ``similarity_checked_at`` after its close and is skipped.
     """
-    from core.extensions import db
-
     rounds = db.session.scalars(
         sa.select(EssayRound).where(
             EssayRound.closes_at <= now,

@@ -2,13 +2,31 @@
 
 from __future__ import annotations
 
-from contests.essay.models import Entry, EntryPhoto, EssayRound
+import sqlalchemy as sa
+
+from contests.essay.models import Entry, EntryPhoto, EssayContest, EssayRound
 from core.accounts.models import Role
+from core.extensions import db
+
+#: The campaign table, read by name: contests never import the campaign package.
+_campaign = sa.table("campaign", sa.column("id"), sa.column("status"))
+#: Campaign states whose contents are public (stored as the enum's names).
+_PUBLIC_CAMPAIGN_STATES = ("PUBLISHED", "CLOSED", "published", "closed")
 
 
 def can_manage_contests(user) -> bool:
     """Organizers and administrators set up contests, rounds and checks."""
     return user.is_authenticated and user.has_role(Role.ADMIN, Role.ORGANIZER)
+
+
+def can_view_contest(user, contest: EssayContest) -> bool:
+    """A contest is public once its campaign is published; organizers see it before."""
+    if can_manage_contests(user):
+        return True
+    status = db.session.scalar(
+        sa.select(_campaign.c.status).where(_campaign.c.id == contest.campaign_id)
+    )
+    return status in _PUBLIC_CAMPAIGN_STATES
 
 
 def can_write(user, round_: EssayRound) -> bool:

@@ -33,7 +33,7 @@ from core.accounts.models import Role, RoleAssignment, User
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
-from core.schools.models import School
+from core.schools.models import School, SchoolClass
 from core.storage import storage
 from core.uploads import clean_image
 
@@ -606,8 +606,6 @@ class StudentProgress:
 
 def school_progress(*, round_: EssayRound, school: School) -> list[StudentProgress]:
     """Every student of the school and whether they have a draft or a submission in the round."""
-    from core.schools.models import SchoolClass
-
     rows = db.session.execute(
         sa.select(User.id, User.full_name, SchoolClass.name, Entry.status, Entry.submitted_at)
         .join(RoleAssignment, RoleAssignment.user_id == User.id)

@@ -17,6 +17,7 @@ from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
 import sqlalchemy as sa
 from datasketch import MinHash, MinHashLSH
 from flask_babel import gettext as _
@@ -82,22 +83,34 @@ def near_duplicates(
     earlier = earlier or {}
     sets = {key: shingles(text) for key, text in {**earlier, **current}.items()}
     keys = [key for key, s in sets.items() if s]
+    if not keys:
+        return []
     signatures = MinHash.bulk([sets[k] for k in keys], num_perm=NUM_PERM)
     # LSH tuned a little below the threshold so borderline pairs still become candidates.
     lsh = MinHashLSH(threshold=max(0.05, threshold * 0.7), num_perm=NUM_PERM, weights=(0.2, 0.8))
     with lsh.insertion_session() as session:
         for key, signature in zip(keys, signatures, strict=True):
             session.insert(key, signature)
-    by_key = dict(zip(keys, signatures, strict=True))
-    order = {key: i for i, key in enumerate(keys)}
+    # Candidates are first screened by their MinHash estimate (one vectorised comparison per
+    # text), so the exact Jaccard is computed only for pairs that can reach the threshold.
+    matrix = np.stack([signature.hashvalues for signature in signatures])
+    index = {key: i for i, key in enumerate(keys)}
     found: list[Match] = []
     for key in keys:
         if key not in current:
             continue
-        for other in lsh.query(by_key[key]):
-            if other == key:
-                continue
-            if other in current and order[other] < order[key]:
+        i = index[key]
+        others = [
+            other
+            for other in lsh.query(signatures[i])
+            if other != key and not (other in current and index[other] < i)
+        ]
+        if not others:
+            continue
+        rows = np.fromiter((index[o] for o in others), dtype=np.int64, count=len(others))
+        estimates = (matrix[rows] == matrix[i]).mean(axis=1)
+        for other, estimate in zip(others, estimates, strict=True):
+            if estimate < threshold * 0.6:
                 continue
             score = jaccard(sets[key], sets[other])
             if score >= threshold:

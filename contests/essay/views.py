@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from contests.essay import exports, services, similarity
+from contests.essay import anonymity, exports, services, similarity
 from contests.essay.forms import (
     ContestForm,
     DecisionForm,
@@ -27,6 +27,7 @@ from contests.essay.models import (
 )
 from contests.essay.permissions import (
     can_manage_contests,
+    can_view_contest,
     can_view_photo,
     can_view_school_progress,
     can_write,
@@ -41,6 +42,24 @@ from core.spreadsheets import XLSX_MIME
 from core.storage import storage
 
 bp = Blueprint("essay", __name__)
+
+
+# --- everyone ---------------------------------------------------------------------------------
+
+
+@bp.route("/contests/essay/<int:contest_id>")
+def show(contest_id: int):
+    """A writing contest's public page: its rounds, themes, prompts, deadlines and rules."""
+    item = db.session.get(EssayContest, contest_id)
+    if item is None or not can_view_contest(current_user, item):
+        abort(404)
+    return render_template(
+        "contests/essay/show.html",
+        contest=item,
+        now=utcnow(),
+        paragraphs=services.paragraphs,
+        can_write=lambda r: can_write(current_user, r) and r.is_open(utcnow()),
+    )
 
 
 # --- students ---------------------------------------------------------------------------------
@@ -238,6 +257,22 @@ def flag(flag_id: int):
         flag=item,
         form=form,
         passages=similarity.passages(item),
+    )
+
+
+@bp.route("/manage/essay/entries/<int:entry_id>/judge-view")
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def judge_preview(entry_id: int):
+    """The entry exactly as judges get it (masked, by code), to check the masking."""
+    entry = db.session.get(Entry, entry_id)
+    if entry is None:
+        abort(404)
+    return render_template(
+        "contests/essay/judge_preview.html",
+        entry=entry,
+        payload=anonymity.judge_payload(entry),
+        paragraphs=services.paragraphs,
+        photo_url=lambda photo_id: url_for("essay.photo", photo_id=photo_id),
     )
 
 

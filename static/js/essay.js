@@ -29,6 +29,7 @@
   var timer = null;
   var inFlight = null;
   var frozen = d.open !== "true";
+  var typedHere = false;  // typing began on this page (perhaps before the entry had loaded)
   var DEBOUNCE_MS = 1200;
   var RETRY_MS = 5000;
 
@@ -100,6 +101,7 @@
   // Saving -------------------------------------------------------------------------------------
   function queueSave() {
     if (frozen) { return; }
+    typedHere = true;
     remember({ title: title.value, body: body.value, seq: nextSeq() });
     setState(d.msgUnsaved);
     window.clearTimeout(timer);
@@ -259,6 +261,28 @@
     }).catch(function () { showAlert(d.msgNetwork); });
   });
 
+  // Time left, from the server's clock (re-synced whenever the entry is loaded). --------------
+  var timeLeft = document.getElementById("essay-time-left");
+  var deadline = null;
+  function showTimeLeft() {
+    if (deadline === null) { return; }
+    var seconds = Math.max(0, Math.floor((deadline - Date.now()) / 1000));
+    if (seconds <= 0) {
+      timeLeft.textContent = "";
+      if (!frozen && d.open === "true") { d.open = "false"; freeze(true); showAlert(d.msgClosed); }
+      return;
+    }
+    var days = Math.floor(seconds / 86400);
+    var hours = Math.floor((seconds % 86400) / 3600);
+    var minutes = Math.floor((seconds % 3600) / 60);
+    var text = days ? days + " " + d.msgDays + " " + hours + " " + d.msgHours
+      : hours ? hours + " " + d.msgHours + " " + minutes + " " + d.msgMinutes
+      : Math.max(1, minutes) + " " + d.msgMinutes;
+    timeLeft.textContent = d.msgTimeLeft + " " + text;
+    timeLeft.className = "small mb-2 " + (seconds < 600 ? "text-danger fw-semibold" : "text-muted");
+  }
+  window.setInterval(showTimeLeft, 15000);
+
   // Start: the server's entry, then any newer text left in this browser's queue. ---------------
   title.addEventListener("input", queueSave);
   body.addEventListener("input", function () { showWords(); queueSave(); });
@@ -270,20 +294,27 @@
   });
   window.MX.fetchJSON(d.entryUrl).then(function (res) {
     if (!res.ok) { return; }
-    applyEntry(res.data.entry);
+    if (res.data.round.is_open) {
+      deadline = Date.now() + res.data.round.seconds_remaining * 1000;
+      showTimeLeft();
+    }
+    var serverSeq = res.data.entry ? res.data.entry.seq : 0;
+    // A save that finished while this page was loading may already hold a newer entry.
+    if (!entry || serverSeq >= entry.seq) { applyEntry(res.data.entry); }
     var item = pending();
-    if (item && !frozen && item.seq > lastSeq) {
-      title.value = item.title;
-      body.value = item.body;
-      lastSeq = item.seq;
+    if (item && !frozen && item.seq > serverSeq) {
+      // Text this browser has not sent yet (offline earlier, or typed while the page loaded).
+      if (!typedHere) { title.value = item.title; body.value = item.body; }
+      lastSeq = Math.max(lastSeq, item.seq);
       save();
-    } else if (item) {
+    } else if (item && !typedHere) {
       window.localStorage.removeItem(storeKey);
     }
     showWords();
   }).catch(function () {
     var item = pending();
-    if (item) { title.value = item.title; body.value = item.body; setState(d.msgOffline, "text-warning"); }
+    if (item && !typedHere) { title.value = item.title; body.value = item.body; }
+    if (item) { setState(d.msgOffline, "text-warning"); }
     showWords();
   });
   showWords();

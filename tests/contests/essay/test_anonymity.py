@@ -126,6 +126,9 @@ def test_anonymous_pdf_bundle_writes_only_masked_text(monkeypatch, make, make_ro
     essay = next(e for e in ESSAYS if e["key"] == "e02")
     entry = services.start_entry(round_=open_round, student=author, now=T0)
     services.save_draft(entry=entry, title=essay["title"], body=essay["body"], seq=1, now=T0)
+    services.upload_photo(
+        entry=entry, data=image_bytes(), caption="Lớp 7A2 trường THCS Dương Xá", now=T0
+    )
     services.submit_entry(entry=entry, now=T0)
 
     data = exports.anonymous_bundle(open_round)
@@ -133,5 +136,7 @@ def test_anonymous_pdf_bundle_writes_only_masked_text(monkeypatch, make, make_ro
     text = "\n".join(written)
     assert data.startswith(b"%PDF")
     assert entry.code in text
+    assert "Lớp [lớp] trường [trường]" in text
+    assert data.count(b"/Subtype /Image") == 1
     for secret in [*essay["mentions"], "Dương Xá"]:
         assert not appears(secret, text), secret

@@ -100,6 +100,20 @@ def test_save_draft_creates_entry_and_returns_it(db, client, login, student, ope
     assert stored.body == "Một hai"
 
 
+def test_save_draft_organizer_is_403(client, login, make, open_round):
+    login(make.organizer())
+
+    response = client.put(url(open_round.id), json={"title": "T", "body": "x", "seq": 1})
+
+    assert response.status_code == 403
+
+
+def test_save_draft_anonymous_is_401(client, open_round):
+    response = client.put(url(open_round.id), json={"title": "T", "body": "x", "seq": 1})
+
+    assert response.status_code == 401
+
+
 def test_save_draft_older_seq_not_accepted(client, login, student, open_round):
     login(student)
     client.put(url(open_round.id), json={"title": "T", "body": "mới", "seq": 10})

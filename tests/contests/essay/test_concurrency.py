@@ -20,8 +20,8 @@ from tests.contests.essay.conftest import words
 
 
 @pytest.fixture
-def committed_entry(app, request):
-    """A draft entry committed for real (no rolled-back transaction), removed afterwards."""
+def committed_round(app, request):
+    """An open round and a student committed for real (no rolled-back transaction)."""
     if request.config.getoption("--db") != "postgresql":
         pytest.skip("needs PostgreSQL: real row locks between two connections")
     with app.app_context():
@@ -46,12 +46,8 @@ def committed_entry(app, request):
             max_words=100,
         )
         db.session.add_all([contest, round_])
-        db.session.flush()
-        entry = services.start_entry(round_=round_, student=student, now=now)
-        services.save_draft(entry=entry, title="T", body=words(20), seq=1, now=now)
         db.session.commit()
         ids = {
-            "entry": entry.id,
             "round": round_.id,
             "contest": contest.id,
             "campaign": campaign.id,
@@ -63,7 +59,7 @@ def committed_entry(app, request):
     yield ids
     with app.app_context():
         for statement in (
-            sa.delete(Entry).where(Entry.id == ids["entry"]),
+            sa.delete(Entry).where(Entry.round_id == ids["round"]),
             sa.delete(EssayRound).where(EssayRound.id == ids["round"]),
             sa.delete(EssayContest).where(EssayContest.id == ids["contest"]),
             sa.delete(Campaign).where(Campaign.id == ids["campaign"]),
@@ -77,29 +73,75 @@ def committed_entry(app, request):
         db.session.remove()
 
 
-@pytest.mark.postgres_only
-def test_submit_twice_concurrently_gives_one_receipt(app, committed_entry):
-    barrier = threading.Barrier(2)
-    receipts, errors = [], []
+@pytest.fixture
+def committed_entry(app, committed_round):
+    """A draft with text in the committed round."""
+    with app.app_context():
+        round_ = db.session.get(EssayRound, committed_round["round"])
+        student = db.session.get(User, committed_round["student"])
+        entry = services.start_entry(round_=round_, student=student)
+        services.save_draft(entry=entry, title="T", body=words(20), seq=1)
+        db.session.commit()
+        ids = {**committed_round, "entry": entry.id}
+        db.session.remove()
+    return ids
 
-    def submit():
+
+def run_together(app, work, prepare=lambda: None, n: int = 2) -> tuple[list, list]:
+    """Run ``work(prepare())`` in ``n`` threads, ``work`` released in all at the same moment."""
+    barrier = threading.Barrier(n)
+    results, errors = [], []
+
+    def target():
         try:
             with app.test_request_context():
-                entry = db.session.get(Entry, committed_entry["entry"])
+                prepared = prepare()
                 barrier.wait(timeout=10)
-                receipts.append(services.submit_entry(entry=entry))
+                results.append(work(prepared))
                 db.session.commit()
-        except Exception as error:  # pragma: no cover - reported below
+        except Exception as error:  # pragma: no cover - reported by the test
             errors.append(error)
         finally:
             with app.app_context():
                 db.session.remove()
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
+    threads = [threading.Thread(target=target) for _ in range(n)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    return results, errors
+
+
+@pytest.mark.postgres_only
+def test_first_save_from_two_tabs_at_once_makes_one_entry(app, committed_round):
+    def first_save(_):
+        round_ = db.session.get(EssayRound, committed_round["round"])
+        student = db.session.get(User, committed_round["student"])
+        entry = services.start_entry(round_=round_, student=student)
+        services.save_draft(entry=entry, title="T", body="một hai", seq=1)
+        return entry.id
+
+    ids, errors = run_together(app, first_save)
+
+    assert errors == []
+    assert len(ids) == 2
+    assert ids[0] == ids[1]
+    with app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count(Entry.id)).where(Entry.round_id == committed_round["round"])
+        )
+        assert count == 1
+        db.session.remove()
+
+
+@pytest.mark.postgres_only
+def test_submit_twice_concurrently_gives_one_receipt(app, committed_entry):
+    def load():
+        # Both requests have read the draft before either submits.
+        return db.session.get(Entry, committed_entry["entry"])
+
+    receipts, errors = run_together(app, lambda entry: services.submit_entry(entry=entry), load)
 
     assert errors == []
     assert len(receipts) == 2

@@ -183,3 +183,8 @@ def test_check_round_against_earlier_round_of_same_stage(db, make_round, make_en
 
     assert similarity.check_round(round_=second, now=T0) == 1
     assert similarity.check_round(round_=first, now=T0) == 0
+
+
+def test_near_duplicates_of_nothing_is_empty():
+    assert similarity.near_duplicates({}) == []
+    assert similarity.near_duplicates({"a": ""}, {"b": "   "}) == []

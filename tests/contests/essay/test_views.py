@@ -368,3 +368,97 @@ def test_school_progress_student_forbidden(client, login, student):
     login(student)
 
     assert client.get("/school/essay").status_code == 403
+
+
+def test_round_dashboard_query_count_does_not_grow_with_entries(
+    db, client, login, organizer, make_round, make_entry
+):
+    round_ = make_round()
+    login(organizer)
+
+    def queries() -> int:
+        statements = []
+
+        def count(conn, cursor, statement, *args):
+            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK")):
+                statements.append(statement)
+
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            assert client.get(f"/manage/essay/rounds/{round_.id}").status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        return len(statements)
+
+    for _ in range(2):
+        make_entry(round_)
+    few = queries()
+    for _ in range(6):
+        make_entry(round_)
+
+    assert queries() == few
+
+
+# --- everyone ---------------------------------------------------------------------------------
+
+
+def test_contest_page_public_when_campaign_published(client, contest, open_round):
+    response = client.get(f"/contests/essay/{contest.id}")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Kể lại một hành động đẹp." in html
+    assert f"/essay/rounds/{open_round.id}" not in html
+
+
+def test_contest_page_offers_writing_to_eligible_student(
+    client, login, student, contest, open_round
+):
+    login(student)
+
+    response = client.get(f"/contests/essay/{contest.id}")
+
+    assert f"/essay/rounds/{open_round.id}" in response.get_data(as_text=True)
+
+
+def test_contest_page_hidden_while_campaign_is_draft(db, client, contest):
+    db.session.execute(
+        sa.text("UPDATE campaign SET status = 'DRAFT' WHERE id = :id"), {"id": contest.campaign_id}
+    )
+
+    assert client.get(f"/contests/essay/{contest.id}").status_code == 404
+
+
+def test_campaign_page_links_to_the_contest(client, contest):
+    response = client.get("/campaigns/chien-dich-thu")
+
+    assert f"/contests/essay/{contest.id}" in response.get_data(as_text=True)
+
+
+def test_judge_preview_shows_masked_entry(client, login, organizer, make, make_round, make_entry):
+    round_ = make_round(max_words=1000)
+    school = make.school(name="Trường THCS Dương Xá")
+    author = make.student(make.school_class(school, name="7A2"), full_name="Nguyễn Thị Mai")
+    body = "Em là Nguyễn Thị Mai, học lớp 7A2. " + words(20)
+    entry = make_entry(round_, author, body=body, submit=False)
+    services.upload_photo(
+        entry=entry, data=image_bytes(), caption="Bạn Mai ở THCS Dương Xá", now=T0
+    )
+    services.submit_entry(entry=entry, now=T0)
+    login(organizer)
+
+    response = client.get(f"/manage/essay/entries/{entry.id}/judge-view")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "Em là [tên], học lớp [lớp]." in html
+    assert "Bạn [tên] ở [trường]" in html
+    assert "Nguyễn Thị Mai" not in html
+    assert "Dương Xá" not in html
+
+
+def test_judge_preview_judge_forbidden(client, login, make, make_entry, open_round):
+    entry = make_entry(open_round)
+    login(make.user(None, Role.JUDGE))
+
+    assert client.get(f"/manage/essay/entries/{entry.id}/judge-view").status_code == 403
