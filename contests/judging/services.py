@@ -534,6 +534,11 @@ def _move(
     )
     db.session.add(moved)
     db.session.flush()
+    if assignment.kind == AssignmentKind.APPEAL:
+        appeal = db.session.scalar(sa.select(Appeal).where(Appeal.assignment_id == assignment.id))
+        if appeal is not None:
+            appeal.assignment = moved
+            db.session.flush()
     return moved
 
 
@@ -592,7 +597,8 @@ def remind_or_move_overdue(*, now: datetime | None = None) -> int:
         .where(
             Assignment.status == AssignmentStatus.OPEN,
             Assignment.due_at <= now,
-            JudgingRound.published_at.is_(None),
+            # After publication only re-marks (appeals) are still being marked.
+            sa.or_(JudgingRound.published_at.is_(None), Assignment.kind == AssignmentKind.APPEAL),
         )
         .order_by(Assignment.id)
     ).all()
@@ -676,6 +682,13 @@ def get_assignment_for(judge: User, assignment_id: int) -> Assignment:
     return assignment
 
 
+def _require_marking(assignment: Assignment) -> None:
+    if assignment.status == AssignmentStatus.MOVED:
+        raise MarkingClosed(_("This entry has moved to another judge."))
+    if assignment.status not in MARKING:
+        raise MarkingClosed(_("You have already submitted your marks for this entry."))
+
+
 def save_marks(
     *,
     assignment: Assignment,
@@ -689,8 +702,7 @@ def save_marks(
     Every mark is checked against its criterion's range; the refusal names each field.
     """
     now = now or utcnow()
-    if assignment.status not in MARKING:
-        raise MarkingClosed(_("You have already submitted your marks for this entry."))
+    _require_marking(assignment)
     rubric = current_rubric(assignment.round_id)
     criteria = {c.id: c for c in rubric.criteria}
     values: dict[int, Decimal | None] = {}
@@ -730,8 +742,7 @@ def save_marks(
     ).rowcount
     db.session.refresh(assignment)
     if not changed:
-        if assignment.status not in MARKING:
-            raise MarkingClosed(_("You have already submitted your marks for this entry."))
+        _require_marking(assignment)
         return SaveResult(assignment, accepted=False)
     existing = {m.criterion_id: m for m in assignment.marks}
     for criterion_id, value in values.items():
@@ -1188,7 +1199,6 @@ def publish_results(*, actor, round_: EssayRound, now: datetime | None = None) -
         .execution_options(synchronize_session=False)
     ).rowcount
     if not changed:
-        db.session.rollback()
         raise Conflict(_("The results have just been published by someone else."))
     db.session.flush()
     db.session.refresh(setup)

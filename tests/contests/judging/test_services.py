@@ -478,3 +478,22 @@ def test_appeal_refused_after_window(assigned):
         services.file_appeal(
             student=result.entry.student, result=result, reason="x", now=T0 + timedelta(days=7)
         )
+
+
+def test_overdue_appeal_sheet_moves_with_its_appeal(assigned):
+    mark_all(assigned, [10, 9, 9, 7, 6, 4])
+    services.publish_results(actor=assigned.organizer, round_=assigned.round, now=T0)
+    result = services.published_results(assigned.round.id)[-1]
+    appeal = services.file_appeal(student=result.entry.student, result=result, reason="Xin", now=T0)
+    first = appeal.assignment
+    due = first.due_at
+
+    reminded = services.remind_or_move_overdue(now=due)
+    moved = services.remind_or_move_overdue(now=due + timedelta(days=2))
+
+    assert (reminded, moved) == (1, 1)
+
+    assert first.status == AssignmentStatus.MOVED
+    assert appeal.assignment_id != first.id
+    mark(appeal.assignment, ["3", "2", "2"])
+    assert appeal.status == AppealStatus.MARKED
