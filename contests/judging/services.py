@@ -1073,7 +1073,7 @@ def agreement(round_id: int) -> tuple[rules.AgreementReport, dict[int, str]] | N
     )
     ratings: dict[int, dict[int, Decimal]] = defaultdict(dict)
     for entry_id, judge_id, total in rows:
-        ratings[entry_id][judge_id] = Decimal(total) / 100
+        ratings[entry_id][judge_id] = total  # Points: already in points
     if not ratings:
         return None
     names = dict(

@@ -445,6 +445,9 @@ def test_agreement_report_and_severity(assigned):
     assert report.icc.value == pytest.approx(1.0)
     assert report.alpha.interpretation == "reliable"
     assert set(report.severity) == set(names)
+    marks = sorted(s.mean_mark for s in report.severity.values())
+    assert 4 <= marks[0] <= marks[-1] <= 10
+    assert {s.mean_deviation for s in report.severity.values()} == {0.0}
 
 
 def test_appeal_gets_fresh_judge_and_chief_decides(assigned):
