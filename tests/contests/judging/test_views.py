@@ -556,3 +556,11 @@ def test_dashboard_hides_marks_of_an_entry_the_viewer_is_marking(client, login, 
 
     assert entry.code in page
     assert "10 · 3" not in page
+
+
+def test_home_page_tells_a_judge_what_is_waiting(client, login, assigned):
+    login(assigned.judges[0])
+
+    page = client.get("/").get_data(as_text=True)
+
+    assert "Có 3 bài đang chờ thầy cô chấm." in page
