@@ -126,4 +126,5 @@
       });
     });
   });
+  form.setAttribute("data-ready", "true");
 })();

@@ -34,7 +34,7 @@ def test_judge_scores_two_entries_from_the_queue(live_server, page):
     todo.first.get_by_role("link").click()
 
     for round_number in range(2):
-        page.locator("#judging-sheet").wait_for()
+        page.locator("#judging-sheet[data-ready='true']").wait_for()
         fields = page.locator("[data-criterion]")
         fields.nth(0).fill("5")
         error = page.locator(".invalid-feedback", has_text="từ 0 đến 4")
