@@ -11,7 +11,6 @@ from contests.quiz.models import Attempt, AttemptStatus, LeaderboardSnapshot, Pr
 from core.extensions import db
 from core.schools.models import SchoolLevel
 from tests.conftest import T0
-
 from tests.contests.quiz.factories import QuizFactory
 
 
