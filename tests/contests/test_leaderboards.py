@@ -15,9 +15,8 @@ from tests.contests.quiz.factories import QuizFactory
 
 
 @pytest.fixture
-def quiz(app, make):
-    with app.test_request_context():
-        yield QuizFactory(make)
+def quiz(make):
+    return QuizFactory(make)
 
 
 def submitted(round_, student, *, score, prediction=None, duration=60, at=0, number=1, max_score=3):

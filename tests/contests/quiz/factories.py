@@ -95,5 +95,17 @@ def ctx(app, db):
 
 
 @pytest.fixture
-def quiz(make, ctx):
+def quiz(make):
     return QuizFactory(make)
+
+
+@pytest.fixture
+def relogin(login):
+    """Sign another user in mid-test (the test's app context caches the current user in g)."""
+    from flask import g
+
+    def _relogin(user, test_client=None):
+        g.pop("_login_user", None)
+        return login(user, test_client)
+
+    return _relogin

@@ -23,6 +23,8 @@ from core.extensions import db
 from core.schools.models import SchoolLevel
 from tests.conftest import T0
 
+pytestmark = pytest.mark.usefixtures("ctx")
+
 
 def correct_ids(question_id):
     return list(
