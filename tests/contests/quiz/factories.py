@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, timedelta
 
 import pytest
@@ -12,15 +13,15 @@ from contests.quiz.models import Pool, QuestionCategory, QuizContest, QuizRound,
 from core.extensions import db
 from tests.conftest import T0
 
+_seq = itertools.count(1)
+
 
 class QuizFactory:
     def __init__(self, make):
         self.make = make
-        self._n = 0
 
     def seq(self) -> int:
-        self._n += 1
-        return self._n
+        return next(_seq)
 
     def campaign(self) -> Campaign:
         n = self.seq()
