@@ -39,6 +39,11 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core/**/*.html",
     ],
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
+    "quiz": [
+        "contests/quiz/**/*.py",
+        "contests/leaderboards.py",
+        "templates/contests/quiz/**/*.html",
+    ],
 }
 
 

@@ -236,9 +236,10 @@ def start_attempt(
     attempts = _attempts_of(round_.id, user.id)
     for attempt in attempts:
         if attempt.status == AttemptStatus.IN_PROGRESS:
-            if accepts_answers(attempt, now):
-                return attempt, False
-            finalize_attempt(attempt=attempt, now=now, by="scheduler")
+            if not accepts_answers(attempt, now):
+                # Time ran out before the scheduler came by: close it now, from its answers.
+                finalize_attempt(attempt=attempt, now=now, by="scheduler")
+            return attempt, False
     status = round_.status(now)
     if status == "upcoming":
         raise RoundNotOpen(_("This round has not opened yet."))
