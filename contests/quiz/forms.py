@@ -16,6 +16,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -36,6 +37,12 @@ from core.extensions import db
 CAMPAIGN = sa.table("campaign", sa.column("id"), sa.column("title"))
 MAX_CHOICES = 6
 
+
+def options(pairs) -> list[SelectChoice]:
+    """Select options from (value, label) pairs."""
+    return [SelectChoice(value, label) for value, label in pairs]
+
+
 KIND_LABELS = {
     QuestionKind.SINGLE: _l("Single choice"),
     QuestionKind.MULTIPLE: _l("Multiple choice"),
@@ -54,7 +61,7 @@ class ContestForm(FlaskForm):
         rows = db.session.execute(
             sa.select(CAMPAIGN.c.id, CAMPAIGN.c.title).order_by(CAMPAIGN.c.id.desc())
         )
-        self.campaign_id.choices = [(cid, title) for cid, title in rows]
+        self.campaign_id.choices = options((cid, title) for cid, title in rows)
 
 
 class ExtraTimeForm(FlaskForm):
@@ -73,10 +80,12 @@ class RoundForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(
         _l("Kind"),
-        choices=[
-            (RoundKind.RANKED.value, _l("Ranked")),
-            (RoundKind.PRACTICE.value, _l("Practice")),
-        ],
+        choices=options(
+            [
+                (RoundKind.RANKED.value, _l("Ranked")),
+                (RoundKind.PRACTICE.value, _l("Practice")),
+            ]
+        ),
     )
     opens_at = DateTimeLocalField(_l("Opens at"), validators=[DataRequired()])
     closes_at = DateTimeLocalField(_l("Closes at"), validators=[DataRequired()])
@@ -91,18 +100,22 @@ class RoundForm(FlaskForm):
     )
     multiple_scoring = SelectField(
         _l("Multiple-choice scoring"),
-        choices=[
-            (MultipleScoring.ALL_OR_NOTHING.value, _l("All or nothing")),
-            (MultipleScoring.PARTIAL.value, _l("Partial credit")),
-        ],
+        choices=options(
+            [
+                (MultipleScoring.ALL_OR_NOTHING.value, _l("All or nothing")),
+                (MultipleScoring.PARTIAL.value, _l("Partial credit")),
+            ]
+        ),
     )
     eligible_levels = MultiCheckboxField(
         _l("School levels (none ticked: all)"),
-        choices=[
-            ("MN", _l("Kindergarten")),
-            ("TH", _l("Primary")),
-            ("THCS", _l("Lower secondary")),
-        ],
+        choices=options(
+            [
+                ("MN", _l("Kindergarten")),
+                ("TH", _l("Primary")),
+                ("THCS", _l("Lower secondary")),
+            ]
+        ),
     )
     eligible_grades = StringField(
         _l("Grades (e.g. 6,7,8,9; empty: all)"),
@@ -114,10 +127,12 @@ class RoundForm(FlaskForm):
     prediction_enabled = BooleanField(_l("Ask the prediction question"))
     prediction_actual = SelectField(
         _l("The prediction is compared with"),
-        choices=[
-            (PredictionActual.PERFECT.value, _l("the number of perfect scores")),
-            (PredictionActual.ENTRANTS.value, _l("the number of entrants")),
-        ],
+        choices=options(
+            [
+                (PredictionActual.PERFECT.value, _l("the number of perfect scores")),
+                (PredictionActual.ENTRANTS.value, _l("the number of entrants")),
+            ]
+        ),
     )
     results_release_at = DateTimeLocalField(_l("Results released at"), validators=[Optional()])
     show_answers = BooleanField(_l("Show answers and explanations after release"))
@@ -210,14 +225,14 @@ def round_form_values(form: RoundForm) -> dict:
 
 class QuestionForm(FlaskForm):
     category_id = SelectField(_l("Category"), coerce=int, validators=[DataRequired()])
-    pool = SelectField(_l("Pool"), choices=[(k.value, v) for k, v in POOL_LABELS.items()])
-    kind = SelectField(_l("Type"), choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    pool = SelectField(_l("Pool"), choices=options([(k.value, v) for k, v in POOL_LABELS.items()]))
+    kind = SelectField(_l("Type"), choices=options([(k.value, v) for k, v in KIND_LABELS.items()]))
     text = TextAreaField(_l("Question"), validators=[DataRequired(), Length(max=5000)])
     explanation = TextAreaField(_l("Explanation"), validators=[Optional(), Length(max=5000)])
     difficulty = SelectField(
         _l("Difficulty"),
         coerce=int,
-        choices=[(1, _l("Easy")), (2, _l("Medium")), (3, _l("Hard"))],
+        choices=options([(1, _l("Easy")), (2, _l("Medium")), (3, _l("Hard"))]),
         default=2,
     )
     source = StringField(
@@ -248,10 +263,10 @@ class QuestionForm(FlaskForm):
             data["kind"] = question.kind.value
             data["pool"] = question.pool.value
         form = _Form(obj=question, data=data or None)
-        form.category_id.choices = [
+        form.category_id.choices = options(
             (c.id, c.name)
             for c in db.session.scalars(sa.select(QuestionCategory).order_by(QuestionCategory.name))
-        ]
+        )
         form.choice_rows = [(f"choice_{i}", f"correct_{i}") for i in range(1, MAX_CHOICES + 1)]
         return form
 
@@ -267,21 +282,23 @@ class QuestionForm(FlaskForm):
 class ImportForm(FlaskForm):
     format = SelectField(
         _l("Format"),
-        choices=[
-            ("xlsx", _l("Excel (.xlsx) from the template")),
-            ("aiken", "Aiken"),
-            ("gift", "GIFT"),
-        ],
+        choices=options(
+            [
+                ("xlsx", _l("Excel (.xlsx) from the template")),
+                ("aiken", "Aiken"),
+                ("gift", "GIFT"),
+            ]
+        ),
     )
     file = FileField(_l("File"), validators=[FileRequired()])
     category_id = SelectField(
         _l("Category (Aiken and GIFT files)"), coerce=int, validators=[Optional()]
     )
-    pool = SelectField(_l("Pool"), choices=[(k.value, v) for k, v in POOL_LABELS.items()])
+    pool = SelectField(_l("Pool"), choices=options([(k.value, v) for k, v in POOL_LABELS.items()]))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.category_id.choices = [(0, "—")] + [
+        self.category_id.choices = options([(0, "—")]) + options(
             (c.id, c.name)
             for c in db.session.scalars(sa.select(QuestionCategory).order_by(QuestionCategory.name))
-        ]
+        )

@@ -389,7 +389,7 @@ def import_questions():
                 pool=form.pool.data,
             )
         except ImportRejected as rejected:
-            db.session.rollback()
+            # Nothing was written: every row is checked before the first one is saved.
             report = rejected.report
             flash(rejected.message, "danger")
         else:
