@@ -51,8 +51,28 @@ def mask_name(full_name: str) -> str:
     return " ".join([parts[0], *(f"{p[0]}." for p in parts[1:])])
 
 
-def _best_attempts(round_ids: list[int]):
-    """Each student's best submitted attempt per round (rn = 1)."""
+def _best_attempts(round_ids: list[int], *, single: bool = False):
+    """Each student's best submitted attempt per round (rn = 1).
+
+    With one attempt allowed (``single``) every submitted attempt is already the best one, and
+    the sort that picks the best is skipped.
+    """
+    if single:
+        return (
+            sa.select(
+                Attempt.round_id,
+                Attempt.user_id,
+                Attempt.school_id,
+                Attempt.class_id,
+                Attempt.score,
+                Attempt.max_score,
+                Attempt.prediction,
+                Attempt.duration_ms,
+                Attempt.submitted_at,
+            )
+            .where(Attempt.round_id.in_(round_ids), Attempt.status == AttemptStatus.SUBMITTED)
+            .subquery("best")
+        )
     rn = sa.func.row_number().over(
         partition_by=(Attempt.round_id, Attempt.user_id),
         order_by=(
@@ -95,7 +115,6 @@ def _insert_students(snapshot_id: int, rows) -> None:
         rows.c.user_id,
         School.level,
         sa.func.rank().over(order_by=ordering),
-        sa.func.rank().over(partition_by=School.level, order_by=ordering),
         rows.c.school_id,
         rows.c.class_id,
         rows.c.score,
@@ -111,7 +130,6 @@ def _insert_students(snapshot_id: int, rows) -> None:
                 "ref_id",
                 "level",
                 "rank",
-                "level_rank",
                 "school_id",
                 "class_id",
                 "score",
@@ -137,11 +155,6 @@ def _competition_ranks(items: list[dict], key, field: str) -> None:
 def _rank_units(items: list[dict], key) -> None:
     items.sort(key=key)
     _competition_ranks(items, key, "rank")
-    by_level: dict[str | None, list[dict]] = defaultdict(list)
-    for item in items:
-        by_level[item["level"]].append(item)
-    for group in by_level.values():
-        _competition_ranks(group, key, "level_rank")
 
 
 def _eligible_counts(levels: list[str], grades: list[int]) -> dict[tuple[int, int], int]:
@@ -151,24 +164,26 @@ def _eligible_counts(levels: list[str], grades: list[int]) -> dict[tuple[int, in
     return {(s, c): n for s, c, n in db.session.execute(eligible_students(probe))}
 
 
-def _insert_units(snapshot: LeaderboardSnapshot, *, eligible: dict, prizes: list[int]) -> None:
-    """Class and school lines from the snapshot's student lines."""
+def _insert_units(
+    snapshot: LeaderboardSnapshot, rows, *, eligible: dict, prizes: list[int]
+) -> None:
+    """Class and school lines: one pass over the ranked ``rows``, plus the prize winners."""
     student = sa.and_(
         LeaderboardEntry.snapshot_id == snapshot.id, LeaderboardEntry.scope == "student"
     )
     levels = dict(db.session.execute(sa.select(School.id, School.level)).all())
     classes = []
+    participants: dict[int, int] = defaultdict(int)
     class_rows = db.session.execute(
-        sa.select(
-            LeaderboardEntry.class_id,
-            LeaderboardEntry.school_id,
-            sa.func.count(),
-            sa.func.avg(LeaderboardEntry.score),
-        )
-        .where(student, LeaderboardEntry.class_id.is_not(None))
-        .group_by(LeaderboardEntry.class_id, LeaderboardEntry.school_id)
-    )
-    for class_id, school_id, participants, mean in class_rows:
+        sa.select(rows.c.class_id, rows.c.school_id, sa.func.count(), sa.func.avg(rows.c.score))
+        .where(rows.c.school_id.is_not(None))
+        .group_by(rows.c.class_id, rows.c.school_id)
+    ).all()
+    for _class_id, school_id, count, _mean in class_rows:
+        participants[school_id] += count
+    for class_id, school_id, count, mean in class_rows:
+        if class_id is None:
+            continue
         total = eligible.get((school_id, class_id))
         classes.append(
             {
@@ -177,22 +192,15 @@ def _insert_units(snapshot: LeaderboardSnapshot, *, eligible: dict, prizes: list
                 "class_id": class_id,
                 "level": str(levels.get(school_id) or "") or None,
                 "score": round(float(mean or 0), 4),
-                "participants": participants,
+                "participants": count,
                 "eligible": total,
-                "participation_rate": round(min(100.0, 100.0 * participants / total), 2)
+                "participation_rate": round(min(100.0, 100.0 * count / total), 2)
                 if total
                 else None,
             }
         )
     _rank_units(classes, lambda c: (-c["score"], -c["participants"]))
 
-    participants = dict(
-        db.session.execute(
-            sa.select(LeaderboardEntry.school_id, sa.func.count())
-            .where(student, LeaderboardEntry.school_id.is_not(None))
-            .group_by(LeaderboardEntry.school_id)
-        ).all()
-    )
     points: dict[int, int] = defaultdict(int)
     if prizes:
         for school_id, rank in db.session.execute(
@@ -230,8 +238,11 @@ def _insert_units(snapshot: LeaderboardSnapshot, *, eligible: dict, prizes: list
         db.session.execute(sa.insert(LeaderboardEntry), rows)
 
 
-def _replace_older(snapshot: LeaderboardSnapshot) -> None:
-    """Keep only the newest snapshot of a round or contest."""
+def prune_older(snapshot: LeaderboardSnapshot) -> int:
+    """Delete the snapshots of the same round or contest older than ``snapshot``.
+
+    Readers always take the newest snapshot, so pruning can run after the new one is committed.
+    """
     older = list(
         db.session.scalars(
             sa.select(LeaderboardSnapshot.id).where(
@@ -241,7 +252,7 @@ def _replace_older(snapshot: LeaderboardSnapshot) -> None:
                 LeaderboardSnapshot.contest_id.is_(None)
                 if snapshot.contest_id is None
                 else LeaderboardSnapshot.contest_id == snapshot.contest_id,
-                LeaderboardSnapshot.id != snapshot.id,
+                LeaderboardSnapshot.id < snapshot.id,
             )
         )
     )
@@ -250,12 +261,13 @@ def _replace_older(snapshot: LeaderboardSnapshot) -> None:
             sa.delete(LeaderboardEntry).where(LeaderboardEntry.snapshot_id.in_(older))
         )
         db.session.execute(sa.delete(LeaderboardSnapshot).where(LeaderboardSnapshot.id.in_(older)))
+    return len(older)
 
 
 def snapshot_round(*, round_: QuizRound, now: datetime | None = None) -> LeaderboardSnapshot:
     """Rank a round's students, classes and schools into a new snapshot."""
     now = now or utcnow()
-    best = _best_attempts([round_.id])
+    best = _best_attempts([round_.id], single=round_.attempts_allowed == 1)
     entrants, perfect = db.session.execute(
         sa.select(
             sa.func.count(),
@@ -296,10 +308,10 @@ def snapshot_round(*, round_: QuizRound, now: datetime | None = None) -> Leaderb
     _insert_students(snapshot.id, rows)
     _insert_units(
         snapshot,
+        rows,
         eligible=_eligible_counts(round_.levels, round_.grades),
         prizes=round_.prizes,
     )
-    _replace_older(snapshot)
     db.session.flush()
     return snapshot
 
@@ -336,10 +348,10 @@ def snapshot_contest(*, contest: QuizContest, now: datetime | None = None) -> Le
     grades = set() if any(not r.grades for r in rounds) else {g for r in rounds for g in r.grades}
     _insert_units(
         snapshot,
+        rows,
         eligible=_eligible_counts(sorted(levels), sorted(grades)),
         prizes=rounds[0].prizes if rounds else [],
     )
-    _replace_older(snapshot)
     db.session.flush()
     return snapshot
 
@@ -363,10 +375,10 @@ def refresh_snapshots(*, now: datetime | None = None) -> int:
     ).all()
     contests = {}
     for round_ in rounds:
-        snapshot_round(round_=round_, now=now)
+        prune_older(snapshot_round(round_=round_, now=now))
         contests[round_.contest_id] = round_.contest
     for contest in contests.values():
-        snapshot_contest(contest=contest, now=now)
+        prune_older(snapshot_contest(contest=contest, now=now))
     return len(rounds) + len(contests)
 
 
@@ -386,42 +398,82 @@ def latest_snapshot(
     return db.session.scalar(query)
 
 
-def _entry_query(scope: str):
+_entry = LeaderboardEntry.__table__
+_LINE_COLUMNS = (
+    _entry.c.ref_id,
+    _entry.c.rank,
+    _entry.c.level,
+    _entry.c.score,
+    _entry.c.prediction_error,
+    _entry.c.duration_ms,
+    _entry.c.participants,
+    _entry.c.eligible,
+    _entry.c.participation_rate,
+    _entry.c.prize_points,
+    User.__table__.c.full_name,
+    SchoolClass.__table__.c.name.label("class_name"),
+    School.__table__.c.name.label("school_name"),
+)
+
+
+def _lines_query():
+    """Lines of one snapshot and scope with their labels (plain rows: no ORM objects to build)."""
     return (
-        sa.select(LeaderboardEntry, User.full_name, SchoolClass.name, School.name)
+        sa.select(*_LINE_COLUMNS)
+        .select_from(_entry)
         .outerjoin(
-            User, sa.and_(LeaderboardEntry.scope == "student", User.id == LeaderboardEntry.ref_id)
+            User.__table__,
+            sa.and_(_entry.c.scope == "student", User.__table__.c.id == _entry.c.ref_id),
         )
-        .outerjoin(SchoolClass, SchoolClass.id == LeaderboardEntry.class_id)
-        .outerjoin(School, School.id == LeaderboardEntry.school_id)
-        .where(LeaderboardEntry.scope == scope)
+        .outerjoin(SchoolClass.__table__, SchoolClass.__table__.c.id == _entry.c.class_id)
+        .outerjoin(School.__table__, School.__table__.c.id == _entry.c.school_id)
+        .where(
+            _entry.c.snapshot_id == sa.bindparam("snapshot_id"),
+            _entry.c.scope == sa.bindparam("scope"),
+        )
     )
 
 
-def _line(row, scope: str, me_ref: int | None, level: str | None) -> dict:
-    entry, full_name, class_name, school_name = row
+#: Built once: a page view only binds parameters.
+TOP_QUERY = _lines_query().order_by(_entry.c.rank, _entry.c.id).limit(sa.bindparam("limit"))
+TOP_LEVEL_QUERY = (
+    _lines_query()
+    .where(_entry.c.level == sa.bindparam("level"))
+    .order_by(_entry.c.rank, _entry.c.id)
+    .limit(sa.bindparam("limit"))
+)
+MINE_QUERY = _lines_query().where(_entry.c.ref_id == sa.bindparam("ref_id"))
+BETTER_IN_LEVEL = sa.select(sa.func.count()).where(
+    _entry.c.snapshot_id == sa.bindparam("snapshot_id"),
+    _entry.c.scope == sa.bindparam("scope"),
+    _entry.c.level == sa.bindparam("level"),
+    _entry.c.rank < sa.bindparam("rank"),
+)
+
+
+def _line(row, scope: str, me_ref: int | None, rank: int) -> dict:
     if scope == "student":
-        name = mask_name(full_name or "")
+        name = mask_name(row.full_name or "")
     elif scope == "class":
-        name = class_name or ""
+        name = row.class_name or ""
     else:
-        name = school_name or ""
+        name = row.school_name or ""
     return {
-        "rank": entry.level_rank if level else entry.rank,
+        "rank": rank,
         "name": name,
-        "class_name": class_name,
-        "school_name": school_name,
-        "level": entry.level,
-        "score": entry.score,
-        "prediction_error": entry.prediction_error,
-        "duration_seconds": round(entry.duration_ms / 1000, 1)
-        if entry.duration_ms is not None
+        "class_name": row.class_name,
+        "school_name": row.school_name,
+        "level": row.level,
+        "score": row.score,
+        "prediction_error": row.prediction_error,
+        "duration_seconds": round(row.duration_ms / 1000, 1)
+        if row.duration_ms is not None
         else None,
-        "participants": entry.participants,
-        "eligible": entry.eligible,
-        "participation_rate": entry.participation_rate,
-        "prize_points": entry.prize_points,
-        "is_me": me_ref is not None and entry.ref_id == me_ref,
+        "participants": row.participants,
+        "eligible": row.eligible,
+        "participation_rate": row.participation_rate,
+        "prize_points": row.prize_points,
+        "is_me": me_ref is not None and row.ref_id == me_ref,
     }
 
 
@@ -433,7 +485,11 @@ def read_leaderboard(
     level: str | None = None,
     limit: int = 100,
 ) -> dict:
-    """Top ``limit`` lines of a snapshot (optionally one school level) plus the reader's line."""
+    """Top ``limit`` lines of a snapshot (optionally one school level) plus the reader's line.
+
+    Ranks within a level follow from the overall ranks: walking the level's lines in overall
+    order, a line tied with the one before shares its rank, otherwise it takes its position.
+    """
     payload = {
         "scope": scope,
         "level": level,
@@ -447,24 +503,27 @@ def read_leaderboard(
     me_ref = None
     if me is not None and me.is_authenticated:
         me_ref = {"student": me.id, "class": me.class_id, "school": me.school_id}[scope]
-    query = _entry_query(scope).where(LeaderboardEntry.snapshot_id == snapshot.id)
+    params = {"snapshot_id": snapshot.id, "scope": scope, "limit": limit}
     if level:
-        query = query.where(LeaderboardEntry.level == level).order_by(
-            LeaderboardEntry.level_rank, LeaderboardEntry.id
-        )
+        rows = db.session.execute(TOP_LEVEL_QUERY, {**params, "level": level}).all()
+        previous, level_rank = None, 0
+        for position, row in enumerate(rows, start=1):
+            if row.rank != previous:
+                level_rank, previous = position, row.rank
+            payload["entries"].append(_line(row, scope, me_ref, level_rank))
     else:
-        query = query.order_by(LeaderboardEntry.rank, LeaderboardEntry.id)
-    payload["entries"] = [
-        _line(row, scope, me_ref, level) for row in db.session.execute(query.limit(limit))
-    ]
+        rows = db.session.execute(TOP_QUERY, params).all()
+        payload["entries"] = [_line(row, scope, me_ref, row.rank) for row in rows]
     if me_ref is not None:
         mine = next((e for e in payload["entries"] if e["is_me"]), None)
         if mine is None:
-            row = db.session.execute(
-                _entry_query(scope).where(
-                    LeaderboardEntry.snapshot_id == snapshot.id, LeaderboardEntry.ref_id == me_ref
-                )
-            ).first()
-            mine = _line(row, scope, me_ref, level) if row else None
+            row = db.session.execute(MINE_QUERY, {**params, "ref_id": me_ref}).first()
+            if row is not None and (not level or row.level == level):
+                rank = row.rank
+                if level:
+                    rank = 1 + db.session.scalar(
+                        BETTER_IN_LEVEL, {**params, "level": level, "rank": row.rank}
+                    )
+                mine = _line(row, scope, me_ref, rank)
         payload["me"] = mine
     return payload

@@ -292,7 +292,6 @@ class LeaderboardEntry(db.Model):
     __tablename__ = "quiz_leaderboard_entry"
     __table_args__ = (
         sa.Index("ix_quiz_entry_rank", "snapshot_id", "scope", "rank"),
-        sa.Index("ix_quiz_entry_level_rank", "snapshot_id", "scope", "level", "level_rank"),
         sa.Index("ix_quiz_entry_ref", "snapshot_id", "scope", "ref_id"),
     )
 
@@ -303,8 +302,8 @@ class LeaderboardEntry(db.Model):
     scope: Mapped[str] = mapped_column(sa.String(8))  #: student, class or school
     ref_id: Mapped[int]  #: user, class or school id
     level: Mapped[str | None] = mapped_column(sa.String(8))
+    #: Rank among everyone; the rank within a school level is worked out when read.
     rank: Mapped[int]
-    level_rank: Mapped[int]
     school_id: Mapped[int | None]
     class_id: Mapped[int | None]
     score: Mapped[float] = mapped_column(sa.Float, default=0)

@@ -790,7 +790,8 @@ def participants_by_school(*, since: datetime, until: datetime) -> dict[int, int
 def eligible_students(round_: QuizRound) -> sa.Select:
     """Students eligible for the round: (school_id, class_id, count)."""
     query = (
-        sa.select(User.school_id, User.class_id, sa.func.count(sa.distinct(User.id)))
+        # One student role per user and school: no DISTINCT needed.
+        sa.select(User.school_id, User.class_id, sa.func.count(User.id))
         .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(School, School.id == User.school_id)
         .join(SchoolClass, SchoolClass.id == User.class_id)

@@ -2,7 +2,7 @@
 
 Revision ID: 0002_quiz
 Revises: 0001_foundation
-Create Date: 2026-11-29 07:21:32.096524
+Create Date: 2026-11-29 07:41:26.510638
 
 """
 from alembic import op
@@ -178,7 +178,6 @@ def upgrade():
     sa.Column('ref_id', sa.Integer(), nullable=False),
     sa.Column('level', sa.String(length=8), nullable=True),
     sa.Column('rank', sa.Integer(), nullable=False),
-    sa.Column('level_rank', sa.Integer(), nullable=False),
     sa.Column('school_id', sa.Integer(), nullable=True),
     sa.Column('class_id', sa.Integer(), nullable=True),
     sa.Column('score', sa.Float(), nullable=False),
@@ -193,7 +192,6 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_quiz_leaderboard_entry'))
     )
     with op.batch_alter_table('quiz_leaderboard_entry', schema=None) as batch_op:
-        batch_op.create_index('ix_quiz_entry_level_rank', ['snapshot_id', 'scope', 'level', 'level_rank'], unique=False)
         batch_op.create_index('ix_quiz_entry_rank', ['snapshot_id', 'scope', 'rank'], unique=False)
         batch_op.create_index('ix_quiz_entry_ref', ['snapshot_id', 'scope', 'ref_id'], unique=False)
 
@@ -205,7 +203,6 @@ def downgrade():
     with op.batch_alter_table('quiz_leaderboard_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_quiz_entry_ref')
         batch_op.drop_index('ix_quiz_entry_rank')
-        batch_op.drop_index('ix_quiz_entry_level_rank')
 
     op.drop_table('quiz_leaderboard_entry')
     op.drop_table('quiz_answer')

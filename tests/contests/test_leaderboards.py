@@ -181,14 +181,18 @@ def test_level_filter_ranks_within_level(quiz, make):
     ]
 
 
-def test_new_snapshot_replaces_older(quiz, make):
+def test_prune_older_keeps_newest_snapshot(quiz, make):
     round_ = quiz.round()
     submitted(round_, make.student(), score=1)
     leaderboards.snapshot_round(round_=round_, now=T0)
-
     latest = leaderboards.snapshot_round(round_=round_, now=T0 + timedelta(minutes=1))
 
+    pruned = leaderboards.prune_older(latest)
+
+    assert pruned == 1
+
     assert db.session.query(LeaderboardSnapshot).filter_by(round_id=round_.id).all() == [latest]
+    assert leaderboards.latest_snapshot(round_id=round_.id) == latest
 
 
 def test_refresh_snapshots_takes_final_snapshot_once(quiz, make):
@@ -213,3 +217,24 @@ def test_contest_snapshot_sums_rounds(quiz, make):
     board = leaderboards.read_leaderboard(snapshot=snapshot, scope="student", me=student)
 
     assert board["me"]["score"] == 5
+
+
+def test_level_rank_shown_for_reader_outside_top(quiz, make):
+    round_ = quiz.round()
+    th = make.school_class(make.school(level=SchoolLevel.TH), name="5A1")
+    thcs = make.school_class(make.school(level=SchoolLevel.THCS), name="8A1")
+    submitted(round_, make.student(thcs), score=3)
+    primary = [make.student(th, full_name=f"Lê Văn {c}") for c in "ABC"]
+    for score, student in zip((2, 2, 1), primary, strict=True):
+        submitted(round_, student, score=score)
+
+    board = leaderboards.read_leaderboard(
+        snapshot=leaderboards.snapshot_round(round_=round_, now=T0),
+        scope="student",
+        level="TH",
+        me=primary[2],
+        limit=1,
+    )
+
+    assert [e["rank"] for e in board["entries"]] == [1]
+    assert board["me"]["rank"] == 3
