@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
@@ -12,6 +14,7 @@ from contests.quiz.models import Attempt, AttemptStatus, QuizRound
 from contests.quiz.permissions import can_view_leaderboard
 from core.api import ApiBlueprint
 from core.clock import utcnow
+from core.db import sqlite_begin_mode
 from core.errors import Forbidden, NotFound
 from core.extensions import db
 
@@ -191,14 +194,45 @@ def get_attempt(attempt_id: int):
     return attempt_payload(attempt, utcnow())
 
 
+def write_lock_last(view):
+    """On SQLite, read the user and the attempt without the write lock; take it for the write only.
+
+    Answer saves are the hottest write: holding SQLite's single write lock for the whole request
+    (sign-in lookup included) makes every other worker wait. The reads run in a deferred
+    transaction that ends before the guarded upsert opens the write transaction, so the lock is
+    held for one statement and the commit.
+    """
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        token = sqlite_begin_mode.set("DEFERRED")
+        try:
+            return view(*args, **kwargs)
+        finally:
+            sqlite_begin_mode.reset(token)
+
+    return wrapper
+
+
+def _end_reads_on_sqlite(*objects) -> None:
+    if db.session.get_bind().dialect.name != "sqlite":
+        return
+    for item in objects:
+        db.session.expunge(item)
+    db.session.commit()
+    sqlite_begin_mode.set("IMMEDIATE")
+
+
 @blp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
 @blp.operation("saveAnswer", "Save one answer; an older seq never overwrites a newer one")
 @blp.arguments(AnswerInSchema)
 @blp.response(200, AnswerOutSchema)
+@write_lock_last
 @login_required
 def save_answer(body, attempt_id: int, question_id: int):
     now = utcnow()
     attempt = services.get_attempt_for(attempt_id=attempt_id, user=current_user)
+    _end_reads_on_sqlite(attempt)
     saved = services.save_answer(
         attempt=attempt,
         question_id=question_id,

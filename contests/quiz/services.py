@@ -320,19 +320,27 @@ def save_answer(
         )
     if item["k"] != QuestionKind.MULTIPLE and len(choice_ids) > 1:
         raise ValidationFailed(_("Choose only one answer to this question."), field="choice_ids")
-    values = {
-        "attempt_id": attempt.id,
-        "question_id": question_id,
-        "choice_ids": choice_ids,
-        "seq": seq,
-        "saved_at": now,
-    }
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(Answer).values(**values)
+    # One guarded statement: the row is written only while the attempt is open (even if it was
+    # submitted a moment ago by another request), and only over an older sequence number.
+    source = sa.select(
+        sa.literal(attempt.id),
+        sa.literal(question_id),
+        sa.literal(choice_ids, sa.JSON),
+        sa.literal(seq),
+        sa.literal(now, Answer.saved_at.type),
+    ).where(
+        Attempt.id == attempt.id,
+        Attempt.status == AttemptStatus.IN_PROGRESS,
+        Attempt.deadline_at >= now - grace(),
+    )
+    statement = insert(Answer).from_select(
+        ["attempt_id", "question_id", "choice_ids", "seq", "saved_at"], source
+    )
     statement = statement.on_conflict_do_update(
         index_elements=["attempt_id", "question_id"],
         set_={

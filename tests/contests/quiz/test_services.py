@@ -568,3 +568,22 @@ def test_save_round_with_more_questions_than_bank_is_invalid(quiz):
 
     with pytest.raises(ValidationFailed):
         services.save_round(actor=None, contest=contest, round_=None, now=T0, **values)
+
+
+def test_save_answer_guarded_when_attempt_closed_by_another_request(quiz, make):
+    attempt, _ = services.start_attempt(round_=quiz.round(), user=make.student(), now=T0)
+    item = attempt.paper[0]
+    # Another request submits; this request still holds the attempt as it was read.
+    db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id)
+        .values(status=AttemptStatus.SUBMITTED)
+        .execution_options(synchronize_session=False)
+    )
+
+    saved = services.save_answer(
+        attempt=attempt, question_id=item["q"], choice_ids=[item["c"][0]], seq=1, now=T0
+    )
+
+    assert saved is False
+    assert services.saved_answers(attempt.id) == []
