@@ -295,7 +295,7 @@ def percentiles(values: list[float]) -> str:
     values = sorted(values)
 
     def at(p):
-        return values[min(len(values) - 1, int(round(p * (len(values) - 1))))]
+        return values[min(len(values) - 1, round(p * (len(values) - 1)))]
 
     return f"p50 {at(0.50):.1f} ms, p95 {at(0.95):.1f} ms, p99 {at(0.99):.1f} ms, max {values[-1]:.1f} ms"
 
