@@ -45,6 +45,7 @@ CATALOGS: dict[str, list[str]] = {
         "contests/leaderboards.py",
         "templates/contests/quiz/**/*.html",
     ],
+    "judging": ["contests/judging/**/*.py", "templates/contests/judging/**/*.html"],
 }
 
 
