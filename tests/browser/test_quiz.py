@@ -6,6 +6,7 @@ import re
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 
 from contests.quiz.models import Answer, Attempt, QuizRound
 from core.accounts.models import User
@@ -54,21 +55,19 @@ def test_student_takes_open_round_offline_and_after_reload(page, context, live_s
 
     # Online: the first answer is saved and the page says so.
     questions.nth(0).locator("label").first.click()
-    page.wait_for_function("document.getElementById('save-state').textContent === 'Đã lưu'")
+    expect(state).to_have_text("Đã lưu")
 
     # Offline: two more answers wait on the device.
     context.set_offline(True)
     questions.nth(1).locator("label").nth(1).click()
     questions.nth(2).locator("label").nth(0).click()
-    page.wait_for_function("document.getElementById('save-state').dataset.state === 'warn'")
+    expect(state).to_have_attribute("data-state", "warn")
     assert "Mất kết nối" in state.text_content()
     assert len(saved_answers(live_app, "student1")) == 1
 
     # Back online: the queue is sent, nothing is lost.
     context.set_offline(False)
-    page.wait_for_function(
-        "document.getElementById('save-state').textContent === 'Đã lưu'", timeout=20_000
-    )
+    expect(state).to_have_text("Đã lưu", timeout=20_000)
     chosen = {
         int(paper[i]): [int(questions.nth(i).locator("input:checked").get_attribute("value"))]
         for i in range(3)
