@@ -39,3 +39,11 @@ def can_view_school_results(user, school_id: int | None) -> bool:
     if can_manage_quizzes(user):
         return True
     return user.is_authenticated and school_id in user.school_ids_for(Role.COORDINATOR)
+
+
+def can_view_contest_leaderboard(user, contest, now: datetime) -> bool:
+    """The whole-contest board: staff at any time; everyone once every started round is released."""
+    if can_manage_quizzes(user):
+        return True
+    started = [r for r in contest.rounds if not r.is_practice and r.opens_at <= now]
+    return bool(started) and all(r.results_released(now) for r in started)

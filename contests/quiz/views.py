@@ -30,6 +30,7 @@ from contests.quiz.models import (
 from contests.quiz.permissions import (
     can_take_round,
     can_view_attempt,
+    can_view_contest_leaderboard,
     can_view_leaderboard,
 )
 from core.accounts.models import Role, User
@@ -77,7 +78,13 @@ def my_rounds():
 def contest(contest_id: int):
     """A contest's public page: its rounds and the ranking rule."""
     item = get_or_404(QuizContest, contest_id)
-    return render_template("contests/quiz/contest.html", contest=item, now=utcnow())
+    now = utcnow()
+    return render_template(
+        "contests/quiz/contest.html",
+        contest=item,
+        now=now,
+        board_visible=can_view_contest_leaderboard(current_user, item, now),
+    )
 
 
 @bp.route("/quiz/rounds/<int:round_id>")
@@ -150,7 +157,38 @@ def leaderboard(round_id: int):
         level=level,
     )
     return render_template(
-        "contests/quiz/leaderboard.html", round=round_, board=board, scope=scope, level=level
+        "contests/quiz/leaderboard.html",
+        contest=round_.contest,
+        round=round_,
+        board=board,
+        scope=scope,
+        level=level,
+    )
+
+
+@bp.route("/quiz/contests/<int:contest_id>/leaderboard")
+def contest_leaderboard(contest_id: int):
+    """The contest's leaderboard over all its ranked rounds (masked names)."""
+    item = get_or_404(QuizContest, contest_id)
+    if not can_view_contest_leaderboard(current_user, item, utcnow()):
+        abort(403)
+    scope = request.args.get("scope", "student")
+    level = request.args.get("level") or None
+    if scope not in leaderboards.SCOPES or level not in (None, "MN", "TH", "THCS"):
+        abort(400)
+    board = leaderboards.read_leaderboard(
+        snapshot=leaderboards.latest_snapshot(contest_id=item.id),
+        scope=scope,
+        me=current_user,
+        level=level,
+    )
+    return render_template(
+        "contests/quiz/leaderboard.html",
+        contest=item,
+        round=None,
+        board=board,
+        scope=scope,
+        level=level,
     )
 
 

@@ -603,3 +603,22 @@ def test_campaign_page_lists_quiz_contest(client, quiz, db):
 
     assert contest.title in body
     assert Attempt is not None and SchoolLevel is not None
+
+
+def test_contest_leaderboard_after_release(client, world, frozen):
+    round_, student = world
+    services.submit_attempt(attempt=start(round_, student), now=T0)
+    leaderboards.snapshot_contest(contest=round_.contest, now=T0)
+    frozen.shift(timedelta(days=2))
+
+    response = client.get(f"/quiz/contests/{round_.contest_id}/leaderboard?scope=school")
+
+    assert response.status_code == 200
+    assert student.school.name in response.get_data(as_text=True)
+
+
+def test_contest_leaderboard_before_release_forbidden(client, login, world):
+    _round, student = world
+    login(student)
+
+    assert client.get(f"/quiz/contests/{_round.contest_id}/leaderboard").status_code == 403
