@@ -484,9 +484,10 @@ def finalize_expired(*, now: datetime | None = None) -> int:
 def paper_questions(attempt: Attempt) -> list[dict]:
     """The attempt's questions in the order shown, without keys or explanations."""
     ids = attempt.question_ids
-    questions = {
-        q.id: q for q in db.session.scalars(sa.select(Question).where(Question.id.in_(ids)))
-    }
+    # Plain rows, not ORM objects: this runs on every start and every resume.
+    texts = dict(
+        db.session.execute(sa.select(Question.id, Question.text).where(Question.id.in_(ids))).all()
+    )
     choice_text = dict(
         db.session.execute(
             sa.select(Choice.id, Choice.text).where(Choice.question_id.in_(ids))
@@ -495,7 +496,7 @@ def paper_questions(attempt: Attempt) -> list[dict]:
     return [
         {
             "id": item["q"],
-            "text": questions[item["q"]].text,
+            "text": texts[item["q"]],
             "kind": item["k"],
             "choices": [{"id": c, "text": choice_text.get(c, "")} for c in item["c"]],
         }
