@@ -440,3 +440,24 @@ def test_leaderboard_query_count(client, quiz, make, relogin, frozen):
     assert len(response.json["entries"]) == 10
     # user, roles, round, snapshot, top N, my line
     assert len(statements) == 6, statements
+
+
+def test_every_student_payload_of_a_journey_is_free_of_keys(client, setup):
+    round_, _ = setup
+    payloads = [client.get("/api/v1/me/rounds").json]
+    attempt = start(client, round_).json
+    payloads.append(attempt)
+    for question in attempt["questions"]:
+        payloads.append(
+            client.put(
+                f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
+                json={"choice_ids": [question["choices"][0]["id"]], "seq": 1},
+            ).json
+        )
+    payloads.append(client.get(f"/api/v1/attempts/{attempt['id']}").json)
+    payloads.append(client.post(f"/api/v1/attempts/{attempt['id']}/submit").json)
+    payloads.append(client.get(f"/api/v1/attempts/{attempt['id']}").json)
+
+    for payload in payloads:
+        assert_no_keys(payload)
+    assert len(payloads) == 8
