@@ -118,7 +118,7 @@ def _write(
             if name not in categories:
                 found = services.category_by_name_or_code(name)
                 if found is None:
-                    found = QuestionCategory(code=_code(name), name=name)
+                    found = QuestionCategory(code=category_code(name), name=name)
                     db.session.add(found)
                     db.session.flush()
                     created_categories += 1
@@ -149,7 +149,8 @@ def _write(
     return report
 
 
-def _code(name: str) -> str:
+def category_code(name: str) -> str:
+    """A unique ASCII code for a category name: "Quyền trẻ em" → "quyen_tre_em"."""
     import unicodedata
 
     text = name.replace("đ", "d").replace("Đ", "D")

@@ -302,3 +302,7 @@ class ImportForm(FlaskForm):
             (c.id, c.name)
             for c in db.session.scalars(sa.select(QuestionCategory).order_by(QuestionCategory.name))
         )
+
+
+class CategoryForm(FlaskForm):
+    name = StringField(_l("New category"), validators=[DataRequired(), Length(max=200)])

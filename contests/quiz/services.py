@@ -767,6 +767,22 @@ def retire_question(*, actor, question: Question, now: datetime | None = None) -
     audit.record(actor=actor, action="quiz.question_retire", obj=question)
 
 
+def create_category(*, actor, name: str) -> QuestionCategory:
+    """Add a category to the bank; names are unique."""
+    from contests.quiz.formats import category_code
+
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed(_("The category needs a name."), field="name")
+    if db.session.scalar(sa.select(QuestionCategory.id).where(QuestionCategory.name == name)):
+        raise Conflict(_("A category with this name already exists."), field="name")
+    category = QuestionCategory(code=category_code(name), name=name)
+    db.session.add(category)
+    db.session.flush()
+    audit.record(actor=actor, action="quiz.category_create", obj=category, after={"name": name})
+    return category
+
+
 def category_by_name_or_code(value: str) -> QuestionCategory | None:
     value = value.strip()
     return db.session.scalar(

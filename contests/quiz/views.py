@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 from contests import leaderboards
 from contests.quiz import exports, formats, services
 from contests.quiz.forms import (
+    CategoryForm,
     ContestForm,
     ExtraTimeForm,
     ImportForm,
@@ -350,7 +351,26 @@ def questions():
         category_id=category_id,
         pool=pool,
         today=local_today(),
+        category_form=CategoryForm(),
     )
+
+
+@bp.route("/manage/quiz/categories", methods=["POST"])
+@roles_required(*MANAGERS)
+def create_category():
+    """Add a category to the question bank."""
+    form = CategoryForm()
+    if not form.validate_on_submit():
+        flash(_("The category needs a name."), "warning")
+        return redirect(url_for("quiz.questions"))
+    try:
+        services.create_category(actor=current_user, name=form.name.data)
+    except DomainError as error:
+        flash(error.message, "warning")
+    else:
+        db.session.commit()
+        flash(_("The category has been added."), "success")
+    return redirect(url_for("quiz.questions"))
 
 
 @bp.route("/manage/quiz/questions/new", methods=["GET", "POST"])

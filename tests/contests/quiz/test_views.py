@@ -622,3 +622,24 @@ def test_contest_leaderboard_before_release_forbidden(client, login, world):
     login(student)
 
     assert client.get(f"/quiz/contests/{_round.contest_id}/leaderboard").status_code == 403
+
+
+def test_create_category(client, login, make, frozen):
+    login(make.organizer())
+
+    response = client.post("/manage/quiz/categories", data={"name": "Quyền trẻ em"})
+
+    from contests.quiz.models import QuestionCategory
+
+    category = db.session.scalar(
+        sa.select(QuestionCategory).where(QuestionCategory.name == "Quyền trẻ em")
+    )
+    assert response.status_code == 302
+    assert category.code == "quyen_tre_em"
+
+
+def test_create_category_forbidden_for_student(client, login, world):
+    _round, student = world
+    login(student)
+
+    assert client.post("/manage/quiz/categories", data={"name": "X"}).status_code == 403
