@@ -55,6 +55,7 @@ JOBS: list[Job] = [
         timedelta(seconds=15),
     ),
     Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
+    Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
 ]
 
 

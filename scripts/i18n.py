@@ -45,6 +45,7 @@ CATALOGS: dict[str, list[str]] = {
         "contests/leaderboards.py",
         "templates/contests/quiz/**/*.html",
     ],
+    "essay": ["contests/essay/**/*.py", "templates/contests/essay/**/*.html"],
     "judging": ["contests/judging/**/*.py", "templates/contests/judging/**/*.html"],
 }
 
