@@ -295,6 +295,45 @@ def _paper_item(attempt: Attempt, question_id: int) -> dict:
     raise NotFound(_("This question is not part of your paper."))
 
 
+_save_statements: dict = {}
+
+
+def _save_statement(dialect: str):
+    """The guarded upsert, built once per dialect (saves are the hottest path)."""
+    if dialect not in _save_statements:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        # One guarded statement: the row is written only while the attempt is open (even if it
+        # was submitted a moment ago by another request), and only over an older sequence number.
+        source = sa.select(
+            sa.bindparam("attempt_id", type_=sa.Integer),
+            sa.bindparam("question_id", type_=sa.Integer),
+            sa.bindparam("choice_ids", type_=sa.JSON),
+            sa.bindparam("seq", type_=sa.Integer),
+            sa.bindparam("saved_at", type_=Answer.saved_at.type),
+        ).where(
+            Attempt.id == sa.bindparam("attempt_id"),
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.deadline_at >= sa.bindparam("not_before", type_=Attempt.deadline_at.type),
+        )
+        table = Answer.__table__
+        statement = insert(table).from_select(
+            ["attempt_id", "question_id", "choice_ids", "seq", "saved_at"], source
+        )
+        _save_statements[dialect] = statement.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={
+                "choice_ids": statement.excluded.choice_ids,
+                "seq": statement.excluded.seq,
+                "saved_at": statement.excluded.saved_at,
+            },
+            where=table.c.seq < statement.excluded.seq,
+        ).returning(table.c.id)
+    return _save_statements[dialect]
+
+
 def save_answer(
     *,
     attempt: Attempt,
@@ -320,37 +359,16 @@ def save_answer(
         )
     if item["k"] != QuestionKind.MULTIPLE and len(choice_ids) > 1:
         raise ValidationFailed(_("Choose only one answer to this question."), field="choice_ids")
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    # One guarded statement: the row is written only while the attempt is open (even if it was
-    # submitted a moment ago by another request), and only over an older sequence number.
-    source = sa.select(
-        sa.literal(attempt.id),
-        sa.literal(question_id),
-        sa.literal(choice_ids, sa.JSON),
-        sa.literal(seq),
-        sa.literal(now, Answer.saved_at.type),
-    ).where(
-        Attempt.id == attempt.id,
-        Attempt.status == AttemptStatus.IN_PROGRESS,
-        Attempt.deadline_at >= now - grace(),
-    )
-    statement = insert(Answer).from_select(
-        ["attempt_id", "question_id", "choice_ids", "seq", "saved_at"], source
-    )
-    statement = statement.on_conflict_do_update(
-        index_elements=["attempt_id", "question_id"],
-        set_={
-            "choice_ids": statement.excluded.choice_ids,
-            "seq": statement.excluded.seq,
-            "saved_at": statement.excluded.saved_at,
-        },
-        where=Answer.seq < statement.excluded.seq,
-    ).returning(Answer.id)
-    return db.session.execute(statement).first() is not None
+    statement = _save_statement(db.session.get_bind().dialect.name)
+    params = {
+        "attempt_id": attempt.id,
+        "question_id": question_id,
+        "choice_ids": choice_ids,
+        "seq": seq,
+        "saved_at": now,
+        "not_before": now - grace(),
+    }
+    return db.session.execute(statement, params).first() is not None
 
 
 def saved_answers(attempt_id: int) -> list[Answer]:
