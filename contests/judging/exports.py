@@ -111,7 +111,7 @@ def award_label(award: Award) -> str:
         Award.SECOND: _("Second prize"),
         Award.THIRD: _("Third prize"),
         Award.MERIT: _("Merit prize"),
-        Award.PARTICIPATION: _("Participation"),
+        Award.PARTICIPATION: _("Took part"),
     }
     return labels[award]
 

@@ -152,7 +152,7 @@ def test_chief_judge_resolves_disagreement_and_publishes(
     ).click()
     open_cases = page.locator("li.list-group-item", has_text=round_waiting_for_chief["code"])
     assert "Chờ trưởng ban giám khảo" in open_cases.inner_text()
-    open_cases.get_by_role("link", name="Mở").click()
+    open_cases.get_by_role("link", name="Xem").click()
 
     page.get_by_label("Điểm chính thức").fill("8.25")
     page.get_by_label("Lý do").fill("Bài có tình huống cụ thể; thống nhất lấy 8,25.")
