@@ -57,6 +57,7 @@ def test_queue_lists_codes_only(client, login, assigned):
 
     codes = {a.entry.code for a in services.my_assignments(judge)}
     assert all(code in page for code in codes)
+    assert "Nhắc nhở" not in page
     for entry in assigned.entries:
         assert entry.student.full_name not in page
 
@@ -564,3 +565,14 @@ def test_home_page_tells_a_judge_what_is_waiting(client, login, assigned):
     page = client.get("/").get_data(as_text=True)
 
     assert "Có 3 bài đang chờ thầy cô chấm." in page
+
+
+def test_queue_reminds_of_overdue_sheets(client, login, assigned):
+    judge = assigned.judges[0]
+    login(judge)
+    for sheet in services.my_assignments(judge):
+        sheet.due_at = T0
+
+    page = client.get("/judging").get_data(as_text=True)
+
+    assert "Nhắc nhở: 3 bài đã quá hạn chấm." in page
