@@ -41,6 +41,11 @@ def init_app(app: Flask) -> None:
     app.extensions["mangxanh.public_home"] = lambda: {"campaigns": services.public_campaigns()}
     register_seeder(app, 10, seed_campaign)
 
+    from campaign import greennet, safety
+
+    safety.init_app(app)
+    greennet.init_app(app)
+
 
 DEMO_SLUG = "van-hoa-ung-xu-tren-khong-gian-mang"
 
