@@ -49,6 +49,12 @@ JOBS: list[Job] = [
     Job(
         "expire-activation-codes", "core.accounts.jobs:expire_activation_codes", timedelta(hours=1)
     ),
+    Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
+    Job(
+        "greennet-return-reminders",
+        "campaign.greennet.jobs:remind_return_deadlines",
+        timedelta(hours=6),
+    ),
 ]
 
 

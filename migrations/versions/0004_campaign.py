@@ -2,7 +2,7 @@
 
 Revision ID: 0004_campaign
 Revises: 0001_foundation
-Create Date: 2026-11-29 07:20:57.048653
+Create Date: 2026-11-29 07:24:26.896759
 
 """
 from alembic import op
@@ -75,6 +75,23 @@ def upgrade():
     with op.batch_alter_table('campaign_phase', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_phase_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('movement',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('campaign_id', sa.Integer(), nullable=True),
+    sa.Column('school_year', sa.String(length=9), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('excellent_min', sa.Double(), nullable=False),
+    sa.Column('good_min', sa.Double(), nullable=False),
+    sa.Column('pass_min', sa.Double(), nullable=False),
+    sa.Column('excellent_quota_percent', sa.Double(), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_movement_campaign_id_campaign'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_movement')),
+    sa.UniqueConstraint('school_year', name=op.f('uq_movement_school_year'))
+    )
+    with op.batch_alter_table('movement', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_movement_campaign_id'), ['campaign_id'], unique=False)
+
     op.create_table('news_post',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('campaign_id', sa.Integer(), nullable=True),
@@ -95,16 +112,183 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_news_post_campaign_id'), ['campaign_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_news_post_published_at'), ['published_at'], unique=False)
 
+    op.create_table('criteria_set',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('movement_id', sa.Integer(), nullable=False),
+    sa.Column('level', sa.Enum('MN', 'TH', 'THCS', name='schoollevel', native_enum=False, length=8), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('source', sa.String(length=20), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_criteria_set_created_by_id_user')),
+    sa.ForeignKeyConstraint(['movement_id'], ['movement.id'], name=op.f('fk_criteria_set_movement_id_movement'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_criteria_set')),
+    sa.UniqueConstraint('movement_id', 'level', 'version', name=op.f('uq_criteria_set_movement_id_level_version'))
+    )
+    with op.batch_alter_table('criteria_set', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_criteria_set_movement_id'), ['movement_id'], unique=False)
+
+    op.create_table('milestone',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('movement_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('LAUNCH', 'MIDTERM', 'FINAL', name='milestonekind', native_enum=False, length=12), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['movement_id'], ['movement.id'], name=op.f('fk_milestone_movement_id_movement'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_milestone')),
+    sa.UniqueConstraint('movement_id', 'kind', name=op.f('uq_milestone_movement_id_kind'))
+    )
+    with op.batch_alter_table('milestone', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_milestone_movement_id'), ['movement_id'], unique=False)
+
+    op.create_table('assessment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('movement_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('locked_milestone_id', sa.Integer(), nullable=True),
+    sa.Column('locked_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('locked_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['locked_by_id'], ['user.id'], name=op.f('fk_assessment_locked_by_id_user')),
+    sa.ForeignKeyConstraint(['locked_milestone_id'], ['milestone.id'], name=op.f('fk_assessment_locked_milestone_id_milestone')),
+    sa.ForeignKeyConstraint(['movement_id'], ['movement.id'], name=op.f('fk_assessment_movement_id_movement'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_assessment_school_id_school')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_assessment')),
+    sa.UniqueConstraint('movement_id', 'school_id', name=op.f('uq_assessment_movement_id_school_id'))
+    )
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_movement_id'), ['movement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_school_id'), ['school_id'], unique=False)
+
+    op.create_table('criterion',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('criteria_set_id', sa.Integer(), nullable=False),
+    sa.Column('code', sa.String(length=20), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('guidance', sa.Text(), nullable=False),
+    sa.Column('max_points', sa.Double(), nullable=False),
+    sa.Column('evidence_kinds', sa.String(length=40), nullable=False),
+    sa.Column('max_count', sa.Integer(), nullable=False),
+    sa.Column('computed', sa.Boolean(), nullable=False),
+    sa.Column('metric', sa.String(length=40), nullable=True),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['criteria_set_id'], ['criteria_set.id'], name=op.f('fk_criterion_criteria_set_id_criteria_set'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_criterion')),
+    sa.UniqueConstraint('criteria_set_id', 'code', name=op.f('uq_criterion_criteria_set_id_code'))
+    )
+    with op.batch_alter_table('criterion', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_criterion_criteria_set_id'), ['criteria_set_id'], unique=False)
+
+    op.create_table('activity',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('movement_id', sa.Integer(), nullable=False),
+    sa.Column('school_id', sa.Integer(), nullable=False),
+    sa.Column('criterion_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('happened_on', sa.Date(), nullable=False),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('participants', sa.Integer(), nullable=False),
+    sa.Column('self_score', sa.Double(), nullable=False),
+    sa.Column('status', sa.Enum('DRAFT', 'SUBMITTED', 'RETURNED', 'APPROVED', name='activitystatus', native_enum=False, length=12), nullable=False),
+    sa.Column('awarded_points', sa.Double(), nullable=True),
+    sa.Column('verifier_comment', sa.Text(), nullable=False),
+    sa.Column('return_deadline', sa.Date(), nullable=True),
+    sa.Column('submitted_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('verified_at', core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('verified_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user.id'], name=op.f('fk_activity_created_by_id_user')),
+    sa.ForeignKeyConstraint(['criterion_id'], ['criterion.id'], name=op.f('fk_activity_criterion_id_criterion')),
+    sa.ForeignKeyConstraint(['movement_id'], ['movement.id'], name=op.f('fk_activity_movement_id_movement'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['school_id'], ['school.id'], name=op.f('fk_activity_school_id_school')),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['user.id'], name=op.f('fk_activity_verified_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_activity'))
+    )
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_activity_criterion_id'), ['criterion_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_movement_id'), ['movement_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_school_id'), ['school_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_activity_status'), ['status'], unique=False)
+
+    op.create_table('snapshot',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('milestone_id', sa.Integer(), nullable=False),
+    sa.Column('points', sa.Double(), nullable=False),
+    sa.Column('percent', sa.Double(), nullable=False),
+    sa.Column('tier', sa.Enum('EXCELLENT', 'GOOD', 'PASS', 'FAIL', name='tier', native_enum=False, length=12), nullable=False),
+    sa.Column('taken_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], name=op.f('fk_snapshot_assessment_id_assessment'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['milestone_id'], ['milestone.id'], name=op.f('fk_snapshot_milestone_id_milestone')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_snapshot')),
+    sa.UniqueConstraint('assessment_id', 'milestone_id', name=op.f('uq_snapshot_assessment_id_milestone_id'))
+    )
+    with op.batch_alter_table('snapshot', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_snapshot_assessment_id'), ['assessment_id'], unique=False)
+
+    op.create_table('evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('activity_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.Enum('PHOTO', 'FILE', 'LINK', name='evidencekind', native_enum=False, length=8), nullable=False),
+    sa.Column('storage_key', sa.String(length=200), nullable=True),
+    sa.Column('url', sa.String(length=500), nullable=True),
+    sa.Column('filename', sa.String(length=200), nullable=False),
+    sa.Column('mimetype', sa.String(length=80), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('created_at', core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['activity_id'], ['activity.id'], name=op.f('fk_evidence_activity_id_activity'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_evidence'))
+    )
+    with op.batch_alter_table('evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_evidence_activity_id'), ['activity_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_evidence_activity_id'))
+
+    op.drop_table('evidence')
+    with op.batch_alter_table('snapshot', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_snapshot_assessment_id'))
+
+    op.drop_table('snapshot')
+    with op.batch_alter_table('activity', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_activity_status'))
+        batch_op.drop_index(batch_op.f('ix_activity_school_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_movement_id'))
+        batch_op.drop_index(batch_op.f('ix_activity_criterion_id'))
+
+    op.drop_table('activity')
+    with op.batch_alter_table('criterion', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_criterion_criteria_set_id'))
+
+    op.drop_table('criterion')
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_school_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_movement_id'))
+
+    op.drop_table('assessment')
+    with op.batch_alter_table('milestone', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_milestone_movement_id'))
+
+    op.drop_table('milestone')
+    with op.batch_alter_table('criteria_set', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_criteria_set_movement_id'))
+
+    op.drop_table('criteria_set')
     with op.batch_alter_table('news_post', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_news_post_published_at'))
         batch_op.drop_index(batch_op.f('ix_news_post_campaign_id'))
 
     op.drop_table('news_post')
+    with op.batch_alter_table('movement', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_movement_campaign_id'))
+
+    op.drop_table('movement')
     with op.batch_alter_table('campaign_phase', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_phase_campaign_id'))
 
