@@ -33,6 +33,7 @@ KEYWORDS = {
 CATALOGS: dict[str, list[str]] = {
     "core": [
         "core/**/*.py",
+        "contests/__init__.py",
         "templates/*.html",
         "templates/errors/**/*.html",
         "templates/macros/**/*.html",

@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from flask import g, has_app_context
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
@@ -17,7 +19,7 @@ from core import create_app
 from core.config import TestConfig
 from core.extensions import db as _db
 from core.extensions import limiter
-from tests import factories
+from tests import factories, route_coverage
 from tests.dbtools import recreate_postgres_database, with_database
 
 #: A Monday morning in term time, 08:00 in Hà Nội.
@@ -73,6 +75,8 @@ def app(request, tmp_path_factory):
     """The application, on a migrated database shared by this worker's tests."""
     url = database_url(request, tmp_path_factory, "unit")
     application = make_test_app(url, tmp_path_factory.mktemp("app"))
+    route_coverage.install(application)
+    application.test_client_class = FreshGlobalsClient
     with application.app_context():
         upgrade()
         # Each test runs inside a transaction that is rolled back; views' commits become
@@ -136,3 +140,51 @@ def login(client):
         return target
 
     return _login
+
+
+# --- route coverage: every route gets an allowed and a forbidden request (see route_coverage) ---
+
+
+def pytest_sessionfinish(session, exitstatus):
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["route_endpoints"] = sorted(route_coverage.endpoints)
+        workeroutput["route_seen"] = {k: sorted(v) for k, v in route_coverage.seen.items()}
+        return
+    if os.environ.get("ROUTE_COVERAGE") != "1" or exitstatus != 0:
+        return
+    all_endpoints = set(route_coverage.endpoints) | _collected["endpoints"]
+    all_seen = {k: set(v) for k, v in route_coverage.seen.items()}
+    for k, v in _collected["seen"].items():
+        all_seen.setdefault(k, set()).update(v)
+    gaps = route_coverage.missing(all_endpoints, all_seen)
+    if gaps:
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        reporter.write_sep("=", "routes without an allowed and a forbidden test", red=True)
+        for gap in gaps:
+            reporter.write_line(gap)
+        session.exitstatus = 1
+
+
+_collected: dict = {"endpoints": set(), "seen": {}}
+
+
+def pytest_testnodedown(node, error):
+    output = getattr(node, "workeroutput", {})
+    _collected["endpoints"].update(output.get("route_endpoints", []))
+    for k, v in output.get("route_seen", {}).items():
+        _collected["seen"].setdefault(k, set()).update(v)
+
+
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose requests each start with empty ``g``, as real requests do.
+
+    Tests hold one application context (so the test and its requests share the rolled-back
+    session); without this, per-request state such as the signed-in user would leak between
+    requests.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.__dict__.clear()
+        return super().open(*args, **kwargs)

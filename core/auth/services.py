@@ -30,10 +30,13 @@ class BadCredentials(DomainError):
 
 
 def _limits():
+    # Counters live in the limiter's storage (Redis when configured), under the app's prefix,
+    # so every worker and app server sees the same counts.
     cfg = current_app.config
+    prefix = cfg["RATELIMIT_KEY_PREFIX"]
     return (
-        (parse(cfg["LOGIN_LIMIT_PER_ACCOUNT"]), "login-account"),
-        (parse(cfg["LOGIN_LIMIT_PER_IP"]), "login-ip"),
+        (parse(cfg["LOGIN_LIMIT_PER_ACCOUNT"]), f"{prefix}/login-account"),
+        (parse(cfg["LOGIN_LIMIT_PER_IP"]), f"{prefix}/login-ip"),
     )
 
 

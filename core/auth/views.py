@@ -55,7 +55,7 @@ def logout():
     """Sign out."""
     logout_user()
     flash(_("You have signed out."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(url_for("core.index"))
 
 
 @bp.route("/activate", methods=["GET", "POST"])

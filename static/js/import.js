@@ -10,7 +10,7 @@
   var t = document.querySelector("[data-import-templates]").dataset;
 
   function fill(text, values) {
-    return text.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
+    return text.replace(/\{(\w+)\}/g, function (_, key) { return values[key]; });
   }
   function setProgress(percent, text) {
     bar.style.width = percent + "%";

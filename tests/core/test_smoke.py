@@ -17,3 +17,14 @@ def test_signed_in_admin_sees_administration(client, make, login):
     assert response.status_code == 200
     assert "Quản trị" in response.get_data(as_text=True)
     assert admin.has_role(Role.ADMIN)
+
+
+def test_vendored_assets_are_served_locally(client):
+    for path in [
+        "/static/vendor/bootstrap/bootstrap.min.css",
+        "/static/vendor/bootstrap/bootstrap.bundle.min.js",
+        "/static/vendor/be-vietnam-pro/fonts.css",
+        "/static/css/app.css",
+        "/static/js/app.js",
+    ]:
+        assert client.get(path).status_code == 200, path

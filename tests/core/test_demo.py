@@ -1,0 +1,39 @@
+import sqlalchemy as sa
+
+from core.accounts import services
+from core.accounts.models import Role, User
+from core.demo import seed_demo
+from core.schools.models import School, SchoolLevel
+
+
+def test_seed_demo_builds_the_district_once(app, db):
+    seed_demo()
+    seed_demo()
+
+    schools = db.session.scalars(sa.select(School)).all()
+    students = db.session.scalar(
+        sa.select(sa.func.count(User.id)).where(User.role_assignments.any(role=Role.STUDENT))
+    )
+    levels = sorted({s.level for s in schools})
+    assert len(schools) == 12
+    assert levels == [SchoolLevel.MN, SchoolLevel.TH, SchoolLevel.THCS]
+    assert students == 400
+
+
+def test_demo_accounts_sign_in_with_demo_password(app, db):
+    seed_demo()
+
+    for username in ["admin", "organizer", "coord1", "judge6", "student1", "student400"]:
+        user = services.authenticate(username=username, password="demo1234")
+        assert user is not None and user.is_demo, username
+    assert services.find_user("coord1").school.code == "THCS-DX"
+    assert services.find_user("student1").school_class.name == "6A1"
+
+
+def test_seed_demo_command_if_empty_skips_populated_database(runner, make):
+    make.user()
+
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+
+    assert result.exit_code == 0
+    assert "not seeded" in result.output

@@ -1,0 +1,54 @@
+import pytest
+
+
+@pytest.fixture
+def csrf_on(app):
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+def test_pages_send_strict_security_headers(client):
+    response = client.get("/login")
+
+    csp = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in csp
+    assert "script-src 'self'" in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "same-origin"
+
+
+def test_session_cookie_is_httponly_and_samesite(client):
+    cookie = client.get("/login").headers["Set-Cookie"]
+
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+
+
+def test_production_config_makes_cookies_secure_and_needs_secret():
+    from core.config import Config, ConfigError
+
+    with pytest.raises(ConfigError):
+        Config({"DATABASE_URL": "postgresql://x/y"})
+    config = Config({"SECRET_KEY": "s" * 32, "DATABASE_URL": "postgresql://x/y"})
+    assert config.SESSION_COOKIE_SECURE is True
+    assert config.WTF_CSRF_TIME_LIMIT is None
+
+
+def test_form_post_without_csrf_token_is_refused(client, make, csrf_on):
+    make.user("hoa")
+
+    response = client.post("/login", data={"username": "hoa", "password": "x"})
+
+    assert response.status_code == 400
+    assert "Phiên làm việc đã hết hạn" in response.get_data(as_text=True)
+
+
+def test_no_inline_scripts_or_styles_in_pages(client, make, login):
+    login(make.admin())
+
+    for path in ["/", "/login", "/admin/users", "/admin/schools", "/campaigns"]:
+        body = client.get(path).get_data(as_text=True)
+        assert "<script>" not in body and "style=" not in body, path
