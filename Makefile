@@ -56,16 +56,16 @@ test: lint translations
 	  APP_ENV=testing DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/flask db upgrade >/dev/null && \
 	  APP_ENV=testing DATABASE_URL=$$TEST_DATABASE_URL $(BIN)/flask db check; \
 	fi
-	$(BIN)/pytest -n 2 --dist loadgroup --db sqlite
+	ROUTE_COVERAGE=1 $(BIN)/pytest -n 2 --dist loadgroup --db sqlite
 	@if [[ "$$TEST_DATABASE_URL" == postgresql* ]]; then \
-	  $(BIN)/pytest -n 2 --dist loadgroup --db postgresql; \
+	  ROUTE_COVERAGE=1 $(BIN)/pytest -n 2 --dist loadgroup --db postgresql; \
 	else \
 	  echo "TEST_DATABASE_URL is not a PostgreSQL URL: the PostgreSQL run is skipped."; \
 	fi
 
 serve: translations
 	$(BIN)/flask db upgrade
-	$(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 bench: translations
 	$(BIN)/python -m bench.roster_import

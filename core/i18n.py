@@ -36,9 +36,9 @@ def init_app(app: Flask) -> None:
         return {"get_locale": get_locale}
 
     @app.template_filter("datetime")
-    def _datetime(value, fmt="short"):
+    def _datetime(value, fmt="HH:mm dd/MM/yyyy"):
         return format_datetime(value, fmt) if value else ""
 
     @app.template_filter("date")
-    def _date(value, fmt="short"):
+    def _date(value, fmt="dd/MM/yyyy"):
         return format_date(value, fmt) if value else ""

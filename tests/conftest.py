@@ -59,14 +59,13 @@ def database_url(request, tmp_path_factory, purpose: str) -> str:
 
 
 def make_test_app(url: str, tmp_path, **overrides):
-    config = TestConfig(
-        {},
-        SQLALCHEMY_DATABASE_URI=url,
-        INSTANCE_PATH=str(tmp_path / "instance"),
-        UPLOAD_FOLDER=str(tmp_path / "uploads"),
-        WTF_CSRF_ENABLED=False,
-        **overrides,
-    )
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": url,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "UPLOAD_FOLDER": str(tmp_path / "uploads"),
+        "WTF_CSRF_ENABLED": False,
+    }
+    config = TestConfig({}, **(settings | overrides))
     return create_app(config)
 
 

@@ -18,6 +18,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90))
+    add_nav(app, NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95))
     app.cli.add_command(import_roster_command)
 
 

@@ -20,6 +20,7 @@ from core.accounts.models import Role, RoleAssignment, User
 from core.accounts.services import format_activation_code, issue_activation_code
 from core.clock import school_year as current_school_year
 from core.clock import utcnow
+from core.db import UTCDateTime
 from core.extensions import db
 from core.pdf import new_document, to_bytes
 from core.schools.models import LEVEL_GRADES, School, SchoolClass, SchoolLevel
@@ -283,26 +284,56 @@ def import_roster(
 def _insert_students(
     new_rows: list[dict], school: School, now: datetime, progress: Progress | None
 ) -> None:
-    """Insert new students and their student role in batches."""
-    batch = 2000
+    """Insert new students in batches, then give every one of them the student role."""
+    batch = 5000
+    connection = db.session.connection()
     for start in range(0, len(new_rows), batch):
         chunk = new_rows[start : start + batch]
-        ids = (
-            db.session.execute(
-                sa.insert(User).returning(User.id, sort_by_parameter_order=True), chunk
-            )
-            .scalars()
-            .all()
-        )
-        db.session.execute(
-            sa.insert(RoleAssignment),
-            [
-                {"user_id": uid, "role": Role.STUDENT, "school_id": school.id, "created_at": now}
-                for uid in ids
-            ],
-        )
+        if connection.dialect.name == "postgresql":
+            _copy_users(connection, chunk)
+        else:
+            db.session.execute(sa.insert(User), chunk)
         if progress:
             progress("write", min(start + batch, len(new_rows)), len(new_rows))
+    # One set-based statement instead of a row per student.
+    has_role = sa.exists().where(
+        RoleAssignment.user_id == User.id, RoleAssignment.role == Role.STUDENT
+    )
+    db.session.execute(
+        sa.insert(RoleAssignment).from_select(
+            ["user_id", "role", "school_id", "created_at"],
+            sa.select(
+                User.id,
+                sa.literal(Role.STUDENT.name),
+                sa.literal(school.id),
+                sa.literal(now, UTCDateTime()),
+            ).where(User.school_id == school.id, User.class_id.is_not(None), ~has_role),
+        )
+    )
+
+
+USER_COPY_COLUMNS = (
+    "username",
+    "full_name",
+    "school_id",
+    "class_id",
+    "student_code",
+    "date_of_birth",
+    "gender",
+    "active",
+    "must_change_password",
+    "is_demo",
+    "created_at",
+)
+
+
+def _copy_users(connection, rows: list[dict]) -> None:
+    """Load users with PostgreSQL's COPY: several times faster than INSERT for a whole roster."""
+    columns = ", ".join(USER_COPY_COLUMNS)
+    cursor = connection.connection.driver_connection.cursor()
+    with cursor.copy(f'COPY "user" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[c] for c in USER_COPY_COLUMNS])
 
 
 def students_of_class(school_class: SchoolClass) -> list[User]:

@@ -21,6 +21,7 @@ from core.accounts import roster, services
 from core.accounts.forms import ROLE_LABELS, RoleForm, RosterImportForm, SearchForm, UserForm
 from core.accounts.models import Role, User
 from core.accounts.permissions import can_manage_school, require, roles_required
+from core.audit import AuditEntry
 from core.errors import DomainError
 from core.extensions import db
 from core.schools.models import School
@@ -296,3 +297,16 @@ def import_roster(school_id: int):
     return render_template(
         "core/accounts/import.html", school=school, form=form, report=report
     ), status
+
+
+@bp.route("/admin/audit")
+@roles_required(Role.ADMIN)
+def audit_log():
+    """The append-only audit log, newest first, filterable by action."""
+    page = max(1, request.args.get("page", 1, type=int))
+    action = (request.args.get("action") or "").strip()
+    query = sa.select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if action:
+        query = query.where(AuditEntry.action.startswith(action))
+    pagination = db.paginate(query, page=page, per_page=PAGE_SIZE, error_out=False)
+    return render_template("core/accounts/audit.html", pagination=pagination, action=action)

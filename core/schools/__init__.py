@@ -11,3 +11,13 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     add_nav(app, NavItem("schools.index", _l("Schools"), roles=("admin", "organizer"), order=80))
+    add_nav(
+        app,
+        NavItem(
+            "schools.mine",
+            _l("My school"),
+            roles=("coordinator",),
+            order=30,
+            match=("schools.show", "accounts.class_roster", "accounts.import_roster"),
+        ),
+    )

@@ -103,6 +103,14 @@ def show(school_id: int):
     )
 
 
+@bp.route("/my-school")
+@roles_required(Role.COORDINATOR)
+def mine():
+    """Take a coordinator to their school (the first one, if they coordinate several)."""
+    school_ids = sorted(current_user.school_ids_for(Role.COORDINATOR))
+    return redirect(url_for("schools.show", school_id=school_ids[0]))
+
+
 @bp.route("/schools/<int:school_id>/classes", methods=["POST"])
 @login_required
 def add_class(school_id: int):

@@ -144,6 +144,6 @@ def sign_in(page, live_server, username: str, password: str = "demo1234") -> Non
     """Sign in through the login form."""
     page.goto(live_server("/login"))
     page.get_by_label("Tên đăng nhập").fill(username)
-    page.get_by_label("Mật khẩu").fill(password)
-    page.get_by_role("button", name="Đăng nhập").click()
+    page.get_by_label("Mật khẩu", exact=True).fill(password)
+    page.get_by_role("button", name="Đăng nhập", exact=True).click()
     page.wait_for_load_state("networkidle")

@@ -256,3 +256,23 @@ def test_me_signed_in_allowed_anonymous_refused(client, login, world):
     assert client.get("/api/v1/me").status_code == 401
     login(world["student"])
     assert client.get("/api/v1/me").get_json()["roles"] == ["student"]
+
+
+def test_my_school_coordinator_redirected_student_forbidden(client, login, world):
+    login(world["coordinator"])
+    assert client.get("/my-school").location == f"/schools/{world['school'].id}"
+    login(world["student"])
+    assert client.get("/my-school").status_code == 403
+
+
+def test_audit_log_admin_allowed_organizer_forbidden(client, login, world):
+    from core import audit
+
+    audit.record(
+        actor=world["admin"], action="roster.import", obj=world["school"], after={"rows": 3}
+    )
+    login(world["admin"])
+    body = client.get("/admin/audit?action=roster").get_data(as_text=True)
+    assert "roster.import" in body and '{"rows": 3}' in body
+    login(world["organizer"])
+    assert client.get("/admin/audit").status_code == 403
