@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from core.web import NavItem, add_home_section, add_nav
+from core.web import NavItem, add_nav
 
 
 def init_app(app: Flask) -> None:
@@ -58,28 +58,8 @@ def init_app(app: Flask) -> None:
             ),
         ),
     )
-    add_home_section(
-        app, "coordinator", "campaign/greennet/_home_coordinator.html", _coordinator_home, order=30
-    )
     add_content_provider(app, _campaign_contents)
     register_seeder(app, 50, seed_greennet)
-
-
-def _coordinator_home() -> dict:
-    from flask_login import current_user
-
-    from campaign.greennet import services
-    from core.accounts.models import Role
-
-    movement = services.current_movement()
-    schools = sorted(current_user.school_ids_for(Role.COORDINATOR))
-    if movement is None or not schools:
-        return {"gn_movement": None}
-    from core.extensions import db
-    from core.schools.models import School
-
-    school = db.session.get(School, schools[0])
-    return {"gn_movement": movement, "gn_standing": services.school_standing(movement, school)}
 
 
 def _campaign_contents(campaign) -> list[dict]:
