@@ -506,9 +506,35 @@ def seed_greennet(*, now: datetime) -> None:
     _seed_campaign_page(campaign, organizer, now, today, start_year)
 
 
+def _banner() -> bytes:
+    """A wide green banner with soft shapes (the demo has no photographer)."""
+    width, height = 1600, 400
+    image = Image.new("RGB", (width, height), (19, 122, 75))
+    draw = ImageDraw.Draw(image)
+    for x in range(width):
+        shade = int(40 * x / width)
+        draw.line([(x, 0), (x, height)], fill=(19 + shade, 122 + shade, 75 + shade // 2))
+    for cx, cy, r, colour in [
+        (1350, 80, 180, (31, 157, 102)),
+        (1480, 330, 140, (240, 180, 0)),
+        (200, 360, 120, (15, 106, 65)),
+        (900, -40, 110, (46, 160, 110)),
+    ]:
+        draw.ellipse((cx - r, cy - r, cx + r, cy + r), fill=colour)
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85)
+    return out.getvalue()
+
+
 def _seed_campaign_page(campaign, organizer, now, today, start_year) -> None:
     if campaign is None:
         return
+    if campaign.banner_key is None:
+        from core.storage import storage
+        from core.uploads import clean_image
+
+        cleaned = clean_image(_banner(), max_bytes=5 * 1024 * 1024, max_side=1600)
+        campaign.banner_key = storage().save(cleaned.data, prefix="banner", suffix=cleaned.suffix)
     if not campaign.phases:
         for kind, title, starts, ends in [
             (PhaseKind.LAUNCH, "Phát động", date(start_year, 9, 5), date(start_year, 9, 30)),
