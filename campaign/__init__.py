@@ -67,6 +67,9 @@ def init_app(app: Flask) -> None:
             return {"notification_count": services.unread_count(current_user)}
         return {}
 
+    # Contests tell people about rounds and results without importing campaign (see DESIGN.md):
+    # current_app.extensions["mangxanh.notify"](user_ids=..., kind="round_opened", params=...).
+    app.extensions["mangxanh.notify"] = services.notify
     app.extensions["mangxanh.public_home"] = lambda: {"campaigns": services.public_campaigns()}
     register_seeder(app, 10, seed_campaign)
 

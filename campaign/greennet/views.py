@@ -617,6 +617,13 @@ def evidence(evidence_id: int):
     if item is None or item.storage_key is None:
         abort(404)
     require(can_view_assessment(current_user, item.activity.school))
+    if item.mimetype == "application/pdf":
+        # Documents are downloaded, never rendered inside the site's origin.
+        return storage().send(
+            item.storage_key,
+            mimetype=item.mimetype,
+            download_name=item.filename or "minh-chung.pdf",
+        )
     return storage().send(item.storage_key, mimetype=item.mimetype or "application/octet-stream")
 
 

@@ -346,3 +346,16 @@ def test_participation_xlsx_forbidden_for_coordinator(client, login, make, campa
     login(make.coordinator(make.school()))
 
     assert client.get("/campaigns/mx/participation.xlsx").status_code == 403
+
+
+def test_notify_is_offered_to_contests_without_import(app, make):
+    user = make.student()
+
+    sent = app.extensions["mangxanh.notify"](
+        user_ids=[user.id], kind="round_opened", params={"title": "Vòng 1"}
+    )
+
+    assert sent == 1
+    assert services.notification_text(services.notifications_for(user)[0]) == (
+        "Vòng thi đã mở: Vòng 1"
+    )

@@ -583,3 +583,41 @@ def test_openapi_lists_operation_ids(client):
         if isinstance(op, dict)
     }
     assert {"getMovementStandings", "getSchoolAssessment", "submitSafetyReport"} <= ids
+
+
+def test_pdf_evidence_is_downloaded_not_rendered(client, login, gn, new_activity, db):
+    activity = new_activity()
+    evidence = services.add_pdf(
+        actor=gn["coord_a"], activity=activity, data=PDF_BYTES, filename="ke-hoach.pdf"
+    )
+    login(gn["organizer"])
+
+    response = client.get(f"/movement/evidence/{evidence.id}")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_dashboard_query_count_does_not_grow_with_schools(client, login, gn, make, db):
+    import sqlalchemy as sa
+
+    login(gn["organizer"])
+    path = f"/manage/movements/{gn['movement'].id}/dashboard"
+
+    def count():
+        seen = []
+        listener = lambda *args, **kwargs: seen.append(1)  # noqa: E731
+        sa.event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            assert client.get(path).status_code == 200
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    few = count()
+    for _ in range(8):
+        make.school()
+    many = count()
+
+    assert many == few
+    assert few <= 15
