@@ -31,6 +31,7 @@ class MovementForm(FlaskForm):
         description=_l("For example 2025-2026."),
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[Optional()])
 
 
 class TierForm(FlaskForm):

@@ -1105,3 +1105,87 @@ def remind_return_deadlines(*, now: datetime | None = None) -> int:
             now=now,
         )
     return count
+
+
+def update_criterion(
+    *,
+    actor,
+    criterion: Criterion,
+    title: str,
+    guidance: str = "",
+    max_points: float,
+    evidence_kinds: list[str] = (),
+    max_count: int = 1,
+    computed: bool = False,
+    metric: str | None = None,
+    now: datetime | None = None,
+) -> Criterion:
+    """Change one criterion in place (audited from → to); its code stays."""
+    problems = _check_criterion(
+        code=criterion.code,
+        title=(title or "").strip(),
+        max_points=max_points,
+        evidence_kinds=list(evidence_kinds),
+        max_count=max_count,
+        computed=computed,
+        metric=metric or None,
+    )
+    if problems:
+        raise ValidationFailed(problems[0][1], field=problems[0][0])
+    if computed and not criterion.computed and _criterion_in_use(criterion):
+        raise Conflict(
+            _("Schools have logged activities against this criterion; it cannot become computed.")
+        )
+    before = _criterion_dict(criterion)
+    criterion.title = title.strip()
+    criterion.guidance = (guidance or "").strip()
+    criterion.max_points = float(max_points)
+    criterion.evidence_kinds = ",".join(evidence_kinds)
+    criterion.max_count = int(max_count)
+    criterion.computed = bool(computed)
+    criterion.metric = metric if computed else None
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="greennet.criterion.update",
+        obj=criterion,
+        before=before,
+        after=_criterion_dict(criterion),
+        now=now,
+    )
+    return criterion
+
+
+def delete_criterion(*, actor, criterion: Criterion, now: datetime | None = None) -> None:
+    """Remove a criterion nobody has logged an activity against."""
+    if _criterion_in_use(criterion):
+        raise Conflict(
+            _("Schools have logged activities against this criterion; it cannot be deleted.")
+        )
+    audit.record(
+        actor=actor,
+        action="greennet.criterion.delete",
+        obj=criterion,
+        before=_criterion_dict(criterion),
+        now=now,
+    )
+    criterion.criteria_set.criteria.remove(criterion)
+    db.session.flush()
+
+
+def _criterion_in_use(criterion: Criterion) -> bool:
+    return bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Activity.id)).where(Activity.criterion_id == criterion.id)
+        )
+    )
+
+
+def _criterion_dict(criterion: Criterion) -> dict:
+    return {
+        "title": criterion.title,
+        "max_points": criterion.max_points,
+        "evidence_kinds": criterion.evidence_kinds,
+        "max_count": criterion.max_count,
+        "metric": criterion.metric,
+    }

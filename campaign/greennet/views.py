@@ -124,10 +124,16 @@ def mine():
 def manage():
     """Organizers' list of movements, and a form to start one."""
     form = MovementForm()
+    from campaign.services import all_campaigns
+
+    form.campaign_id.choices = [(0, _("No campaign"))] + [(c.id, c.title) for c in all_campaigns()]
     if form.validate_on_submit():
         try:
             movement = services.create_movement(
-                actor=current_user, school_year=form.school_year.data, title=form.title.data
+                actor=current_user,
+                school_year=form.school_year.data,
+                title=form.title.data,
+                campaign_id=form.campaign_id.data or None,
             )
         except DomainError as error:
             db.session.rollback()
@@ -219,6 +225,77 @@ def add_criterion(movement_id: int):
     else:
         flash(_("Check the criterion's fields."), "warning")
     return redirect(url_for("greennet.settings", movement_id=movement.id))
+
+
+def _criterion(movement_id: int, criterion_id: int):
+    from campaign.greennet.models import Criterion
+
+    item = db.session.get(Criterion, criterion_id)
+    if item is None or item.criteria_set.movement_id != movement_id:
+        abort(404)
+    return item
+
+
+@bp.route(
+    "/manage/movements/<int:movement_id>/criteria/<int:criterion_id>/edit",
+    methods=["GET", "POST"],
+)
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def edit_criterion(movement_id: int, criterion_id: int):
+    """Change a criterion's title, guidance, points, evidence or metric (its code stays)."""
+    movement = _movement(movement_id)
+    item = _criterion(movement_id, criterion_id)
+    form = _criterion_form()
+    del form.code
+    form.level.data = item.criteria_set.level.value
+    if form.validate_on_submit():
+        try:
+            services.update_criterion(
+                actor=current_user,
+                criterion=item,
+                title=form.title.data,
+                guidance=form.guidance.data or "",
+                max_points=float(form.max_points.data),
+                evidence_kinds=form.evidence_kinds.data or [],
+                max_count=form.max_count.data,
+                computed=form.computed.data,
+                metric=form.metric.data or None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field if error.field in form else "title").errors.append(
+                error.message
+            )
+        else:
+            db.session.commit()
+            flash(_("The criterion has been saved."), "success")
+            return redirect(url_for("greennet.settings", movement_id=movement.id))
+    elif not form.is_submitted():
+        form.title.data, form.guidance.data = item.title, item.guidance
+        form.max_points.data, form.max_count.data = item.max_points, item.max_count
+        form.evidence_kinds.data = [k.value for k in item.required_kinds]
+        form.computed.data, form.metric.data = item.computed, item.metric or ""
+    return render_template(
+        "campaign/greennet/criterion_form.html", form=form, movement=movement, criterion=item
+    )
+
+
+@bp.route(
+    "/manage/movements/<int:movement_id>/criteria/<int:criterion_id>/delete", methods=["POST"]
+)
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def delete_criterion(movement_id: int, criterion_id: int):
+    """Remove an unused criterion."""
+    item = _criterion(movement_id, criterion_id)
+    try:
+        services.delete_criterion(actor=current_user, criterion=item)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "warning")
+    else:
+        db.session.commit()
+        flash(_("The criterion has been deleted."), "success")
+    return redirect(url_for("greennet.settings", movement_id=movement_id))
 
 
 @bp.route("/manage/movements/<int:movement_id>/criteria/import", methods=["POST"])

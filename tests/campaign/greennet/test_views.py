@@ -621,3 +621,86 @@ def test_dashboard_query_count_does_not_grow_with_schools(client, login, gn, mak
 
     assert many == few
     assert few <= 15
+
+
+def test_edit_criterion_route_audits_change(client, login, gn):
+    login(gn["organizer"])
+    path = f"/manage/movements/{gn['movement'].id}/criteria/{gn['c3'].id}/edit"
+
+    page = client.get(path)
+    response = client.post(
+        path,
+        data={
+            "c-level": "THCS",
+            "c-title": "Tập huấn giáo viên",
+            "c-max_points": "40",
+            "c-max_count": "1",
+        },
+    )
+
+    from core import audit
+
+    entry = audit.history("criterion", gn["c3"].id)[-1]
+    assert (page.status_code, response.status_code) == (200, 302)
+    assert (gn["c3"].title, gn["c3"].max_points) == ("Tập huấn giáo viên", 40)
+    assert (entry.before["max_points"], entry.after["max_points"]) == (50, 40)
+
+
+def test_edit_criterion_forbidden_for_coordinator(client, login, gn):
+    login(gn["coord_a"])
+
+    path = f"/manage/movements/{gn['movement'].id}/criteria/{gn['c3'].id}/edit"
+    assert client.get(path).status_code == 403
+
+
+def test_delete_unused_criterion_route(client, login, gn):
+    login(gn["organizer"])
+
+    response = client.post(f"/manage/movements/{gn['movement'].id}/criteria/{gn['c2'].id}/delete")
+
+    codes = [c.code for c in services.current_set(gn["movement"], gn["a"].level).criteria]
+    assert response.status_code == 302
+    assert codes == ["1", "3"]
+
+
+def test_delete_used_criterion_refused(gn, new_activity):
+    new_activity(criterion="c3")
+
+    import pytest as _pytest
+
+    from core.errors import Conflict
+
+    with _pytest.raises(Conflict):
+        services.delete_criterion(actor=gn["organizer"], criterion=gn["c3"])
+
+
+def test_delete_criterion_forbidden_for_coordinator(client, login, gn):
+    login(gn["coord_a"])
+
+    response = client.post(f"/manage/movements/{gn['movement'].id}/criteria/{gn['c2'].id}/delete")
+
+    assert response.status_code == 403
+
+
+def test_create_movement_attached_to_campaign(client, login, gn, db):
+    from campaign.models import Campaign, CampaignStatus
+
+    campaign = Campaign(
+        slug="c1",
+        title="Chiến dịch",
+        starts_on=date(2027, 9, 1),
+        ends_on=date(2028, 5, 31),
+        status=CampaignStatus.PUBLISHED,
+    )
+    db.session.add(campaign)
+    db.session.flush()
+    login(gn["organizer"])
+
+    client.post(
+        "/manage/movements",
+        data={"school_year": "2027-2028", "title": "Năm sau", "campaign_id": campaign.id},
+    )
+    page = client.get("/campaigns/c1").get_data(as_text=True)
+
+    assert services.movements()[0].campaign_id == campaign.id
+    assert "Năm sau" in page.split('data-testid="campaign-contents"')[1]
