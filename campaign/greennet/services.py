@@ -1189,3 +1189,25 @@ def _criterion_dict(criterion: Criterion) -> dict:
         "max_count": criterion.max_count,
         "metric": criterion.metric,
     }
+
+
+def lock_all(
+    *, actor, movement: Movement, milestone: Milestone, level: SchoolLevel | None = None, now=None
+) -> int:
+    """Lock every open school (of a level) at a milestone; return how many were locked."""
+    query = sa.select(School).order_by(School.code)
+    if level is not None:
+        query = query.where(School.level == level)
+    count = 0
+    for school in db.session.scalars(query):
+        assessment = assessment_for(movement, school)
+        recorded = db.session.scalar(
+            sa.select(Snapshot.id).where(
+                Snapshot.assessment_id == assessment.id, Snapshot.milestone_id == milestone.id
+            )
+        )
+        if assessment.is_locked or recorded:
+            continue
+        lock_assessment(actor=actor, movement=movement, school=school, milestone=milestone, now=now)
+        count += 1
+    return count

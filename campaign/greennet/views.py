@@ -423,6 +423,20 @@ def dashboard(movement_id: int):
             },
         ],
     }
+    if any("final" in t for t in trend.values()):
+        chart["datasets"].append(
+            {
+                "label": _("Final review (%)"),
+                "data": [
+                    trend.get(r.school.id, {}).get("final").percent
+                    if trend.get(r.school.id, {}).get("final")
+                    else None
+                    for r in rows
+                ],
+            }
+        )
+    lock_form = LockForm(prefix="lock")
+    lock_form.milestone_id.choices = [(m.id, m.title) for m in movement.milestones]
     tiers = {t.value: sum(r.tier == t for r in rows) for t in Tier}
     tier_chart = {
         "labels": [TIER_LABELS[t] for t in Tier],
@@ -438,6 +452,27 @@ def dashboard(movement_id: int):
         tier_chart_json=json.dumps(tier_chart),
         tier_labels=TIER_LABELS,
         queue=len(services.verification_queue(movement, level=level)),
+        lock_form=lock_form,
+    )
+
+
+@bp.route("/manage/movements/<int:movement_id>/lock", methods=["POST"])
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def lock_all(movement_id: int):
+    """Lock every open school (of the chosen level) at a milestone: the review is closed."""
+    movement = _movement(movement_id)
+    form = LockForm(prefix="lock")
+    form.milestone_id.choices = [(m.id, m.title) for m in movement.milestones]
+    level = _level_arg()
+    if form.validate_on_submit():
+        item = db.session.get(Milestone, form.milestone_id.data)
+        count = services.lock_all(
+            actor=current_user, movement=movement, milestone=item, level=level
+        )
+        db.session.commit()
+        flash(_("%(n)d schools locked.", n=count), "success")
+    return redirect(
+        url_for("greennet.dashboard", movement_id=movement_id, level=level.value if level else None)
     )
 
 

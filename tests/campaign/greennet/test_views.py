@@ -704,3 +704,28 @@ def test_create_movement_attached_to_campaign(client, login, gn, db):
 
     assert services.movements()[0].campaign_id == campaign.id
     assert "Năm sau" in page.split('data-testid="campaign-contents"')[1]
+
+
+def test_lock_all_route_locks_each_open_school_once(client, login, gn):
+    login(gn["organizer"])
+    midterm = gn["movement"].milestones[1]
+    path = f"/manage/movements/{gn['movement'].id}/lock?level=THCS"
+
+    first = client.post(path, data={"lock-milestone_id": midterm.id})
+    again = services.lock_all(actor=gn["organizer"], movement=gn["movement"], milestone=midterm)
+
+    assert first.status_code == 302
+    assert services.assessment_for(gn["movement"], gn["a"]).is_locked is True
+    assert services.assessment_for(gn["movement"], gn["b"]).is_locked is True
+    assert again == 0
+
+
+def test_lock_all_forbidden_for_coordinator(client, login, gn):
+    login(gn["coord_a"])
+    midterm = gn["movement"].milestones[1]
+
+    response = client.post(
+        f"/manage/movements/{gn['movement'].id}/lock", data={"lock-milestone_id": midterm.id}
+    )
+
+    assert response.status_code == 403
