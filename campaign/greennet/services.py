@@ -480,6 +480,15 @@ def assessment_for(movement: Movement, school: School) -> Assessment:
     return found
 
 
+def find_assessment(movement: Movement, school: School) -> Assessment | None:
+    """The school's assessment if it exists (reading never creates one)."""
+    return db.session.scalar(
+        sa.select(Assessment).where(
+            Assessment.movement_id == movement.id, Assessment.school_id == school.id
+        )
+    )
+
+
 def _check_open(movement_id: int, school_id: int) -> None:
     locked = db.session.scalar(
         sa.select(Assessment.locked_at).where(

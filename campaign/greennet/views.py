@@ -505,7 +505,9 @@ def school(movement_id: int, school_id: int):
         school=school_,
         standing=standing,
         activities=services.activities_for(movement, school_),
-        assessment=services.assessment_for(movement, school_) if can_verify(current_user) else None,
+        assessment=services.find_assessment(movement, school_)
+        if can_verify(current_user)
+        else None,
         can_edit=can_edit_assessment(current_user, school_),
         can_verify=can_verify(current_user),
         lock_form=lock_form,
