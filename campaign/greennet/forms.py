@@ -16,6 +16,15 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+
+class Number(DecimalField):
+    """A decimal shown as typed ("4.8", not "4.80")."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("places", None)
+        super().__init__(*args, **kwargs)
+
+
 EVIDENCE_CHOICES = [("photo", _l("Photo")), ("file", _l("PDF file")), ("link", _l("Link"))]
 LEVEL_CHOICES = [
     ("MN", _l("Kindergarten (MN)")),
@@ -35,12 +44,12 @@ class MovementForm(FlaskForm):
 
 
 class TierForm(FlaskForm):
-    excellent_min = DecimalField(
+    excellent_min = Number(
         _l("Excellent from (%)"), validators=[DataRequired(), NumberRange(0, 100)]
     )
-    good_min = DecimalField(_l("Good from (%)"), validators=[DataRequired(), NumberRange(0, 100)])
-    pass_min = DecimalField(_l("Pass from (%)"), validators=[DataRequired(), NumberRange(0, 100)])
-    quota = DecimalField(
+    good_min = Number(_l("Good from (%)"), validators=[DataRequired(), NumberRange(0, 100)])
+    pass_min = Number(_l("Pass from (%)"), validators=[DataRequired(), NumberRange(0, 100)])
+    quota = Number(
         _l("Top-tier quota (% of a level's schools, optional)"),
         validators=[Optional(), NumberRange(1, 100)],
     )
@@ -51,9 +60,7 @@ class CriterionForm(FlaskForm):
     code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     guidance = TextAreaField(_l("Guidance"), validators=[Optional(), Length(max=5000)])
-    max_points = DecimalField(
-        _l("Maximum points"), validators=[DataRequired(), NumberRange(0.5, 100)]
-    )
+    max_points = Number(_l("Maximum points"), validators=[DataRequired(), NumberRange(0.5, 100)])
     evidence_kinds = SelectMultipleField(_l("Evidence needed"), choices=EVIDENCE_CHOICES)
     max_count = IntegerField(
         _l("How many times it counts (or the target for a computed count)"),
@@ -81,7 +88,7 @@ class ActivityForm(FlaskForm):
     participants = IntegerField(
         _l("Participants"), default=0, validators=[Optional(), NumberRange(0, 100000)]
     )
-    self_score = DecimalField(
+    self_score = Number(
         _l("Self-assessed score"),
         validators=[DataRequired(message=_l("Enter a score.")), NumberRange(0, 100)],
     )
@@ -96,7 +103,7 @@ class EvidenceForm(FlaskForm):
 
 class VerifyForm(FlaskForm):
     action = HiddenField(validators=[DataRequired()])
-    points = DecimalField(_l("Score"), validators=[Optional(), NumberRange(0, 100)])
+    points = Number(_l("Score"), validators=[Optional(), NumberRange(0, 100)])
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=2000)])
     deadline = DateField(_l("Resubmit by"), validators=[Optional()])
 
