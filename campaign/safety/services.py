@@ -162,8 +162,13 @@ def change_status(
         action="safety.status",
         obj=report,
         before=before,
-        after={"status": status.value, "forwarded_to": report.forwarded_to},
-        reason=(note or "").strip() or None,
+        # The note stays in the report: the audit log is readable by administrators, who must
+        # not learn what a report says.
+        after={
+            "status": status.value,
+            "forwarded_to": report.forwarded_to,
+            "note_added": bool((note or "").strip()),
+        },
         now=now,
     )
     db.session.flush()

@@ -117,7 +117,9 @@ def test_change_status_walks_the_workflow_and_audits(world):
         ("received", "verifying"),
         ("verifying", "forwarded"),
     ]
-    assert trail[1].reason == "Đã báo tổng đài 111."
+    assert trail[1].reason is None
+    assert trail[1].after["note_added"] is True
+    assert "Đã báo tổng đài 111." in report.staff_note
 
 
 def test_change_status_forward_needs_target(world):
