@@ -59,6 +59,7 @@ def init_app(app: Flask) -> None:
         ),
     )
     add_content_provider(app, _campaign_contents)
+    app.cli.add_command(_cli())
     register_seeder(app, 50, seed_greennet)
 
 
@@ -79,3 +80,36 @@ def _campaign_contents(campaign) -> list[dict]:
         }
         for m in db.session.scalars(sa.select(Movement).where(Movement.campaign_id == campaign.id))
     ]
+
+
+def _cli():
+    import click
+    from flask.cli import AppGroup
+
+    group = AppGroup("movement", help="Green network movement.")
+
+    @group.command("export")
+    @click.option("--year", help="School year, e.g. 2025-2026 (default: the current movement).")
+    @click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf"]), default="xlsx")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def export(year: str | None, fmt: str, path: str) -> None:
+        """Write the district summary of a movement to PATH."""
+        import sqlalchemy as sa
+
+        from campaign.greennet import reports, services
+        from campaign.greennet.models import Movement
+        from core.extensions import db
+
+        movement = (
+            db.session.scalar(sa.select(Movement).where(Movement.school_year == year))
+            if year
+            else services.current_movement()
+        )
+        if movement is None:
+            raise click.ClickException("No such movement.")
+        data = reports.district_xlsx(movement) if fmt == "xlsx" else reports.district_pdf(movement)
+        with open(path, "wb") as out:
+            out.write(data)
+        click.echo(f"{movement.school_year}: {len(data)} bytes written to {path}")
+
+    return group

@@ -729,3 +729,15 @@ def test_lock_all_forbidden_for_coordinator(client, login, gn):
     )
 
     assert response.status_code == 403
+
+
+def test_cli_export_writes_district_summary(app, gn, tmp_path):
+    path = tmp_path / "tong-hop.xlsx"
+
+    result = app.test_cli_runner().invoke(
+        args=["movement", "export", "--year", "2026-2027", str(path)]
+    )
+
+    assert result.exit_code == 0, result.output
+    sheet = load_workbook(path)["Xếp hạng"]
+    assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["A", "B"]
