@@ -40,7 +40,7 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core/**/*.html",
     ],
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
-    "judging": ["contests/judging/**/*.py", "templates/judging/**/*.html"],
+    "judging": ["contests/judging/**/*.py", "templates/contests/judging/**/*.html"],
 }
 
 

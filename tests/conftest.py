@@ -128,6 +128,14 @@ def make(db):
 
 
 @pytest.fixture
+def csrf_on(app):
+    """Check CSRF tokens in this test, as production does (most tests leave it off)."""
+    app.config["WTF_CSRF_ENABLED"] = True
+    yield
+    app.config["WTF_CSRF_ENABLED"] = False
+
+
+@pytest.fixture
 def login(client):
     """Sign ``user`` in on the test client (without going through the password form)."""
 

@@ -16,6 +16,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from core.accounts import roster, services
 from core.accounts.forms import ROLE_LABELS, RoleForm, RosterImportForm, SearchForm, UserForm
@@ -34,7 +35,9 @@ PAGE_SIZE = 50
 
 
 def _school_choices(blank_label):
-    return [(0, blank_label)] + [(s.id, f"{s.code} — {s.name}") for s in list_schools()]
+    return [SelectChoice(0, blank_label)] + [
+        SelectChoice(s.id, f"{s.code} — {s.name}") for s in list_schools()
+    ]
 
 
 def get_user(user_id: int) -> User:

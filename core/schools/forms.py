@@ -3,14 +3,15 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from core.schools.models import SchoolLevel
 
 LEVEL_CHOICES = [
-    (SchoolLevel.MN.value, _l("Kindergarten (MN)")),
-    (SchoolLevel.TH.value, _l("Primary (TH)")),
-    (SchoolLevel.THCS.value, _l("Lower secondary (THCS)")),
+    SelectChoice(SchoolLevel.MN.value, _l("Kindergarten (MN)")),
+    SelectChoice(SchoolLevel.TH.value, _l("Primary (TH)")),
+    SelectChoice(SchoolLevel.THCS.value, _l("Lower secondary (THCS)")),
 ]
 
 

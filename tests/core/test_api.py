@@ -3,13 +3,6 @@ import pytest
 from tests.factories import PASSWORD
 
 
-@pytest.fixture
-def csrf_on(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
-
-
 def test_openapi_document_lists_fixed_operation_ids(client):
     spec = client.get("/api/v1/openapi.json").get_json()
 

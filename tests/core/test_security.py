@@ -1,13 +1,6 @@
 import pytest
 
 
-@pytest.fixture
-def csrf_on(app):
-    app.config["WTF_CSRF_ENABLED"] = True
-    yield
-    app.config["WTF_CSRF_ENABLED"] = False
-
-
 def test_pages_send_strict_security_headers(client):
     response = client.get("/login")
 
