@@ -978,13 +978,20 @@ def standings(
             or criteria_set.version > sets[criteria_set.level].version
         ):
             sets[criteria_set.level] = criteria_set
+    # Plain rows, not ORM objects: a district has thousands of activities.
     activities = defaultdict(list)
-    for activity in db.session.scalars(
-        sa.select(Activity).where(
+    for row in db.session.execute(
+        sa.select(
+            Activity.school_id,
+            Activity.criterion_id,
+            Activity.status,
+            Activity.awarded_points,
+            Activity.return_deadline,
+        ).where(
             Activity.movement_id == movement.id, Activity.school_id.in_([s.id for s in schools])
         )
     ):
-        activities[activity.school_id].append(activity)
+        activities[row.school_id].append(row)
     locked = set(
         db.session.scalars(
             sa.select(Assessment.school_id).where(
@@ -1007,7 +1014,11 @@ def standings(
             by_criterion[activity.criterion_id].append(activity)
             if activity.status == ActivityStatus.SUBMITTED:
                 score.pending += 1
-            if activity.is_overdue(today):
+            if (
+                activity.status == ActivityStatus.RETURNED
+                and activity.return_deadline is not None
+                and activity.return_deadline < today
+            ):
                 score.overdue += 1
         for criterion in criteria_set.criteria if criteria_set else []:
             item = CriterionScore(criterion=criterion)
