@@ -26,13 +26,9 @@ GREY = (200, 200, 200)
 
 
 def _review_name(now=None) -> str:
-    """Sơ kết before February, tổng kết after."""
-    return (
-        "Sơ kết"
-        if local_today(now or utcnow(), "Asia/Ho_Chi_Minh").month in range(8, 13)
-        or (local_today(now or utcnow(), "Asia/Ho_Chi_Minh").month == 1)
-        else "Tổng kết"
-    )
+    """Term I (August to January) ends in a sơ kết; the school year ends in a tổng kết."""
+    month = local_today(now or utcnow(), "Asia/Ho_Chi_Minh").month
+    return "Sơ kết" if month >= 8 or month == 1 else "Tổng kết"
 
 
 def school_xlsx(movement: Movement, school: School, *, now=None) -> bytes:

@@ -741,3 +741,14 @@ def test_cli_export_writes_district_summary(app, gn, tmp_path):
     assert result.exit_code == 0, result.output
     sheet = load_workbook(path)["Xếp hạng"]
     assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["A", "B"]
+
+
+@pytest.mark.parametrize(
+    ("month", "name"), [(9, "Sơ kết"), (1, "Sơ kết"), (2, "Tổng kết"), (5, "Tổng kết")]
+)
+def test_report_names_the_review_by_term(month, name):
+    from datetime import UTC, datetime
+
+    from campaign.greennet import reports
+
+    assert reports._review_name(datetime(2026, month, 15, 5, tzinfo=UTC)) == name
