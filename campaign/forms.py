@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField
 from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -29,10 +30,10 @@ class PhaseForm(FlaskForm):
     kind = SelectField(
         _l("Phase"),
         choices=[
-            ("launch", _l("Launch")),
-            ("contests", _l("Contests")),
-            ("midterm", _l("Mid-term review")),
-            ("final", _l("Final review")),
+            SelectChoice("launch", _l("Launch")),
+            SelectChoice("contests", _l("Contests")),
+            SelectChoice("midterm", _l("Mid-term review")),
+            SelectChoice("final", _l("Final review")),
         ],
     )
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from campaign import services
 from campaign.forms import CampaignForm, NewsForm, PhaseForm
@@ -233,8 +234,8 @@ def edit_news(slug: str | None = None):
     """Write or edit a news post."""
     post = get_post(slug) if slug else None
     form = NewsForm(obj=post)
-    form.campaign_id.choices = [(0, _("No campaign"))] + [
-        (c.id, c.title) for c in services.all_campaigns()
+    form.campaign_id.choices = [SelectChoice(0, _("No campaign"))] + [
+        SelectChoice(c.id, c.title) for c in services.all_campaigns()
     ]
     if not form.is_submitted() and post is not None:
         form.publish.data = post.published_at is not None

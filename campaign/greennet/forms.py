@@ -14,6 +14,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 
@@ -25,11 +26,15 @@ class Number(DecimalField):
         super().__init__(*args, **kwargs)
 
 
-EVIDENCE_CHOICES = [("photo", _l("Photo")), ("file", _l("PDF file")), ("link", _l("Link"))]
+EVIDENCE_CHOICES = [
+    SelectChoice("photo", _l("Photo")),
+    SelectChoice("file", _l("PDF file")),
+    SelectChoice("link", _l("Link")),
+]
 LEVEL_CHOICES = [
-    ("MN", _l("Kindergarten (MN)")),
-    ("TH", _l("Primary (TH)")),
-    ("THCS", _l("Lower secondary (THCS)")),
+    SelectChoice("MN", _l("Kindergarten (MN)")),
+    SelectChoice("TH", _l("Primary (TH)")),
+    SelectChoice("THCS", _l("Lower secondary (THCS)")),
 ]
 
 

@@ -7,6 +7,7 @@ import json
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from campaign.greennet import metrics, reports, services
 from campaign.greennet.forms import (
@@ -126,7 +127,9 @@ def manage():
     form = MovementForm()
     from campaign.services import all_campaigns
 
-    form.campaign_id.choices = [(0, _("No campaign"))] + [(c.id, c.title) for c in all_campaigns()]
+    form.campaign_id.choices = [SelectChoice(0, _("No campaign"))] + [
+        SelectChoice(c.id, c.title) for c in all_campaigns()
+    ]
     if form.validate_on_submit():
         try:
             movement = services.create_movement(
@@ -149,7 +152,9 @@ def manage():
 
 def _criterion_form() -> CriterionForm:
     form = CriterionForm(prefix="c")
-    form.metric.choices = [("", "—")] + [(m.name, m.label) for m in metrics.REGISTRY.values()]
+    form.metric.choices = [SelectChoice("", "—")] + [
+        SelectChoice(m.name, m.label) for m in metrics.REGISTRY.values()
+    ]
     return form
 
 
@@ -436,7 +441,7 @@ def dashboard(movement_id: int):
             }
         )
     lock_form = LockForm(prefix="lock")
-    lock_form.milestone_id.choices = [(m.id, m.title) for m in movement.milestones]
+    lock_form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
     tiers = {t.value: sum(r.tier == t for r in rows) for t in Tier}
     tier_chart = {
         "labels": [TIER_LABELS[t] for t in Tier],
@@ -462,7 +467,7 @@ def lock_all(movement_id: int):
     """Lock every open school (of the chosen level) at a milestone: the review is closed."""
     movement = _movement(movement_id)
     form = LockForm(prefix="lock")
-    form.milestone_id.choices = [(m.id, m.title) for m in movement.milestones]
+    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
     level = _level_arg()
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
@@ -498,7 +503,7 @@ def school(movement_id: int, school_id: int):
     require(can_view_assessment(current_user, school_))
     standing = services.school_standing(movement, school_)
     lock_form = LockForm(prefix="lock")
-    lock_form.milestone_id.choices = [(m.id, m.title) for m in movement.milestones]
+    lock_form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
     return render_template(
         "campaign/greennet/school.html",
         movement=movement,
@@ -546,7 +551,7 @@ def lock(movement_id: int, school_id: int):
     """Lock the school's assessment at a milestone."""
     movement, school_ = _movement(movement_id), _school(school_id)
     form = LockForm(prefix="lock")
-    form.milestone_id.choices = [(m.id, m.title) for m in movement.milestones]
+    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
         try:
@@ -584,7 +589,7 @@ def reopen(movement_id: int, school_id: int):
 def _activity_form(movement, school_, activity=None) -> ActivityForm:
     form = ActivityForm(obj=activity)
     form.criterion_id.choices = [
-        (c.id, f"{c.code}. {c.title}")
+        SelectChoice(c.id, f"{c.code}. {c.title}")
         for c in services.criteria_for_school(movement, school_)
         if not c.computed
     ]

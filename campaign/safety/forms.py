@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -39,18 +40,18 @@ class ReportStatusForm(FlaskForm):
     status = SelectField(
         _l("New status"),
         choices=[
-            ("verifying", _l("Verifying")),
-            ("handled", _l("Handled")),
-            ("forwarded", _l("Forwarded")),
+            SelectChoice("verifying", _l("Verifying")),
+            SelectChoice("handled", _l("Handled")),
+            SelectChoice("forwarded", _l("Forwarded")),
         ],
     )
     forwarded_to = SelectField(
         _l("Passed on to"),
         choices=[
-            ("", _l("—")),
-            ("111", _l("Hotline 111")),
-            ("police", _l("Police")),
-            ("commune", _l("Commune authorities")),
+            SelectChoice("", _l("—")),
+            SelectChoice("111", _l("Hotline 111")),
+            SelectChoice("police", _l("Police")),
+            SelectChoice("commune", _l("Commune authorities")),
         ],
         validators=[Optional()],
     )

@@ -13,6 +13,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from wtforms.fields.choices import SelectChoice
 
 from campaign.safety import services
 from campaign.safety.forms import ReportStatusForm, SafetyReportForm
@@ -38,8 +39,8 @@ def index():
 
 def _report_form() -> SafetyReportForm:
     form = SafetyReportForm()
-    form.school_id.choices = [(0, _("I do not know / another place"))] + [
-        (s.id, s.name) for s in services.schools_for_form()
+    form.school_id.choices = [SelectChoice(0, _("I do not know / another place"))] + [
+        SelectChoice(s.id, s.name) for s in services.schools_for_form()
     ]
     if not form.is_submitted() and current_user.is_authenticated and current_user.school_id:
         form.school_id.data = current_user.school_id
