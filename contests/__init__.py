@@ -7,3 +7,6 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the contest packages (each adds its own blueprints, jobs and demo)."""
+    from contests import essay
+
+    essay.init_app(app)

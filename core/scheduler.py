@@ -49,6 +49,7 @@ JOBS: list[Job] = [
     Job(
         "expire-activation-codes", "core.accounts.jobs:expire_activation_codes", timedelta(hours=1)
     ),
+    Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
     Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
     Job(
         "greennet-return-reminders",

@@ -40,6 +40,7 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core/**/*.html",
     ],
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
+    "essay": ["contests/essay/**/*.py", "templates/contests/essay/**/*.html"],
     "judging": ["contests/judging/**/*.py", "templates/contests/judging/**/*.html"],
 }
 

@@ -1,0 +1,99 @@
+"""A student writes an entry on a phone, loses the connection, keeps typing, and submits."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+OPENING = " ".join(
+    ["Hôm ấy em thấy một bạn bị trêu chọc trong nhóm lớp và em đã lên tiếng bảo vệ bạn."] * 12
+)
+OFFLINE_TEXT = "Đoạn này em viết khi mất mạng, máy vẫn giữ nguyên từng chữ."
+
+
+def jpeg() -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (80, 60), (40, 140, 70)).save(out, format="JPEG")
+    return out.getvalue()
+
+
+def test_student_writes_offline_uploads_photo_submits_and_sees_receipt(live_server, phone):
+    page = phone
+    sign_in(page, live_server, "student1")
+    page.goto(live_server("/essay"))
+    page.get_by_role("link", name="Bắt đầu viết").first.click()
+    state = page.locator("#essay-save-state")
+    page.locator("#essay-time-left").filter(has_text="Còn lại:").wait_for()
+
+    page.get_by_label("Tiêu đề").fill("Lên tiếng trong nhóm lớp")
+    page.locator("#essay-body").fill(OPENING)
+    page.locator("#essay-body").press("End")
+    page.locator("#essay-body").press("Enter")
+    page.locator("#essay-body").press("Enter")
+    wait_saved(state)
+    assert page.locator("#essay-words").inner_text() == "240"
+
+    page.context.set_offline(True)
+    page.locator("#essay-body").press_sequentially(OFFLINE_TEXT, delay=5)
+    state.filter(has_text="Mất mạng").wait_for()
+    page.context.set_offline(False)
+    wait_saved(state)
+
+    page.reload()
+    body = page.locator("#essay-body").input_value()
+    assert body == OPENING + "\n\n" + OFFLINE_TEXT
+
+    page.locator("#essay-photo-file").set_input_files(
+        files=[{"name": "viec-tot.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}]
+    )
+    page.locator("#essay-photo-caption").fill("Nhóm lớp cùng viết nội quy")
+    page.get_by_role("button", name="Tải lên").click()
+    page.locator("#essay-photo-list img").first.wait_for()
+    assert page.locator("#essay-photo-list li").count() == 1
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Nộp bài").click()
+    receipt = page.locator("#essay-receipt")
+    receipt.wait_for(state="visible")
+    code = page.locator("#essay-receipt-code").inner_text()
+    assert re.fullmatch(r"BV-[A-Z2-9]{6}", code)
+
+    page.reload()
+    assert page.locator("#essay-receipt").is_visible()
+    assert page.locator("#essay-receipt-code").inner_text() == code
+    assert page.locator("#essay-body").get_attribute("readonly") is not None
+    assert page.locator("#essay-body").input_value() == OPENING + "\n\n" + OFFLINE_TEXT
+
+
+def wait_saved(state) -> None:
+    state.filter(has_text="Đã lưu").wait_for(timeout=20_000)
+
+
+def test_student_undoes_an_accidental_wipe_from_kept_versions(live_server, phone):
+    page = phone
+    sign_in(page, live_server, "student2")
+    page.goto(live_server("/essay"))
+    page.get_by_role("link", name="Bắt đầu viết").first.click()
+    state = page.locator("#essay-save-state")
+    body = page.locator("#essay-body")
+    page.get_by_label("Tiêu đề").fill("Bài sẽ bị xóa nhầm")
+    body.fill(OPENING)
+    wait_saved(state)
+
+    body.fill("")
+    state.filter(has_text="Đã lưu").wait_for(timeout=20_000)
+    page.get_by_text("Hoàn tác: các bản lưu trước").click()
+    kept = page.locator("#essay-version-list li").filter(has_text="240 chữ")
+    page.once("dialog", lambda dialog: dialog.accept())
+    kept.get_by_role("button", name="Khôi phục").click()
+    wait_saved(state)
+
+    page.reload()
+    assert page.locator("#essay-body").input_value() == OPENING
