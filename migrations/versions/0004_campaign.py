@@ -1,7 +1,7 @@
 """campaign
 
 Revision ID: 0004_campaign
-Revises: 0001_foundation
+Revises: 0003_essay
 Create Date: 2026-11-29 07:24:26.896759
 
 """
@@ -13,7 +13,7 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = "0004_campaign"
-down_revision = "0001_foundation"
+down_revision = "0003_essay"
 branch_labels = None
 depends_on = None
 
