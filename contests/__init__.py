@@ -7,6 +7,7 @@ from flask import Flask
 
 def init_app(app: Flask) -> None:
     """Register the contest packages (each adds its own blueprints, jobs and demo)."""
-    from contests import essay
+    from contests import essay, quiz
 
+    quiz.init_app(app)
     essay.init_app(app)

@@ -49,6 +49,12 @@ JOBS: list[Job] = [
     Job(
         "expire-activation-codes", "core.accounts.jobs:expire_activation_codes", timedelta(hours=1)
     ),
+    Job(
+        "quiz-finalize-expired",
+        "contests.quiz.jobs:finalize_expired_attempts",
+        timedelta(seconds=15),
+    ),
+    Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
     Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
     Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
     Job(

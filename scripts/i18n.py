@@ -40,6 +40,11 @@ CATALOGS: dict[str, list[str]] = {
         "templates/core/**/*.html",
     ],
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
+    "quiz": [
+        "contests/quiz/**/*.py",
+        "contests/leaderboards.py",
+        "templates/contests/quiz/**/*.html",
+    ],
     "essay": ["contests/essay/**/*.py", "templates/contests/essay/**/*.html"],
     "judging": ["contests/judging/**/*.py", "templates/contests/judging/**/*.html"],
 }

@@ -1,7 +1,7 @@
 """essay
 
 Revision ID: 0003_essay
-Revises: 0001_foundation
+Revises: 0002_quiz
 Create Date: 2026-11-29 07:20:49.182634
 
 """
@@ -13,7 +13,7 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = "0003_essay"
-down_revision = "0001_foundation"
+down_revision = '0002_quiz'
 branch_labels = None
 depends_on = None
 

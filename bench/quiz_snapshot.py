@@ -1,0 +1,219 @@
+"""Benchmark: snapshot a round of 100,000 attempts (target ≤ 0.5 s) and read its leaderboard
+(top 100 + my rank, target ≤ 5 ms).
+
+    .venv/bin/python -m bench.quiz_snapshot [--attempts 100000] [--database-url URL]
+
+Builds the district (schools, classes, students) and the submitted attempts with bulk inserts
+(not timed), then times ``snapshot_round`` (students, classes, schools, with commit) and the
+leaderboard reads a page view makes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask_migrate import upgrade
+
+from contests import leaderboards
+from contests.quiz.models import Attempt, QuizContest, QuizRound
+from core import create_app
+from core.accounts.models import Role, RoleAssignment, User
+from core.clock import utcnow
+from core.config import TestConfig
+from core.extensions import db
+from core.schools.models import District, School, SchoolClass, SchoolLevel
+from tests.dbtools import recreate_postgres_database
+
+CAMPAIGN = sa.table(
+    "campaign",
+    sa.column("id"),
+    sa.column("slug"),
+    sa.column("title"),
+    sa.column("description"),
+    sa.column("starts_on"),
+    sa.column("ends_on"),
+    sa.column("status"),
+    sa.column("created_at"),
+)
+
+
+def build(attempts: int, rng: random.Random) -> QuizRound:
+    now = utcnow()
+    district = District(code="B", name="Bench")
+    db.session.add(district)
+    db.session.flush()
+    schools = []
+    for n in range(60):
+        level = SchoolLevel.THCS if n % 2 else SchoolLevel.TH
+        schools.append(
+            School(district_id=district.id, code=f"B{n}", name=f"Trường {n}", level=level)
+        )
+    db.session.add_all(schools)
+    db.session.flush()
+    classes = []
+    for school in schools:
+        grades = (6, 7, 8, 9) if school.level == SchoolLevel.THCS else (3, 4, 5)
+        for grade in grades:
+            for k in range(3):
+                classes.append(
+                    SchoolClass(
+                        school_id=school.id,
+                        school_year="2026-2027",
+                        grade=grade,
+                        name=f"{grade}A{k}",
+                    )
+                )
+    db.session.add_all(classes)
+    db.session.flush()
+    class_list = [(c.id, c.school_id) for c in classes]
+    users = []
+    for n in range(attempts):
+        class_id, school_id = class_list[n % len(class_list)]
+        users.append(
+            {
+                "username": f"hs{n}",
+                "full_name": f"Nguyễn Văn {n}",
+                "school_id": school_id,
+                "class_id": class_id,
+                "active": True,
+                "must_change_password": False,
+                "is_demo": False,
+                "created_at": now,
+            }
+        )
+    db.session.execute(sa.insert(User), users)
+    ids = db.session.execute(
+        sa.select(User.id, User.school_id, User.class_id).order_by(User.id)
+    ).all()
+    db.session.execute(
+        sa.insert(RoleAssignment),
+        [
+            {"user_id": i, "role": Role.STUDENT, "school_id": s, "created_at": now}
+            for i, s, _c in ids
+        ],
+    )
+    db.session.execute(
+        sa.insert(CAMPAIGN).values(
+            slug="bench",
+            title="Bench",
+            description="",
+            starts_on=now.date(),
+            ends_on=now.date(),
+            status="PUBLISHED",
+            created_at=now,
+        )
+    )
+    campaign_id = db.session.scalar(sa.select(CAMPAIGN.c.id))
+    contest = QuizContest(campaign_id=campaign_id, title="Bench")
+    db.session.add(contest)
+    db.session.flush()
+    round_ = QuizRound(
+        contest_id=contest.id,
+        title="R",
+        opens_at=now - timedelta(hours=2),
+        closes_at=now - timedelta(minutes=1),
+        draw_rules=[{"category_id": 1, "count": 20}],
+        prediction_enabled=True,
+    )
+    db.session.add(round_)
+    db.session.flush()
+    rows = []
+    for user_id, school_id, class_id in ids:
+        start = now - timedelta(hours=2) + timedelta(seconds=rng.uniform(0, 5000))
+        duration = rng.randint(120_000, 1_200_000)
+        rows.append(
+            {
+                "round_id": round_.id,
+                "user_id": user_id,
+                "number": 1,
+                "school_id": school_id,
+                "class_id": class_id,
+                "status": "SUBMITTED",
+                "paper": [],
+                "started_at": start,
+                "deadline_at": start + timedelta(minutes=20),
+                "submitted_at": start + timedelta(milliseconds=duration),
+                "finalized_by": "student",
+                "score": float(min(20, int(rng.betavariate(5, 2) * 21))),
+                "max_score": 20.0,
+                "prediction": rng.randint(0, 3000),
+                "duration_ms": duration,
+            }
+        )
+    db.session.execute(sa.insert(Attempt.__table__), rows)
+    db.session.commit()
+    return round_
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--attempts", type=int, default=100_000)
+    parser.add_argument("--database-url", default=None)
+    parser.add_argument("--reads", type=int, default=200)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp())
+    url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
+    if url.startswith("postgresql"):
+        recreate_postgres_database(url)
+    app = create_app(TestConfig({}, SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(tmp)))
+    rng = random.Random(7)
+    with app.app_context():
+        upgrade()
+        t = time.perf_counter()
+        round_ = build(args.attempts, rng)
+        print(
+            f"database {url.split(':')[0]}: built {args.attempts} attempts in {time.perf_counter() - t:.1f} s"
+        )
+        round_id = round_.id
+        timings, prunes = [], []
+        for _ in range(3):
+            db.session.expire_all()
+            round_ = db.session.get(QuizRound, round_id)
+            t = time.perf_counter()
+            snapshot = leaderboards.snapshot_round(round_=round_)
+            db.session.commit()
+            timings.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            leaderboards.prune_older(snapshot)
+            db.session.commit()
+            prunes.append(time.perf_counter() - t)
+        print(
+            f"snapshot of {args.attempts} attempts (students, classes, schools, commit): "
+            f"best {min(timings):.3f} s, runs {', '.join(f'{x:.3f}' for x in timings)}"
+        )
+        print(
+            f"pruning the previous snapshot afterwards: {', '.join(f'{x:.3f}' for x in prunes)} s"
+        )
+        users = db.session.scalars(
+            sa.select(User).order_by(sa.func.random()).limit(args.reads)
+        ).all()
+        reads = []
+        for user in users:
+            db.session.expire_all()
+            t = time.perf_counter()
+            snapshot = leaderboards.latest_snapshot(round_id=round_id)
+            board = leaderboards.read_leaderboard(
+                snapshot=snapshot, scope="student", me=user, limit=100
+            )
+            reads.append((time.perf_counter() - t) * 1000)
+            assert len(board["entries"]) == 100 and board["me"] is not None
+        reads.sort()
+        print(
+            f"leaderboard top 100 + my rank: p50 {statistics.median(reads):.2f} ms, "
+            f"p95 {reads[int(len(reads) * 0.95) - 1]:.2f} ms, max {reads[-1]:.2f} ms"
+        )
+        for scope in ("class", "school"):
+            t = time.perf_counter()
+            leaderboards.read_leaderboard(snapshot=snapshot, scope=scope, me=users[0], limit=100)
+            print(f"leaderboard {scope}: {(time.perf_counter() - t) * 1000:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,64 @@
+"""Law quiz contests: question bank, timed rounds, server-timed attempts, leaderboards."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core.web import NavItem, add_home_section, add_nav
+
+
+def init_app(app: Flask) -> None:
+    """Register the quiz blueprints, API, navigation, home section and demo seeder."""
+    from contests.quiz import api, demo, models, views  # noqa: F401 - models: tables for migrations
+    from core import api as core_api
+    from core.demo import register_seeder
+
+    app.register_blueprint(views.bp)
+    core_api.register(app, api.blp)
+    add_nav(app, NavItem("quiz.my_rounds", _l("Law quiz"), roles=("student",), order=30))
+    add_nav(
+        app,
+        NavItem(
+            "quiz.manage",
+            _l("Quizzes"),
+            roles=("admin", "organizer"),
+            order=30,
+            match=("quiz.manage", "quiz.edit_", "quiz.questions", "quiz.round_results"),
+        ),
+    )
+    add_home_section(app, "student", "contests/quiz/_home.html", _home_context, order=20)
+    # The campaign page lists what hangs on a campaign; contests never import campaign.
+    app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
+    register_seeder(app, 20, demo.seed_quiz)
+
+
+def _home_context() -> dict:
+    from flask_login import current_user
+
+    from contests.quiz.services import rounds_for_student
+
+    return {"quiz_rounds": rounds_for_student(user=current_user)}
+
+
+def _campaign_contents(campaign) -> list[dict]:
+    """The quiz contests of a campaign, for its public page."""
+    import sqlalchemy as sa
+    from flask import url_for
+    from flask_babel import gettext as _
+
+    from contests.quiz.models import QuizContest
+    from core.extensions import db
+
+    contests = db.session.scalars(
+        sa.select(QuizContest).where(QuizContest.campaign_id == campaign.id)
+    )
+    return [
+        {
+            "kind": _("Law quiz"),
+            "title": c.title,
+            "description": c.description,
+            "url": url_for("quiz.contest", contest_id=c.id),
+        }
+        for c in contests
+    ]

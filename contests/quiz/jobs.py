@@ -1,0 +1,19 @@
+"""Scheduled quiz housekeeping: finalize expired attempts, materialize leaderboards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+
+def finalize_expired_attempts(*, now: datetime) -> int:
+    """Close open attempts whose deadline plus grace has passed, from their saved answers."""
+    from contests.quiz.services import finalize_expired
+
+    return finalize_expired(now=now)
+
+
+def snapshot_leaderboards(*, now: datetime) -> int:
+    """Recompute leaderboards of open rounds, and of closed rounds once."""
+    from contests.leaderboards import refresh_snapshots
+
+    return refresh_snapshots(now=now)

@@ -1,0 +1,49 @@
+"""Who may do what with quizzes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from contests.quiz.models import Attempt, QuizRound
+from core.accounts.models import Role
+
+
+def can_manage_quizzes(user) -> bool:
+    """Organizers and administrators run contests, rounds and the question bank."""
+    return user.is_authenticated and user.has_role(Role.ADMIN, Role.ORGANIZER)
+
+
+def can_take_round(user, round_: QuizRound) -> bool:
+    """Eligible students (by school level and grade) take a round."""
+    from contests.quiz.services import is_eligible
+
+    return is_eligible(round_, user)
+
+
+def can_view_attempt(user, attempt: Attempt) -> bool:
+    """A student sees only their own attempts."""
+    return user.is_authenticated and attempt.user_id == user.id
+
+
+def can_view_leaderboard(user, round_: QuizRound | None, now: datetime) -> bool:
+    """District staff see leaderboards at any time; everyone else once results are released."""
+    if round_ is not None and round_.is_practice:
+        return False
+    if can_manage_quizzes(user):
+        return True
+    return round_ is None or round_.results_released(now)
+
+
+def can_view_school_results(user, school_id: int | None) -> bool:
+    """Coordinators see their own school's results; district staff see every school's."""
+    if can_manage_quizzes(user):
+        return True
+    return user.is_authenticated and school_id in user.school_ids_for(Role.COORDINATOR)
+
+
+def can_view_contest_leaderboard(user, contest, now: datetime) -> bool:
+    """The whole-contest board: staff at any time; everyone once every started round is released."""
+    if can_manage_quizzes(user):
+        return True
+    started = [r for r in contest.rounds if not r.is_practice and r.opens_at <= now]
+    return bool(started) and all(r.results_released(now) for r in started)

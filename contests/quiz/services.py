@@ -1,0 +1,848 @@
+"""Law quiz rules: drawing papers, starting, saving, submitting, grading, finalizing.
+
+The server owns the clock. An attempt's paper and deadline are fixed when it starts; every save
+and submit is checked against ``deadline_at`` plus a short grace for network latency. Submission
+is a guarded state transition (``UPDATE … WHERE status = 'in_progress'``), so a double click, a
+retry or the scheduler finalizing at the same moment has exactly one effect.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload, selectinload
+
+from contests.quiz.models import (
+    Accommodation,
+    Answer,
+    Attempt,
+    AttemptStatus,
+    Choice,
+    MultipleScoring,
+    Pool,
+    Question,
+    QuestionCategory,
+    QuestionKind,
+    QuizContest,
+    QuizRound,
+    RoundKind,
+)
+from core import audit
+from core.accounts.models import Role, RoleAssignment, User
+from core.clock import local_today, utcnow
+from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.extensions import db
+from core.schools.models import School, SchoolClass
+
+DEFAULT_GRACE_SECONDS = 30
+
+
+class AttemptClosed(Conflict):
+    """The attempt is submitted, or its deadline (plus grace) has passed."""
+
+    code = "attempt_closed"
+
+
+class RoundNotOpen(Conflict):
+    """The round has not opened yet or is already closed."""
+
+    code = "round_not_open"
+
+
+def grace() -> timedelta:
+    """The latency allowance after a deadline (QUIZ_GRACE_SECONDS, default 30 s)."""
+    return timedelta(seconds=current_app.config.get("QUIZ_GRACE_SECONDS", DEFAULT_GRACE_SECONDS))
+
+
+def seconds_remaining(attempt: Attempt, now: datetime) -> int:
+    """Whole seconds left before the attempt's deadline (0 once it has passed)."""
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        return 0
+    return max(0, int((attempt.deadline_at - now).total_seconds()))
+
+
+def accepts_answers(attempt: Attempt, now: datetime) -> bool:
+    return attempt.status == AttemptStatus.IN_PROGRESS and now <= attempt.deadline_at + grace()
+
+
+# --- eligibility --------------------------------------------------------------------------------
+
+
+def is_eligible(round_: QuizRound, user: User) -> bool:
+    """Students of the round's school levels and grades may enter (empty lists mean everyone)."""
+    if not user.is_authenticated or not user.has_role(Role.STUDENT):
+        return False
+    if round_.levels and (user.school is None or user.school.level.value not in round_.levels):
+        return False
+    if round_.grades:
+        school_class = user.school_class
+        if school_class is None or school_class.grade not in round_.grades:
+            return False
+    return True
+
+
+def rounds_for_student(*, user: User, now: datetime | None = None) -> list[QuizRound]:
+    """Rounds the student may enter now or soon (opening within 14 days), newest first."""
+    now = now or utcnow()
+    rounds = db.session.scalars(
+        sa.select(QuizRound)
+        .where(QuizRound.closes_at > now, QuizRound.opens_at <= now + timedelta(days=14))
+        .options(joinedload(QuizRound.contest))
+        .order_by(QuizRound.opens_at, QuizRound.id)
+    )
+    return [r for r in rounds if is_eligible(r, user)]
+
+
+def past_rounds_for_student(*, user: User, now: datetime | None = None) -> list[QuizRound]:
+    """Closed rounds the student took part in."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(QuizRound)
+            .where(
+                QuizRound.closes_at <= now,
+                QuizRound.id.in_(sa.select(Attempt.round_id).where(Attempt.user_id == user.id)),
+            )
+            .order_by(QuizRound.closes_at.desc())
+        )
+    )
+
+
+# --- drawing a paper ----------------------------------------------------------------------------
+
+
+def valid_question_filter(day: date):
+    return sa.and_(
+        Question.retired_at.is_(None),
+        sa.or_(Question.valid_from.is_(None), Question.valid_from <= day),
+        sa.or_(Question.valid_to.is_(None), Question.valid_to >= day),
+    )
+
+
+def available_counts(*, pool: Pool, day: date) -> dict[int, int]:
+    """Valid, active questions per category in a pool on ``day``."""
+    rows = db.session.execute(
+        sa.select(Question.category_id, sa.func.count())
+        .where(Question.pool == pool, valid_question_filter(day))
+        .group_by(Question.category_id)
+    )
+    return dict(rows.all())
+
+
+def _pick_balanced(candidates: list[tuple[int, int]], count: int, rng: random.Random) -> list[int]:
+    """Pick ``count`` question ids spreading them evenly over the difficulties on offer."""
+    by_level: dict[int, list[int]] = defaultdict(list)
+    for question_id, difficulty in candidates:
+        by_level[difficulty].append(question_id)
+    for ids in by_level.values():
+        rng.shuffle(ids)
+    picked: list[int] = []
+    while len(picked) < count:
+        for level in sorted(by_level):
+            if by_level[level] and len(picked) < count:
+                picked.append(by_level[level].pop())
+    return picked
+
+
+def draw_paper(*, round_: QuizRound, rng: random.Random, day: date) -> list[dict]:
+    """Draw a paper following the round's rules from questions valid on ``day``."""
+    pool = Pool.PRACTICE if round_.is_practice else Pool.CONTEST
+    rules = [r for r in round_.draw_rules or [] if int(r.get("count", 0)) > 0]
+    if not rules:
+        raise Conflict(_("This round has no questions to draw yet."))
+    category_ids = [int(r["category_id"]) for r in rules]
+    rows = db.session.execute(
+        sa.select(Question.id, Question.category_id, Question.difficulty, Question.kind)
+        .where(
+            Question.pool == pool,
+            Question.category_id.in_(category_ids),
+            valid_question_filter(day),
+        )
+        .order_by(Question.id)
+    ).all()
+    by_category: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    kinds: dict[int, str] = {}
+    for question_id, category_id, difficulty, kind in rows:
+        by_category[category_id].append((question_id, difficulty))
+        kinds[question_id] = QuestionKind(kind).value
+    chosen: list[int] = []
+    for rule in rules:
+        candidates = by_category[int(rule["category_id"])]
+        count = int(rule["count"])
+        if len(candidates) < count:
+            raise Conflict(_("The question bank does not have enough valid questions."))
+        if round_.balance_difficulty:
+            chosen.extend(_pick_balanced(list(candidates), count, rng))
+        else:
+            chosen.extend(q for q, _d in rng.sample(candidates, count))
+    if round_.shuffle_questions:
+        rng.shuffle(chosen)
+    choices: dict[int, list[int]] = defaultdict(list)
+    for choice_id, question_id in db.session.execute(
+        sa.select(Choice.id, Choice.question_id)
+        .where(Choice.question_id.in_(chosen))
+        .order_by(Choice.question_id, Choice.position, Choice.id)
+    ):
+        choices[question_id].append(choice_id)
+    paper = []
+    for question_id in chosen:
+        order = list(choices[question_id])
+        # True/false stays in its natural order (Đúng, Sai); other choices are shuffled.
+        if round_.shuffle_choices and kinds[question_id] != QuestionKind.TRUEFALSE:
+            rng.shuffle(order)
+        paper.append({"q": question_id, "k": kinds[question_id], "c": order})
+    return paper
+
+
+# --- starting -----------------------------------------------------------------------------------
+
+
+def extra_time(*, contest_id: int, user_id: int) -> timedelta:
+    seconds = db.session.scalar(
+        sa.select(Accommodation.extra_seconds).where(
+            Accommodation.contest_id == contest_id, Accommodation.user_id == user_id
+        )
+    )
+    return timedelta(seconds=seconds or 0)
+
+
+def _attempts_of(round_id: int, user_id: int) -> list[Attempt]:
+    return list(
+        db.session.scalars(
+            sa.select(Attempt)
+            .where(Attempt.round_id == round_id, Attempt.user_id == user_id)
+            .order_by(Attempt.number)
+        )
+    )
+
+
+def start_attempt(
+    *, round_: QuizRound, user: User, now: datetime | None = None, rng: random.Random | None = None
+) -> tuple[Attempt, bool]:
+    """Start (or resume) the student's attempt; return it and whether it was created now.
+
+    Starting again returns the open attempt with its fixed paper and deadline. The deadline is
+    min(start + time limit + the student's extra time, round close).
+    """
+    now = now or utcnow()
+    if not is_eligible(round_, user):
+        raise Forbidden(_("This round is not open to you."))
+    attempts = _attempts_of(round_.id, user.id)
+    for attempt in attempts:
+        if attempt.status == AttemptStatus.IN_PROGRESS:
+            if not accepts_answers(attempt, now):
+                # Time ran out before the scheduler came by: close it now, from its answers.
+                finalize_attempt(attempt=attempt, now=now, by="scheduler")
+            return attempt, False
+    status = round_.status(now)
+    if status == "upcoming":
+        raise RoundNotOpen(_("This round has not opened yet."))
+    if status == "closed":
+        raise RoundNotOpen(_("This round is closed."))
+    if not round_.is_practice and len(attempts) >= round_.attempts_allowed:
+        raise Conflict(_("You have used all your attempts for this round."))
+    rng = rng or random.Random()
+    paper = draw_paper(round_=round_, rng=rng, day=local_today(now))
+    deadline = min(
+        now
+        + timedelta(seconds=round_.time_limit_seconds)
+        + extra_time(contest_id=round_.contest_id, user_id=user.id),
+        round_.closes_at,
+    )
+    attempt = Attempt(
+        round_id=round_.id,
+        user_id=user.id,
+        number=len(attempts) + 1,
+        school_id=user.school_id,
+        class_id=user.class_id,
+        status=AttemptStatus.IN_PROGRESS,
+        paper=paper,
+        started_at=now,
+        deadline_at=deadline,
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(attempt)
+            db.session.flush()
+    except IntegrityError:
+        # Another request started the same attempt a moment ago: resume that one.
+        existing = db.session.scalar(
+            sa.select(Attempt).where(
+                Attempt.round_id == round_.id,
+                Attempt.user_id == user.id,
+                Attempt.status == AttemptStatus.IN_PROGRESS,
+            )
+        )
+        if existing is None:
+            raise Conflict(_("The attempt could not be started; please try again.")) from None
+        return existing, False
+    return attempt, True
+
+
+# --- saving answers -----------------------------------------------------------------------------
+
+
+def _paper_item(attempt: Attempt, question_id: int) -> dict:
+    for item in attempt.paper:
+        if item["q"] == question_id:
+            return item
+    raise NotFound(_("This question is not part of your paper."))
+
+
+_save_statements: dict = {}
+
+
+def _save_statement(dialect: str):
+    """The guarded upsert, built once per dialect (saves are the hottest path)."""
+    if dialect not in _save_statements:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        # One guarded statement: the row is written only while the attempt is open (even if it
+        # was submitted a moment ago by another request), and only over an older sequence number.
+        source = sa.select(
+            sa.bindparam("attempt_id", type_=sa.Integer),
+            sa.bindparam("question_id", type_=sa.Integer),
+            sa.bindparam("choice_ids", type_=sa.JSON),
+            sa.bindparam("seq", type_=sa.Integer),
+            sa.bindparam("saved_at", type_=Answer.saved_at.type),
+        ).where(
+            Attempt.id == sa.bindparam("attempt_id"),
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.deadline_at >= sa.bindparam("not_before", type_=Attempt.deadline_at.type),
+        )
+        table = Answer.__table__
+        statement = insert(table).from_select(
+            ["attempt_id", "question_id", "choice_ids", "seq", "saved_at"], source
+        )
+        _save_statements[dialect] = statement.on_conflict_do_update(
+            index_elements=["attempt_id", "question_id"],
+            set_={
+                "choice_ids": statement.excluded.choice_ids,
+                "seq": statement.excluded.seq,
+                "saved_at": statement.excluded.saved_at,
+            },
+            where=table.c.seq < statement.excluded.seq,
+        ).returning(table.c.id)
+    return _save_statements[dialect]
+
+
+def save_answer(
+    *,
+    attempt: Attempt,
+    question_id: int,
+    choice_ids: list[int],
+    seq: int,
+    now: datetime | None = None,
+) -> bool:
+    """Record a student's answer; an older retry never overwrites a newer one.
+
+    Returns True when this save is now the stored answer, False when a newer one was kept.
+    """
+    now = now or utcnow()
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise AttemptClosed(_("This attempt has already been submitted."))
+    if now > attempt.deadline_at + grace():
+        raise AttemptClosed(_("Time is up: the answer was not saved."))
+    item = _paper_item(attempt, question_id)
+    choice_ids = list(dict.fromkeys(int(c) for c in choice_ids))
+    if any(c not in item["c"] for c in choice_ids):
+        raise ValidationFailed(
+            _("That choice does not belong to this question."), field="choice_ids"
+        )
+    if item["k"] != QuestionKind.MULTIPLE and len(choice_ids) > 1:
+        raise ValidationFailed(_("Choose only one answer to this question."), field="choice_ids")
+    statement = _save_statement(db.session.get_bind().dialect.name)
+    params = {
+        "attempt_id": attempt.id,
+        "question_id": question_id,
+        "choice_ids": choice_ids,
+        "seq": seq,
+        "saved_at": now,
+        "not_before": now - grace(),
+    }
+    return db.session.execute(statement, params).first() is not None
+
+
+def saved_answers(attempt_id: int) -> list[Answer]:
+    return list(db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt_id)))
+
+
+# --- grading and submitting ---------------------------------------------------------------------
+
+
+def question_points(
+    kind: str, chosen: set[int], correct: set[int], all_choices: int, scoring: MultipleScoring
+) -> float:
+    """Score one question from 0 to 1.
+
+    Single choice and true/false: 1 for the right choice. Multiple choice all-or-nothing: 1 only
+    for exactly the right set. Partial credit: each right choice earns 1/k, each wrong one costs
+    1/k (k = number of right choices), never below 0.
+    """
+    if not chosen:
+        return 0.0
+    if kind != QuestionKind.MULTIPLE or scoring == MultipleScoring.ALL_OR_NOTHING:
+        return 1.0 if chosen == correct else 0.0
+    k = len(correct) or 1
+    return max(0.0, (len(chosen & correct) - len(chosen - correct)) / k)
+
+
+def grade(attempt: Attempt, scoring: MultipleScoring) -> tuple[float, dict[int, float]]:
+    """Grade the attempt's saved answers; return the score and points per question."""
+    question_ids = attempt.question_ids
+    correct: dict[int, set[int]] = defaultdict(set)
+    counts: dict[int, int] = defaultdict(int)
+    for choice_id, question_id, is_correct in db.session.execute(
+        sa.select(Choice.id, Choice.question_id, Choice.correct).where(
+            Choice.question_id.in_(question_ids)
+        )
+    ):
+        counts[question_id] += 1
+        if is_correct:
+            correct[question_id].add(choice_id)
+    kinds = {item["q"]: item["k"] for item in attempt.paper}
+    points: dict[int, float] = {}
+    for answer in saved_answers(attempt.id):
+        if answer.question_id in kinds:
+            points[answer.question_id] = question_points(
+                kinds[answer.question_id],
+                set(answer.choice_ids or []),
+                correct[answer.question_id],
+                counts[answer.question_id],
+                scoring,
+            )
+    return round(sum(points.values()), 4), points
+
+
+def finalize_attempt(
+    *,
+    attempt: Attempt,
+    now: datetime | None = None,
+    by: str = "student",
+    prediction: int | None = None,
+) -> bool:
+    """Grade and close an attempt exactly once; return True if this call closed it."""
+    now = now or utcnow()
+    round_ = attempt.round
+    score, points = grade(attempt, round_.multiple_scoring)
+    # A late finalization counts the time up to the deadline, not up to the job's run.
+    ended = min(now, attempt.deadline_at)
+    duration_ms = max(0, int((ended - attempt.started_at).total_seconds() * 1000))
+    values = {
+        "status": AttemptStatus.SUBMITTED,
+        "submitted_at": ended,
+        "finalized_by": by,
+        "score": score,
+        "max_score": float(len(attempt.paper)),
+        "duration_ms": duration_ms,
+    }
+    if prediction is not None:
+        values["prediction"] = prediction
+    result = db.session.execute(
+        sa.update(Attempt)
+        .where(Attempt.id == attempt.id, Attempt.status == AttemptStatus.IN_PROGRESS)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    closed = result.rowcount == 1
+    if closed and points:
+        db.session.execute(
+            sa.update(Answer.__table__)
+            .where(
+                Answer.__table__.c.attempt_id == attempt.id,
+                Answer.__table__.c.question_id == sa.bindparam("qid"),
+            )
+            .values(points=sa.bindparam("pts")),
+            [{"qid": q, "pts": p} for q, p in points.items()],
+        )
+    db.session.refresh(attempt)
+    return closed
+
+
+def submit_attempt(
+    *, attempt: Attempt, prediction: int | None = None, now: datetime | None = None
+) -> Attempt:
+    """Submit the attempt; a double click or a retry returns the same result."""
+    now = now or utcnow()
+    if attempt.status == AttemptStatus.SUBMITTED:
+        return attempt
+    if now > attempt.deadline_at + grace():
+        raise AttemptClosed(_("Time is up: the attempt can no longer be submitted."))
+    if attempt.round.prediction_enabled and not attempt.round.is_practice and prediction is None:
+        raise ValidationFailed(_("Please answer the prediction question."), field="prediction")
+    if prediction is not None and prediction < 0:
+        raise ValidationFailed(_("The prediction must be zero or more."), field="prediction")
+    finalize_attempt(attempt=attempt, now=now, by="student", prediction=prediction)
+    return attempt
+
+
+def finalize_expired(*, now: datetime | None = None) -> int:
+    """Close every open attempt whose deadline plus grace has passed; return how many."""
+    now = now or utcnow()
+    expired = db.session.scalars(
+        sa.select(Attempt).where(
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.deadline_at < now - grace(),
+        )
+    ).all()
+    return sum(1 for a in expired if finalize_attempt(attempt=a, now=now, by="scheduler"))
+
+
+# --- what a student may see ---------------------------------------------------------------------
+
+
+def paper_questions(attempt: Attempt) -> list[dict]:
+    """The attempt's questions in the order shown, without keys or explanations."""
+    ids = attempt.question_ids
+    # Plain rows, not ORM objects: this runs on every start and every resume.
+    texts = dict(
+        db.session.execute(sa.select(Question.id, Question.text).where(Question.id.in_(ids))).all()
+    )
+    choice_text = dict(
+        db.session.execute(
+            sa.select(Choice.id, Choice.text).where(Choice.question_id.in_(ids))
+        ).all()
+    )
+    return [
+        {
+            "id": item["q"],
+            "text": texts[item["q"]],
+            "kind": item["k"],
+            "choices": [{"id": c, "text": choice_text.get(c, "")} for c in item["c"]],
+        }
+        for item in attempt.paper
+    ]
+
+
+def review(attempt: Attempt, *, now: datetime | None = None) -> list[dict] | None:
+    """Questions with the student's answer, the key and explanation — only once released."""
+    now = now or utcnow()
+    round_ = attempt.round
+    if (
+        attempt.status != AttemptStatus.SUBMITTED
+        or not round_.show_answers
+        or not (round_.results_released(now) or round_.is_practice)
+    ):
+        return None
+    ids = attempt.question_ids
+    questions = {
+        q.id: q
+        for q in db.session.scalars(
+            sa.select(Question).where(Question.id.in_(ids)).options(selectinload(Question.choices))
+        )
+    }
+    answers = {a.question_id: a for a in saved_answers(attempt.id)}
+    items = []
+    for item in attempt.paper:
+        question = questions[item["q"]]
+        answer = answers.get(item["q"])
+        chosen = set(answer.choice_ids or []) if answer else set()
+        by_id = {c.id: c for c in question.choices}
+        items.append(
+            {
+                "question": question,
+                "choices": [by_id[c] for c in item["c"] if c in by_id],
+                "chosen": chosen,
+                "points": (answer.points or 0.0) if answer else 0.0,
+            }
+        )
+    return items
+
+
+def get_attempt_for(*, attempt_id: int, user: User) -> Attempt:
+    """The user's own attempt; anyone else's is reported as not found."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        raise NotFound(_("Attempt not found."))
+    return attempt
+
+
+def latest_attempt(*, round_id: int, user_id: int) -> Attempt | None:
+    return db.session.scalar(
+        sa.select(Attempt)
+        .where(Attempt.round_id == round_id, Attempt.user_id == user_id)
+        .order_by(Attempt.number.desc())
+        .limit(1)
+    )
+
+
+# --- organizers: contests, rounds, accommodations -----------------------------------------------
+
+
+def save_contest(
+    *, actor, contest: QuizContest | None, campaign_id: int, title: str, description: str = ""
+) -> QuizContest:
+    created = contest is None
+    if created:
+        contest = QuizContest()
+        db.session.add(contest)
+    contest.campaign_id, contest.title, contest.description = (
+        campaign_id,
+        title.strip(),
+        description,
+    )
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="quiz.contest_create" if created else "quiz.contest_update",
+        obj=contest,
+        after={"title": contest.title, "campaign_id": campaign_id},
+    )
+    return contest
+
+
+ROUND_FIELDS = (
+    "title",
+    "kind",
+    "opens_at",
+    "closes_at",
+    "time_limit_seconds",
+    "draw_rules",
+    "balance_difficulty",
+    "shuffle_questions",
+    "shuffle_choices",
+    "attempts_allowed",
+    "multiple_scoring",
+    "eligible_levels",
+    "eligible_grades",
+    "prediction_enabled",
+    "prediction_actual",
+    "results_release_at",
+    "show_answers",
+    "show_score_on_submit",
+    "prize_points",
+)
+
+
+def save_round(
+    *, actor, contest: QuizContest, round_: QuizRound | None, now: datetime | None = None, **values
+) -> QuizRound:
+    """Create or update a round; times must be in order and the bank must cover the draw rules."""
+    now = now or utcnow()
+    if values["closes_at"] <= values["opens_at"]:
+        raise ValidationFailed(_("The round must close after it opens."), field="closes_at")
+    if values["time_limit_seconds"] < 60:
+        raise ValidationFailed(_("The time limit must be at least one minute."), field="time_limit")
+    rules = [r for r in values["draw_rules"] if int(r.get("count", 0)) > 0]
+    if not rules:
+        raise ValidationFailed(_("Draw at least one question."), field="draw_rules")
+    pool = Pool.PRACTICE if values["kind"] == RoundKind.PRACTICE else Pool.CONTEST
+    day = local_today(max(values["opens_at"], now))
+    available = available_counts(pool=pool, day=day)
+    for rule in rules:
+        if available.get(int(rule["category_id"]), 0) < int(rule["count"]):
+            raise ValidationFailed(
+                _("The bank does not have enough valid questions for these draw rules."),
+                field="draw_rules",
+            )
+    values["draw_rules"] = rules
+    created = round_ is None
+    if created:
+        round_ = QuizRound(contest_id=contest.id)
+        db.session.add(round_)
+    elif db.session.scalar(sa.select(sa.func.count()).where(Attempt.round_id == round_.id)):
+        # Papers already drawn must stay fair: only the schedule and publication may change.
+        for key in ("draw_rules", "kind", "multiple_scoring", "time_limit_seconds"):
+            if values[key] != getattr(round_, key):
+                raise Conflict(
+                    _("Students have started this round: its questions and scoring are fixed.")
+                )
+    for key in ROUND_FIELDS:
+        setattr(round_, key, values[key])
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="quiz.round_create" if created else "quiz.round_update",
+        obj=round_,
+        after={"title": round_.title},
+    )
+    return round_
+
+
+def set_extra_time(*, actor, contest: QuizContest, user: User, extra_seconds: int) -> Accommodation:
+    """Give a student extra time for every round of the contest."""
+    if extra_seconds < 0 or extra_seconds > 3 * 3600:
+        raise ValidationFailed(_("Extra time must be between 0 and 180 minutes."))
+    item = db.session.scalar(
+        sa.select(Accommodation).where(
+            Accommodation.contest_id == contest.id, Accommodation.user_id == user.id
+        )
+    )
+    before = item.extra_seconds if item else None
+    if item is None:
+        item = Accommodation(contest_id=contest.id, user_id=user.id)
+        db.session.add(item)
+    item.extra_seconds = extra_seconds
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="quiz.extra_time",
+        obj=item,
+        before={"extra_seconds": before},
+        after={"extra_seconds": extra_seconds},
+    )
+    return item
+
+
+# --- the question bank --------------------------------------------------------------------------
+
+
+def check_question(
+    kind: str, choices: list[tuple[str, bool]], difficulty: int, valid_from, valid_to
+):
+    """Raise ValidationFailed unless the question is well formed; return nothing."""
+    texts = [t.strip() for t, _c in choices]
+    correct = sum(1 for _t, c in choices if c)
+    if any(not t for t in texts):
+        raise ValidationFailed(_("Every choice needs a text."), field="choices")
+    if kind == QuestionKind.TRUEFALSE:
+        if len(choices) != 2 or correct != 1:
+            raise ValidationFailed(
+                _("A true/false question has two choices, one of them right."), field="choices"
+            )
+    elif len(choices) < 2:
+        raise ValidationFailed(_("A question needs at least two choices."), field="choices")
+    elif kind == QuestionKind.SINGLE and correct != 1:
+        raise ValidationFailed(
+            _("A single-choice question has exactly one right choice."), field="choices"
+        )
+    elif kind == QuestionKind.MULTIPLE and correct < 1:
+        raise ValidationFailed(
+            _("A multiple-choice question needs at least one right choice."), field="choices"
+        )
+    if difficulty not in (1, 2, 3):
+        raise ValidationFailed(_("Difficulty is 1, 2 or 3."), field="difficulty")
+    if valid_from and valid_to and valid_to < valid_from:
+        raise ValidationFailed(
+            _("The end of validity must not be before its start."), field="valid_to"
+        )
+
+
+def save_question(
+    *,
+    actor,
+    question: Question | None,
+    category_id: int,
+    kind: str,
+    text: str,
+    choices: list[tuple[str, bool]],
+    explanation: str = "",
+    difficulty: int = 2,
+    source: str = "",
+    valid_from: date | None = None,
+    valid_to: date | None = None,
+    pool: str = Pool.CONTEST,
+    audit_it: bool = True,
+) -> Question:
+    """Create or edit a question with its choices."""
+    if not text.strip():
+        raise ValidationFailed(_("The question needs a text."), field="text")
+    check_question(kind, choices, difficulty, valid_from, valid_to)
+    created = question is None
+    if created:
+        question = Question()
+        db.session.add(question)
+    question.category_id = category_id
+    question.kind = QuestionKind(kind)
+    question.pool = Pool(pool)
+    question.text = text.strip()
+    question.explanation = (explanation or "").strip()
+    question.difficulty = difficulty
+    question.source = (source or "").strip()
+    question.valid_from, question.valid_to = valid_from, valid_to
+    existing = list(question.choices) if not created else []
+    new_choices = []
+    for position, (choice_text, correct) in enumerate(choices):
+        choice = existing[position] if position < len(existing) else Choice()
+        choice.position, choice.text, choice.correct = position, choice_text.strip(), bool(correct)
+        new_choices.append(choice)
+    question.choices = new_choices
+    db.session.flush()
+    if audit_it:
+        audit.record(
+            actor=actor,
+            action="quiz.question_create" if created else "quiz.question_update",
+            obj=question,
+            after={"text": question.text[:200]},
+        )
+    return question
+
+
+def retire_question(*, actor, question: Question, now: datetime | None = None) -> None:
+    """Take a question out of future draws (papers already drawn keep it)."""
+    if question.retired_at is not None:
+        raise Conflict(_("This question is already retired."))
+    question.retired_at = now or utcnow()
+    db.session.flush()
+    audit.record(actor=actor, action="quiz.question_retire", obj=question)
+
+
+def create_category(*, actor, name: str) -> QuestionCategory:
+    """Add a category to the bank; names are unique."""
+    from contests.quiz.formats import category_code
+
+    name = " ".join(name.split())
+    if not name:
+        raise ValidationFailed(_("The category needs a name."), field="name")
+    if db.session.scalar(sa.select(QuestionCategory.id).where(QuestionCategory.name == name)):
+        raise Conflict(_("A category with this name already exists."), field="name")
+    category = QuestionCategory(code=category_code(name), name=name)
+    db.session.add(category)
+    db.session.flush()
+    audit.record(actor=actor, action="quiz.category_create", obj=category, after={"name": name})
+    return category
+
+
+def category_by_name_or_code(value: str) -> QuestionCategory | None:
+    value = value.strip()
+    return db.session.scalar(
+        sa.select(QuestionCategory).where(
+            sa.or_(QuestionCategory.code == value, QuestionCategory.name == value)
+        )
+    )
+
+
+# --- for the campaign package -------------------------------------------------------------------
+
+
+def participants_by_school(*, since: datetime, until: datetime) -> dict[int, int]:
+    """Distinct students per school with a submitted attempt in a ranked round in [since, until)."""
+    rows = db.session.execute(
+        sa.select(Attempt.school_id, sa.func.count(sa.distinct(Attempt.user_id)))
+        .join(QuizRound, QuizRound.id == Attempt.round_id)
+        .where(
+            QuizRound.kind == RoundKind.RANKED,
+            Attempt.status == AttemptStatus.SUBMITTED,
+            Attempt.submitted_at >= since,
+            Attempt.submitted_at < until,
+            Attempt.school_id.is_not(None),
+        )
+        .group_by(Attempt.school_id)
+    )
+    return {school_id: count for school_id, count in rows}
+
+
+def eligible_students(round_: QuizRound) -> sa.Select:
+    """Students eligible for the round: (school_id, class_id, count)."""
+    query = (
+        # One student role per user and school: no DISTINCT needed.
+        sa.select(User.school_id, User.class_id, sa.func.count(User.id))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(School, School.id == User.school_id)
+        .join(SchoolClass, SchoolClass.id == User.class_id)
+        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
+        .group_by(User.school_id, User.class_id)
+    )
+    if round_.levels:
+        query = query.where(School.level.in_(round_.levels))
+    if round_.grades:
+        query = query.where(SchoolClass.grade.in_(round_.grades))
+    return query

@@ -1,0 +1,1 @@
+from tests.contests.quiz.factories import ctx, quiz, relogin  # noqa: F401 - fixtures

@@ -1,0 +1,112 @@
+"""Quiz factories: a bank, a contest on a campaign, rounds and attempts."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+
+from campaign.models import Campaign, CampaignStatus
+from contests.quiz import services
+from contests.quiz.models import Pool, QuestionCategory, QuizContest, QuizRound, RoundKind
+from core.extensions import db
+from tests.conftest import T0
+
+_seq = itertools.count(1)
+
+
+class QuizFactory:
+    def __init__(self, make):
+        self.make = make
+
+    def seq(self) -> int:
+        return next(_seq)
+
+    def campaign(self) -> Campaign:
+        n = self.seq()
+        item = Campaign(
+            slug=f"camp-{n}",
+            title=f"Campaign {n}",
+            starts_on=date(2026, 9, 5),
+            ends_on=date(2027, 5, 31),
+            status=CampaignStatus.PUBLISHED,
+        )
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+    def category(self, name: str | None = None) -> QuestionCategory:
+        n = self.seq()
+        item = QuestionCategory(code=f"cat{n}", name=name or f"Chủ đề {n}")
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+    def question(self, category=None, kind="single", correct=(0,), n_choices=4, **kw):
+        category = category or self.category()
+        if kind == "truefalse":
+            n_choices = 2
+        choices = [(f"Phương án {i}", i in correct) for i in range(n_choices)]
+        return services.save_question(
+            actor=None,
+            question=None,
+            category_id=category.id,
+            kind=kind,
+            text=kw.pop("text", f"Câu hỏi {self.seq()}?"),
+            choices=choices,
+            explanation=kw.pop("explanation", "Giải thích bí mật"),
+            audit_it=False,
+            **kw,
+        )
+
+    def contest(self) -> QuizContest:
+        item = QuizContest(campaign_id=self.campaign().id, title=f"Contest {self.seq()}")
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+    def round(self, contest=None, *, category=None, count=3, questions=None, **kw) -> QuizRound:
+        contest = contest or self.contest()
+        if category is None:
+            category = self.category()
+            pool = Pool.PRACTICE if kw.get("kind") == RoundKind.PRACTICE else Pool.CONTEST
+            for i in range(questions or count):
+                self.question(category, pool=pool, difficulty=1 + i % 3)
+        values = {
+            "title": f"Round {self.seq()}",
+            "opens_at": T0 - timedelta(hours=1),
+            "closes_at": T0 + timedelta(hours=2),
+            "time_limit_seconds": 900,
+            "draw_rules": [{"category_id": category.id, "count": count}],
+            "show_answers": True,
+        }
+        values.update(kw)
+        item = QuizRound(contest_id=contest.id, **values)
+        db.session.add(item)
+        db.session.flush()
+        return item
+
+
+@pytest.fixture
+def ctx(app, db):
+    """A request context, so services' translated messages can be built."""
+    with app.test_request_context():
+        yield
+
+
+@pytest.fixture
+def quiz(make):
+    return QuizFactory(make)
+
+
+@pytest.fixture
+def relogin(login):
+    """Sign another user in mid-test (the test's app context caches the current user in g)."""
+    from flask import g
+
+    def _relogin(user, test_client=None):
+        g.pop("_login_user", None)
+        return login(user, test_client)
+
+    return _relogin
