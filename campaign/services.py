@@ -593,3 +593,62 @@ def participation_xlsx(campaign: Campaign) -> bytes:
             ),
         ]
     )
+
+
+# --- What is open now (contest rounds of the campaign) ----------------------------------------
+
+
+def rounds_now(
+    campaign: Campaign, *, now: datetime | None = None, soon_days: int = 14
+) -> list[dict]:
+    """Contest rounds of the campaign open now or opening within ``soon_days``, soonest first."""
+    from flask import url_for
+
+    from contests.essay.models import EssayContest, EssayRound
+    from contests.quiz.models import QuizContest, QuizRound, RoundKind
+
+    now = now or utcnow()
+    horizon = now + timedelta(days=soon_days)
+    items = []
+    quiz_rounds = db.session.execute(
+        sa.select(QuizRound, QuizContest.title)
+        .join(QuizContest, QuizContest.id == QuizRound.contest_id)
+        .where(
+            QuizContest.campaign_id == campaign.id,
+            QuizRound.kind == RoundKind.RANKED,
+            QuizRound.closes_at > now,
+            QuizRound.opens_at <= horizon,
+        )
+    ).all()
+    for round_, contest_title in quiz_rounds:
+        items.append(
+            {
+                "kind": _("Law quiz"),
+                "title": f"{contest_title} — {round_.title}",
+                "opens_at": round_.opens_at,
+                "closes_at": round_.closes_at,
+                "url": url_for("quiz.contest", contest_id=round_.contest_id),
+                "leaderboard_url": url_for("quiz.leaderboard", round_id=round_.id),
+            }
+        )
+    essay_rounds = db.session.execute(
+        sa.select(EssayRound, EssayContest.title)
+        .join(EssayContest, EssayContest.id == EssayRound.contest_id)
+        .where(
+            EssayContest.campaign_id == campaign.id,
+            EssayRound.closes_at > now,
+            EssayRound.opens_at <= horizon,
+        )
+    ).all()
+    for round_, contest_title in essay_rounds:
+        items.append(
+            {
+                "kind": _("Writing contest"),
+                "title": f"{contest_title} — {round_.name}",
+                "opens_at": round_.opens_at,
+                "closes_at": round_.closes_at,
+                "url": url_for("essay.show", contest_id=round_.contest_id),
+                "leaderboard_url": None,
+            }
+        )
+    return sorted(items, key=lambda i: (i["opens_at"] > now, i["closes_at"]))

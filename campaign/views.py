@@ -50,6 +50,7 @@ def show(slug: str):
         today=local_today(now),
         now=now,
         news=services.latest_news(campaign_id=campaign.id, limit=4),
+        rounds=services.rounds_now(campaign, now=now),
         participation=services.participation(campaign),
     )
 

@@ -102,3 +102,70 @@ def test_participation_counts_essay_entries(gn, make, essay_round):
 
     row = next(r for r in data["rows"] if r["school"].id == gn["a"].id)
     assert (row["eligible"], row["essay"], row["essay_rate"]) == (4, 1, 25.0)
+
+
+def test_quiz_metric_is_wired_to_the_quiz_package():
+    assert (
+        metrics.CONTEST_SOURCES["quiz_participants"]
+        == "contests.quiz.services:participants_by_school"
+    )
+    assert metrics.contest_counts("quiz_participants", since=T0 - timedelta(days=1), until=T0) == {}
+
+
+def test_quiz_participation_criterion_equals_what_the_quiz_data_says(gn, make):
+    from contests.quiz import services as quiz
+    from tests.contests.quiz.factories import QuizFactory
+
+    round_ = QuizFactory(make).round(count=2)
+    class_a, class_b = make.school_class(gn["a"]), make.school_class(gn["b"])
+    takers = [make.student(class_a) for _ in range(3)]
+    make.student(class_a)  # eligible, never started
+    unfinished = make.student(class_b)
+    make.student(class_b)
+    for student in takers:
+        attempt, _created = quiz.start_attempt(round_=round_, user=student, now=T0)
+        quiz.submit_attempt(attempt=attempt, now=T0 + timedelta(minutes=5))
+    quiz.start_attempt(round_=round_, user=unfinished, now=T0)  # started, not submitted
+    services.add_criterion(
+        actor=gn["organizer"],
+        movement=gn["movement"],
+        level=SchoolLevel.THCS,
+        code="Q",
+        title="Tỉ lệ học sinh thi tìm hiểu pháp luật",
+        max_points=10,
+        computed=True,
+        metric="quiz_participation_rate",
+    )
+    since, until = services.period(gn["movement"])
+
+    said = quiz.participants_by_school(since=since, until=until)
+    rows = {s.school.code: s for s in services.standings(gn["movement"])}
+
+    a = next(c for c in rows["A"].criteria if c.criterion.code == "Q")
+    b = next(c for c in rows["B"].criteria if c.criterion.code == "Q")
+    assert said == {gn["a"].id: 3}
+    assert (a.value, a.points, a.available) == (0.75, 7.5, True)
+    assert (b.value, b.points, b.available) == (0.0, 0.0, True)
+
+
+def test_landing_page_lists_open_rounds_with_countdowns(client, gn, make, essay_round, frozen):
+    from tests.contests.quiz.factories import QuizFactory
+
+    campaign, essay_open = essay_round
+    factory = QuizFactory(make)
+    contest = factory.contest()
+    contest.campaign_id = campaign.id
+    factory.round(
+        contest, title="Vòng 1", opens_at=T0 + timedelta(days=3), closes_at=T0 + timedelta(days=4)
+    )
+    factory.round(
+        contest, title="Vòng cũ", opens_at=T0 - timedelta(days=9), closes_at=T0 - timedelta(days=8)
+    )
+
+    rounds = campaign_services.rounds_now(campaign, now=T0)
+    body = client.get(f"/campaigns/{campaign.slug}").get_data(as_text=True)
+
+    assert [r["title"].split(" — ")[1] for r in rounds] == ["Vòng trường", "Vòng 1"]
+    section = body.split('data-testid="rounds-now"')[1].split("</ul>")[0]
+    assert section.count("data-countdown=") == 2
+    assert "Vòng cũ" not in section
