@@ -62,7 +62,7 @@ class TierForm(FlaskForm):
 
 class CriterionForm(FlaskForm):
     level = SelectField(_l("School level"), choices=LEVEL_CHOICES)
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20)])
+    code = StringField(_l("Criterion code"), validators=[DataRequired(), Length(max=20)])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=300)])
     guidance = TextAreaField(_l("Guidance"), validators=[Optional(), Length(max=5000)])
     max_points = Number(_l("Maximum points"), validators=[DataRequired(), NumberRange(0.5, 100)])
@@ -91,7 +91,7 @@ class ActivityForm(FlaskForm):
     happened_on = DateField(_l("Date"), validators=[DataRequired()])
     description = TextAreaField(_l("What was done"), validators=[Optional(), Length(max=10000)])
     participants = IntegerField(
-        _l("Participants"), default=0, validators=[Optional(), NumberRange(0, 100000)]
+        _l("Number of participants"), default=0, validators=[Optional(), NumberRange(0, 100000)]
     )
     self_score = Number(
         _l("Self-assessed score"),

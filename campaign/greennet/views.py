@@ -445,7 +445,7 @@ def dashboard(movement_id: int):
     tiers = {t.value: sum(r.tier == t for r in rows) for t in Tier}
     tier_chart = {
         "labels": [TIER_LABELS[t] for t in Tier],
-        "datasets": [{"label": _("Schools"), "data": [tiers[t.value] for t in Tier]}],
+        "datasets": [{"label": _("Number of schools"), "data": [tiers[t.value] for t in Tier]}],
     }
     return render_template(
         "campaign/greennet/dashboard.html",

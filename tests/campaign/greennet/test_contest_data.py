@@ -151,7 +151,7 @@ def test_quiz_participation_criterion_equals_what_the_quiz_data_says(gn, make):
 def test_landing_page_lists_open_rounds_with_countdowns(client, gn, make, essay_round, frozen):
     from tests.contests.quiz.factories import QuizFactory
 
-    campaign, essay_open = essay_round
+    campaign, _essay_open = essay_round
     factory = QuizFactory(make)
     contest = factory.contest()
     contest.campaign_id = campaign.id
