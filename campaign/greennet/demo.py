@@ -416,11 +416,12 @@ def seed_greennet(*, now: datetime) -> None:
             else:
                 later.append((activity, rng.choice(["draft", "submitted", "returned", "approved"])))
     earlier = now - timedelta(days=20)
+    strong = {s.id for i, s in enumerate(schools) if STRENGTH[i % len(STRENGTH)] >= 1.0}
     for activity in first_half:
         coordinator = coordinators[activity.school_id]
         services.submit_activity(actor=coordinator, activity=activity, now=earlier)
         criterion = activity.criterion
-        if rng.random() < 0.25:
+        if activity.school_id not in strong and rng.random() < 0.25:
             points = round(criterion.max_points * 0.8, 1)
             services.approve_activity(
                 actor=organizer,
