@@ -1,7 +1,7 @@
 """judging
 
 Revision ID: 0005_judging
-Revises: 0003_essay
+Revises: 0004_campaign
 Create Date: 2026-11-29 07:43:47.342924
 
 """
@@ -14,7 +14,7 @@ import core.db
 
 # revision identifiers, used by Alembic.
 revision = "0005_judging"
-down_revision = "0003_essay"
+down_revision = "0004_campaign"
 branch_labels = None
 depends_on = None
 
