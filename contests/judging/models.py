@@ -103,12 +103,12 @@ class Rubric(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
-    criteria: Mapped[list[Criterion]] = relationship(
-        back_populates="rubric", order_by="Criterion.position", cascade="all, delete-orphan"
+    criteria: Mapped[list[RubricCriterion]] = relationship(
+        back_populates="rubric", order_by="RubricCriterion.position", cascade="all, delete-orphan"
     )
 
 
-class Criterion(db.Model):
+class RubricCriterion(db.Model):
     """A criterion of a rubric: what judges look for and its maximum."""
 
     __tablename__ = "judging_criterion"
@@ -224,7 +224,7 @@ class Mark(db.Model):
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assignment: Mapped[Assignment] = relationship(back_populates="marks")
-    criterion: Mapped[Criterion] = relationship()
+    criterion: Mapped[RubricCriterion] = relationship()
 
 
 class Resolution(db.Model):

@@ -38,7 +38,6 @@ from contests.judging.models import (
     AssignmentKind,
     AssignmentStatus,
     Award,
-    Criterion,
     JudgingRound,
     Mark,
     PoolMember,
@@ -46,6 +45,7 @@ from contests.judging.models import (
     Resolution,
     Result,
     Rubric,
+    RubricCriterion,
 )
 from core import audit
 from core.accounts.models import Role, User
@@ -246,7 +246,7 @@ def save_rubric(
         db.session.add(rubric)
     for position, (name, guidance, top) in enumerate(cleaned):
         rubric.criteria.append(
-            Criterion(position=position, name=name, guidance=guidance, max_points=top)
+            RubricCriterion(position=position, name=name, guidance=guidance, max_points=top)
         )
     db.session.flush()
     if before is not None and rubric.version > before["version"]:

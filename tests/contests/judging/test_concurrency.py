@@ -15,12 +15,12 @@ from contests.judging import services
 from contests.judging.models import (
     Assignment,
     AssignmentKind,
-    Criterion,
     JudgingRound,
     Mark,
     PoolMember,
     Resolution,
     Rubric,
+    RubricCriterion,
 )
 from core.accounts.models import Role, RoleAssignment, User
 from core.audit import AuditEntry
@@ -117,7 +117,7 @@ def committed(app, request):
             sa.delete(Mark).where(Mark.assignment_id.in_(assignment_ids)),
             sa.delete(Resolution).where(Resolution.round_id == data["round"]),
             sa.delete(Assignment).where(Assignment.round_id == data["round"]),
-            sa.delete(Criterion).where(Criterion.rubric_id.in_(rubric_ids)),
+            sa.delete(RubricCriterion).where(RubricCriterion.rubric_id.in_(rubric_ids)),
             sa.delete(Rubric).where(Rubric.round_id == data["round"]),
             sa.delete(PoolMember).where(PoolMember.round_id == data["round"]),
             sa.delete(JudgingRound).where(JudgingRound.round_id == data["round"]),
