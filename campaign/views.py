@@ -15,7 +15,7 @@ from campaign.permissions import can_manage_campaigns, can_view_campaign
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.clock import local_today, utcnow
-from core.errors import DomainError
+from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.spreadsheets import XLSX_MIME
 from core.storage import storage
@@ -93,9 +93,7 @@ def edit(slug: str | None = None):
             )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field if error.field in form else "title").errors.append(
-                error.message
-            )
+            show_beside_field(form, error, "title")
         else:
             db.session.commit()
             flash(_("The campaign has been saved."), "success")
@@ -160,9 +158,7 @@ def phases(slug: str):
             )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field if error.field in form else "title").errors.append(
-                error.message
-            )
+            show_beside_field(form, error, "title")
         else:
             db.session.commit()
             flash(_("The phase has been added."), "success")
@@ -254,9 +250,7 @@ def edit_news(slug: str | None = None):
             )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field if error.field in form else "image").errors.append(
-                error.message
-            )
+            show_beside_field(form, error, "image")
         else:
             db.session.commit()
             flash(_("The news post has been saved."), "success")

@@ -141,3 +141,10 @@ def register_error_handlers(app: Flask) -> None:
     def _crash(error: InternalServerError):
         # Flask logs the original exception before calling this handler.
         return error_response(500)
+
+
+def show_beside_field(form, error: DomainError, default: str) -> None:
+    """Show a domain error's message beside the form field it names (or beside ``default``)."""
+    name = error.field if error.field and error.field in form else default
+    field = form[name]
+    field.errors = [*field.errors, error.message]

@@ -38,7 +38,7 @@ from core import audit
 from core.accounts.models import Role
 from core.accounts.permissions import require, roles_required
 from core.clock import local_today
-from core.errors import DomainError
+from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import XLSX_MIME, ImportRejected
@@ -268,9 +268,7 @@ def edit_criterion(movement_id: int, criterion_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field if error.field in form else "title").errors.append(
-                error.message
-            )
+            show_beside_field(form, error, "title")
         else:
             db.session.commit()
             flash(_("The criterion has been saved."), "success")
@@ -621,9 +619,7 @@ def new_activity(movement_id: int, school_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field if error.field in form else "title").errors.append(
-                error.message
-            )
+            show_beside_field(form, error, "title")
         else:
             db.session.commit()
             flash(_("The activity is saved as a draft. Add evidence, then submit it."), "success")
@@ -660,9 +656,7 @@ def edit_activity(activity_id: int):
             )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field if error.field in form else "title").errors.append(
-                error.message
-            )
+            show_beside_field(form, error, "title")
         else:
             db.session.commit()
             flash(_("The activity has been saved."), "success")

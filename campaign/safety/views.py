@@ -20,7 +20,7 @@ from campaign.safety.forms import ReportStatusForm, SafetyReportForm
 from campaign.safety.models import ReportStatus
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
-from core.errors import DomainError
+from core.errors import DomainError, show_beside_field
 from core.extensions import db, limiter
 from core.web import writes_on_read
 
@@ -66,9 +66,7 @@ def report():
             )
         except DomainError as error:
             db.session.rollback()
-            getattr(form, error.field if error.field in form else "what_happened").errors.append(
-                error.message
-            )
+            show_beside_field(form, error, "what_happened")
         else:
             db.session.commit()
             session["safety_reference"] = filed.reference

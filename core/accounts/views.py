@@ -23,7 +23,7 @@ from core.accounts.forms import ROLE_LABELS, RoleForm, RosterImportForm, SearchF
 from core.accounts.models import Role, User
 from core.accounts.permissions import can_manage_school, require, roles_required
 from core.audit import AuditEntry
-from core.errors import DomainError
+from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.schools.models import School
 from core.schools.services import list_schools
@@ -91,7 +91,7 @@ def new_user():
             )
             temporary = services.reset_password(actor=current_user, user=user)
         except DomainError as error:
-            getattr(form, error.field or "username").errors.append(error.message)
+            show_beside_field(form, error, "username")
         else:
             db.session.commit()
             flash(

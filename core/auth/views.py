@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core.accounts import services as accounts
 from core.auth import services
 from core.auth.forms import ActivationForm, ChangePasswordForm, LoginForm
-from core.errors import DomainError, ValidationFailed
+from core.errors import DomainError, ValidationFailed, show_beside_field
 from core.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -75,7 +75,7 @@ def activate():
         except ValidationFailed as error:
             if error.field == "code":
                 services.record_failure(username=form.username.data, address=address)
-            getattr(form, error.field or "code").errors.append(error.message)
+            show_beside_field(form, error, "code")
             status = 400
         except services.TooManyAttempts as error:
             form.code.errors.append(error.message)
@@ -101,7 +101,7 @@ def change_password():
                 new_password=form.new_password.data,
             )
         except DomainError as error:
-            getattr(form, error.field or "new_password").errors.append(error.message)
+            show_beside_field(form, error, "new_password")
         else:
             db.session.commit()
             flash(_("Your password has been changed."), "success")

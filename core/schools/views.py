@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from core.accounts.models import Role, User
 from core.accounts.permissions import can_manage_school, can_view_school, require, roles_required
 from core.clock import school_year
-from core.errors import DomainError
+from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.schools import services
 from core.schools.forms import ClassForm, SchoolForm
@@ -64,7 +64,7 @@ def edit(school_id: int | None = None):
                 hotline=form.hotline.data,
             )
         except DomainError as error:
-            getattr(form, error.field or "code").errors.append(error.message)
+            show_beside_field(form, error, "code")
         else:
             db.session.commit()
             flash(_("The school has been saved."), "success")
