@@ -50,7 +50,9 @@ def measure(name, calls, profile: str | None):
         profiler.disable()
     cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
     n = len(calls)
-    print(f"{name:12s}: {n:5d} requests, CPU {cpu / n * 1000:.3f} ms/request, wall {wall / n * 1000:.3f} ms/request")
+    print(
+        f"{name:12s}: {n:5d} requests, CPU {cpu / n * 1000:.3f} ms/request, wall {wall / n * 1000:.3f} ms/request"
+    )
     if profiler:
         profiler.dump_stats(f"/tmp/quiz_cpu_{name}.prof")
         stats = pstats.Stats(profiler)
