@@ -172,10 +172,15 @@ def serve(url: str, workers: int, port: int, tmp: Path) -> subprocess.Popen:
         "SECRET_KEY": SECRET,
         "INSTANCE_PATH": str(tmp),
         "PYTHONPATH": str(ROOT),
+        "GUNICORN_ACCESS_LOG": "",
     }
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
+            # The settings `make serve` uses (worker class, threads, keep-alive), without the
+            # access log (GUNICORN_ACCESS_LOG is empty) so the terminal shows the figures only.
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--workers",
             str(workers),
             "--bind",
