@@ -117,7 +117,8 @@ def tune_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = sqlite_begin_mode.get()
+        # Straight to the driver: BEGIN runs on every request and needs no statement machinery.
         if mode == "IMMEDIATE":
             _begin_immediate(conn.connection.dbapi_connection)
         else:
-            conn.exec_driver_sql(f"BEGIN {mode}")
+            conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
