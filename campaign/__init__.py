@@ -38,8 +38,45 @@ def init_app(app: Flask) -> None:
             match=("campaign.manage", "campaign.edit"),
         ),
     )
+    add_nav(
+        app,
+        NavItem(
+            "campaign.news_index",
+            _l("News"),
+            order=12,
+            public=True,
+            match=("campaign.news_index", "campaign.news"),
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "campaign.manage_news",
+            _l("Manage news"),
+            roles=("admin", "organizer"),
+            order=21,
+            match=("campaign.manage_news", "campaign.edit_news"),
+        ),
+    )
+
+    @app.context_processor
+    def _notifications():
+        from flask_login import current_user
+
+        if current_user and current_user.is_authenticated:
+            return {"notification_count": services.unread_count(current_user)}
+        return {}
+
+    # Contests tell people about rounds and results without importing campaign (see DESIGN.md):
+    # current_app.extensions["mangxanh.notify"](user_ids=..., kind="round_opened", params=...).
+    app.extensions["mangxanh.notify"] = services.notify
     app.extensions["mangxanh.public_home"] = lambda: {"campaigns": services.public_campaigns()}
     register_seeder(app, 10, seed_campaign)
+
+    from campaign import greennet, safety
+
+    safety.init_app(app)
+    greennet.init_app(app)
 
 
 DEMO_SLUG = "van-hoa-ung-xu-tren-khong-gian-mang"

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from campaign import services
-from campaign.forms import CampaignForm
-from campaign.models import Campaign, CampaignStatus
-from campaign.permissions import can_view_campaign
+from campaign.forms import CampaignForm, NewsForm, PhaseForm
+from campaign.models import Campaign, CampaignPhase, CampaignStatus, NewsPost, PhaseKind
+from campaign.permissions import can_manage_campaigns, can_view_campaign
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
+from core.clock import local_today, utcnow
 from core.errors import DomainError
 from core.extensions import db
+from core.spreadsheets import XLSX_MIME
 from core.storage import storage
 
 bp = Blueprint("campaign", __name__)
@@ -39,8 +42,16 @@ def show(slug: str):
     campaign = get_campaign(slug)
     if not can_view_campaign(current_user, campaign):
         abort(404)
+    now = utcnow()
     return render_template(
-        "campaign/show.html", campaign=campaign, contents=services.campaign_contents(campaign)
+        "campaign/show.html",
+        campaign=campaign,
+        contents=services.campaign_contents(campaign),
+        today=local_today(now),
+        now=now,
+        news=services.latest_news(campaign_id=campaign.id, limit=4),
+        rounds=services.rounds_now(campaign, now=now),
+        participation=services.participation(campaign),
     )
 
 
@@ -111,3 +122,166 @@ def change_status(slug: str, action: str):
             "success",
         )
     return redirect(url_for("campaign.manage"))
+
+
+# --- landing page pieces ------------------------------------------------------------------------
+
+
+@bp.route("/campaigns/<slug>/participation.xlsx")
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def participation_xlsx(slug: str):
+    """Participation by school and level as a workbook."""
+    campaign = get_campaign(slug)
+    return Response(
+        services.participation_xlsx(campaign),
+        mimetype=XLSX_MIME,
+        headers={
+            "Content-Disposition": f'attachment; filename="tham-gia-{campaign.slug}.xlsx"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/manage/campaigns/<slug>/phases", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def phases(slug: str):
+    """A campaign's dated phases; add one."""
+    campaign = get_campaign(slug)
+    form = PhaseForm()
+    if form.validate_on_submit():
+        try:
+            services.add_phase(
+                actor=current_user,
+                campaign=campaign,
+                kind=PhaseKind(form.kind.data),
+                title=form.title.data,
+                starts_on=form.starts_on.data,
+                ends_on=form.ends_on.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field if error.field in form else "title").errors.append(
+                error.message
+            )
+        else:
+            db.session.commit()
+            flash(_("The phase has been added."), "success")
+            return redirect(url_for("campaign.phases", slug=slug))
+    return render_template(
+        "campaign/phases.html", campaign=campaign, form=form, today=local_today()
+    )
+
+
+@bp.route("/manage/campaigns/<slug>/phases/<int:phase_id>/delete", methods=["POST"])
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def delete_phase(slug: str, phase_id: int):
+    """Remove a phase."""
+    campaign = get_campaign(slug)
+    phase = db.session.get(CampaignPhase, phase_id)
+    if phase is None or phase.campaign_id != campaign.id:
+        abort(404)
+    services.delete_phase(actor=current_user, phase=phase)
+    db.session.commit()
+    flash(_("The phase has been removed."), "success")
+    return redirect(url_for("campaign.phases", slug=slug))
+
+
+# --- news ------------------------------------------------------------------------------------
+
+
+def get_post(slug: str) -> NewsPost:
+    post = db.session.scalar(sa.select(NewsPost).where(NewsPost.slug == slug))
+    if post is None:
+        abort(404)
+    return post
+
+
+@bp.route("/news")
+def news_index():
+    """Published news, newest first."""
+    return render_template("campaign/news_index.html", posts=services.latest_news(limit=50))
+
+
+@bp.route("/news/<slug>")
+def news(slug: str):
+    """One published news post (drafts only for organizers)."""
+    post = get_post(slug)
+    if post.published_at is None and not can_manage_campaigns(current_user):
+        abort(404)
+    return render_template("campaign/news.html", post=post)
+
+
+@bp.route("/news/<slug>/image")
+def news_image(slug: str):
+    """A news post's cover image."""
+    post = get_post(slug)
+    if not post.image_key or (post.published_at is None and not can_manage_campaigns(current_user)):
+        abort(404)
+    mimetype = "image/png" if post.image_key.endswith(".png") else "image/jpeg"
+    return storage().send(post.image_key, mimetype=mimetype)
+
+
+@bp.route("/manage/news")
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def manage_news():
+    """Organizers' list of news posts, drafts included."""
+    return render_template("campaign/manage_news.html", posts=services.all_news())
+
+
+@bp.route("/manage/news/new", methods=["GET", "POST"])
+@bp.route("/manage/news/<slug>/edit", methods=["GET", "POST"])
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def edit_news(slug: str | None = None):
+    """Write or edit a news post."""
+    post = get_post(slug) if slug else None
+    form = NewsForm(obj=post)
+    form.campaign_id.choices = [SelectChoice(0, _("No campaign"))] + [
+        SelectChoice(c.id, c.title) for c in services.all_campaigns()
+    ]
+    if not form.is_submitted() and post is not None:
+        form.publish.data = post.published_at is not None
+        form.campaign_id.data = post.campaign_id or 0
+    if form.validate_on_submit():
+        try:
+            post = services.save_news(
+                actor=current_user,
+                post=post,
+                title=form.title.data,
+                body_markdown=form.body_markdown.data or "",
+                campaign_id=form.campaign_id.data or None,
+                publish=form.publish.data,
+                image=form.image.data.read() if form.image.data else None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            getattr(form, error.field if error.field in form else "image").errors.append(
+                error.message
+            )
+        else:
+            db.session.commit()
+            flash(_("The news post has been saved."), "success")
+            return redirect(url_for("campaign.manage_news"))
+    return render_template("campaign/edit_news.html", form=form, post=post)
+
+
+# --- notifications -----------------------------------------------------------------------------
+
+
+@bp.route("/notifications")
+@login_required
+def notifications():
+    """The signed-in user's notifications, newest first."""
+    items = services.notifications_for(current_user)
+    return render_template(
+        "campaign/notifications.html",
+        items=[(n, services.notification_text(n)) for n in items],
+    )
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@login_required
+def mark_read():
+    """Mark every notification as read."""
+    services.mark_all_read(user=current_user)
+    db.session.commit()
+    return redirect(url_for("campaign.notifications"))

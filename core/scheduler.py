@@ -56,6 +56,13 @@ JOBS: list[Job] = [
     ),
     Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
     Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
+    Job("judging-overdue", "contests.judging.jobs:handle_overdue", timedelta(hours=1)),
+    Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
+    Job(
+        "greennet-return-reminders",
+        "campaign.greennet.jobs:remind_return_deadlines",
+        timedelta(hours=6),
+    ),
 ]
 
 

@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 from sqlalchemy import text
 
 from core.db import sqlite_begin_mode
@@ -71,7 +72,10 @@ def index():
             current_app.extensions.get("mangxanh.home", []), key=lambda s: s[0]
         ):
             if current_user.has_role(role):
-                sections.append((template, context() if context else {}))
+                values = context() if context else {}
+                # Each section sees its own values at top level (and as ``context``).
+                html = render_template(template, context=values, **values)
+                sections.append(Markup(html))  # noqa: S704 - autoescaped template output
     from_campaigns = current_app.extensions.get("mangxanh.public_home")
     public = from_campaigns() if from_campaigns else {}
     return render_template("core/index.html", sections=sections, **public)

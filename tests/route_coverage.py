@@ -27,6 +27,13 @@ PUBLIC_ENDPOINTS = {
     "auth_api.logout",
     "campaign.index",
     "campaign_api.list_campaigns",
+    # campaign: public news, standings, and the safety corner (no sign-in for parents).
+    "campaign.news_index",
+    "greennet.standings",
+    "safety.index",
+    "safety.report",
+    "safety.received",
+    "safety_api.submit_safety_report",
 }
 
 seen: dict[str, set[str]] = defaultdict(set)

@@ -4,3 +4,75 @@
 of judges, the Vietnamese double-marking rule for disagreements, agreement statistics and
 ranking with advancement. The package's services call it with plain ids and store the outcome.
 """
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core.web import NavItem, add_home_section, add_nav
+
+
+def _home_judge() -> dict:
+    import sqlalchemy as sa
+    from flask_login import current_user
+
+    from contests.judging.models import MARKING, Assignment
+    from core.extensions import db
+
+    left = db.session.scalar(
+        sa.select(sa.func.count(Assignment.id)).where(
+            Assignment.judge_id == current_user.id, Assignment.status.in_(MARKING)
+        )
+    )
+    return {"judging_left": left}
+
+
+def init_app(app: Flask) -> None:
+    from contests.judging import api, demo, views
+    from core import api as core_api
+    from core.demo import register_seeder
+
+    app.register_blueprint(views.bp)
+    core_api.register(app, api.blp)
+    add_nav(
+        app,
+        NavItem(
+            "judging.queue",
+            _l("Judging"),
+            roles=("judge",),
+            order=38,
+            match=("judging.queue", "judging.score"),
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "judging.manage",
+            _l("Judging"),
+            roles=("admin", "organizer"),
+            order=35,
+            match=(
+                "judging.manage",
+                "judging.dashboard",
+                "judging.setup",
+                "judging.rubric",
+                "judging.assign",
+                "judging.decide",
+                "judging.advance",
+                "judging.appeal",
+            ),
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "judging.my_results",
+            _l("My results"),
+            roles=("student",),
+            order=33,
+            match=("judging.my_results",),
+        ),
+    )
+    add_home_section(app, "judge", "contests/judging/_home_judge.html", _home_judge, 30)
+    register_seeder(app, 40, demo.seed_judging)

@@ -37,3 +37,14 @@ def test_seed_demo_command_if_empty_skips_populated_database(runner, make):
 
     assert result.exit_code == 0
     assert "not seeded" in result.output
+
+
+def test_demo_student_home_shows_each_package_section(app, db, client, login):
+    seed_demo()
+    login(services.find_user("student1"))
+
+    page = client.get("/").get_data(as_text=True)
+
+    # Each package's home section renders with its own values (not just its heading).
+    assert 'id="home-quiz"' in page and "Vòng 2" in page
+    assert 'id="home-essay"' in page

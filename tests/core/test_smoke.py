@@ -28,3 +28,14 @@ def test_vendored_assets_are_served_locally(client):
         "/static/js/app.js",
     ]:
         assert client.get(path).status_code == 200, path
+
+
+def test_model_class_names_are_unique_across_packages(app):
+    from collections import Counter
+
+    from core.extensions import db
+
+    names = Counter(mapper.class_.__name__ for mapper in db.Model.registry.mappers)
+
+    # SQLAlchemy resolves relationship targets by class name: two "Criterion"s break both.
+    assert [name for name, count in names.items() if count > 1] == []

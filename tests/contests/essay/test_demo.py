@@ -6,7 +6,7 @@ import sqlalchemy as sa
 
 from contests.essay import services
 from contests.essay.anonymity import judge_payload
-from contests.essay.demo import load_demo_essays
+from contests.essay.demo import TITLE, load_demo_essays
 from contests.essay.models import Entry, EntryStatus, EssayContest, SimilarityFlag
 from core.accounts.models import User
 from core.demo import seed_demo
@@ -17,8 +17,13 @@ def test_seed_demo_writing_contest(db):
     seed_demo(now=T0)
     seed_demo(now=T0)
 
-    contest = db.session.scalar(sa.select(EssayContest))
-    assert db.session.scalar(sa.select(sa.func.count(EssayContest.id))) == 1
+    contest = db.session.scalar(sa.select(EssayContest).where(EssayContest.title == TITLE))
+    assert (
+        db.session.scalar(
+            sa.select(sa.func.count(EssayContest.id)).where(EssayContest.title == TITLE)
+        )
+        == 1
+    )
     campaign_slug = db.session.execute(
         sa.text("SELECT slug FROM campaign WHERE id = :id"), {"id": contest.campaign_id}
     ).scalar()

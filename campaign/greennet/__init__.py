@@ -1,0 +1,115 @@
+"""The green network movement (phong trào thi đua "Mạng xanh")."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core.web import NavItem, add_nav
+
+
+def init_app(app: Flask) -> None:
+    from campaign.greennet import api, views
+    from campaign.greennet.demo import seed_greennet
+    from campaign.services import add_content_provider
+    from core import api as core_api
+    from core.demo import register_seeder
+
+    app.register_blueprint(views.bp)
+    core_api.register(app, api.blp)
+    add_nav(
+        app,
+        NavItem(
+            "greennet.standings",
+            _l("Green network"),
+            order=30,
+            public=True,
+            match=("greennet.standings",),
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "greennet.mine",
+            _l("My school's movement"),
+            roles=("coordinator",),
+            order=31,
+            match=(
+                "greennet.mine",
+                "greennet.school",
+                "greennet.activity",
+                "greennet.new_activity",
+                "greennet.edit_activity",
+            ),
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "greennet.manage",
+            _l("Movement"),
+            roles=("admin", "organizer"),
+            order=32,
+            match=(
+                "greennet.manage",
+                "greennet.settings",
+                "greennet.dashboard",
+                "greennet.verification",
+            ),
+        ),
+    )
+    add_content_provider(app, _campaign_contents)
+    app.cli.add_command(_cli())
+    register_seeder(app, 50, seed_greennet)
+
+
+def _campaign_contents(campaign) -> list[dict]:
+    import sqlalchemy as sa
+    from flask import url_for
+
+    from campaign.greennet.models import Movement
+    from core.extensions import db
+
+    return [
+        {
+            "title": m.title,
+            "url": url_for("greennet.standings"),
+            "kind": _l("Emulation movement"),
+            "opens_at": None,
+            "closes_at": None,
+        }
+        for m in db.session.scalars(sa.select(Movement).where(Movement.campaign_id == campaign.id))
+    ]
+
+
+def _cli():
+    import click
+    from flask.cli import AppGroup
+
+    group = AppGroup("movement", help="Green network movement.")
+
+    @group.command("export")
+    @click.option("--year", help="School year, e.g. 2025-2026 (default: the current movement).")
+    @click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf"]), default="xlsx")
+    @click.argument("path", type=click.Path(dir_okay=False, writable=True))
+    def export(year: str | None, fmt: str, path: str) -> None:
+        """Write the district summary of a movement to PATH."""
+        import sqlalchemy as sa
+
+        from campaign.greennet import reports, services
+        from campaign.greennet.models import Movement
+        from core.extensions import db
+
+        movement = (
+            db.session.scalar(sa.select(Movement).where(Movement.school_year == year))
+            if year
+            else services.current_movement()
+        )
+        if movement is None:
+            raise click.ClickException("No such movement.")
+        data = reports.district_xlsx(movement) if fmt == "xlsx" else reports.district_pdf(movement)
+        with open(path, "wb") as out:
+            out.write(data)
+        click.echo(f"{movement.school_year}: {len(data)} bytes written to {path}")
+
+    return group

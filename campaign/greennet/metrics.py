@@ -1,0 +1,174 @@
+"""Computed criteria: a small registry of named metrics read from platform data, never typed in.
+
+Each metric answers, for many schools at once, a raw value over a period: a rate (0–1) or a
+count. A criterion that names a metric turns it into points: a rate gives that share of the
+criterion's maximum, a count gives ``count / max_count`` of it (capped at the maximum).
+
+Contest data comes through the one seam below, ``CONTEST_SOURCES``: the contests package offers
+``participants_by_school(*, since, until)`` (quiz) and ``entries_by_school(*, since, until)``
+(essay), both ``-> dict[int, int]`` keyed by school id. ``campaign`` depends on ``contests``,
+never the other way round; while a function is missing the metric reports "not available"
+and counts zero rather than failing.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from core.accounts.models import Role, RoleAssignment, User
+from core.extensions import db
+
+#: metric name → "module:function" offered by the contests package.
+CONTEST_SOURCES = {
+    "quiz_participants": "contests.quiz.services:participants_by_school",
+    "essay_entries": "contests.essay.services:entries_by_school",
+}
+
+
+def contest_counts(source: str, *, since: datetime, until: datetime) -> dict[int, int] | None:
+    """Call the contests package's counting function; None while it does not exist yet."""
+    module_name, attr = CONTEST_SOURCES[source].split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    function = getattr(module, attr, None)
+    if function is None:
+        return None
+    return {int(k): int(v) for k, v in function(since=since, until=until).items()}
+
+
+def eligible_students(school_ids: list[int]) -> dict[int, int]:
+    """Active student accounts per school (the denominator of every participation rate)."""
+    rows = db.session.execute(
+        sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.role == Role.STUDENT,
+            User.active.is_(True),
+            User.school_id.in_(school_ids),
+        )
+        .group_by(User.school_id)
+    ).all()
+    return {school_id: count for school_id, count in rows}
+
+
+def _student_counts(school_ids: list[int], condition) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.role == Role.STUDENT,
+            User.active.is_(True),
+            User.school_id.in_(school_ids),
+            condition,
+        )
+        .group_by(User.school_id)
+    ).all()
+    return {school_id: count for school_id, count in rows}
+
+
+def _rate(counts: dict[int, int] | None, school_ids: list[int]) -> dict[int, float] | None:
+    if counts is None:
+        return None
+    eligible = eligible_students(school_ids)
+    return {
+        sid: (min(counts.get(sid, 0) / eligible[sid], 1.0) if eligible.get(sid) else 0.0)
+        for sid in school_ids
+    }
+
+
+def activated_rate(school_ids, *, since, until):
+    """Share of the school's students who have activated their account."""
+    return _rate(_student_counts(school_ids, User.password_hash.is_not(None)), school_ids)
+
+
+def signed_in_rate(school_ids, *, since, until):
+    """Share of the school's students who signed in during the period."""
+    condition = sa.and_(User.last_login_at >= since, User.last_login_at < until)
+    return _rate(_student_counts(school_ids, condition), school_ids)
+
+
+def quiz_participation_rate(school_ids, *, since, until):
+    """Share of the school's students who took part in the law quiz."""
+    return _rate(contest_counts("quiz_participants", since=since, until=until), school_ids)
+
+
+def essay_entry_count(school_ids, *, since, until):
+    """Entries the school's students sent to the writing contest."""
+    counts = contest_counts("essay_entries", since=since, until=until)
+    if counts is None:
+        return None
+    return {sid: float(counts.get(sid, 0)) for sid in school_ids}
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: object
+    #: "rate" (0–1) or "count".
+    kind: str
+    compute: Callable[..., dict[int, float] | None]
+
+
+REGISTRY: dict[str, Metric] = {
+    m.name: m
+    for m in (
+        Metric(
+            "quiz_participation_rate",
+            _l("Share of students who took part in the law quiz"),
+            "rate",
+            quiz_participation_rate,
+        ),
+        Metric(
+            "essay_entries",
+            _l("Entries in the writing contest"),
+            "count",
+            essay_entry_count,
+        ),
+        Metric(
+            "students_activated_rate",
+            _l("Share of students who activated their account"),
+            "rate",
+            activated_rate,
+        ),
+        Metric(
+            "students_signed_in_rate",
+            _l("Share of students who signed in this school year"),
+            "rate",
+            signed_in_rate,
+        ),
+    )
+}
+
+
+@dataclass(frozen=True)
+class MetricValues:
+    """Raw values per school, or ``available=False`` when the data source is not there yet."""
+
+    values: dict[int, float]
+    available: bool
+
+
+def evaluate(name: str, school_ids: list[int], *, since: datetime, until: datetime) -> MetricValues:
+    """Compute one metric for many schools."""
+    metric = REGISTRY[name]
+    if not school_ids:
+        return MetricValues({}, True)
+    values = metric.compute(list(school_ids), since=since, until=until)
+    if values is None:
+        return MetricValues({sid: 0.0 for sid in school_ids}, False)
+    return MetricValues({sid: float(values.get(sid, 0.0)) for sid in school_ids}, True)
+
+
+def fraction(name: str, value: float, *, target: int) -> float:
+    """The share of a criterion's points a raw value earns (0–1)."""
+    if REGISTRY[name].kind == "rate":
+        return max(0.0, min(value, 1.0))
+    return max(0.0, min(value / max(target, 1), 1.0))

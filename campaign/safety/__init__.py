@@ -1,0 +1,51 @@
+"""The safety corner: help lines on every student page, teaching, confidential reports."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from core.web import NavItem, add_nav
+
+
+def init_app(app: Flask) -> None:
+    from campaign.safety import api, views
+    from campaign.safety.demo import seed_safety
+    from campaign.safety.services import help_lines
+    from core import api as core_api
+    from core.accounts.models import Role
+    from core.demo import register_seeder
+
+    app.config.setdefault("SAFETY_REPORT_LIMIT", "5 per hour")
+    app.register_blueprint(views.bp)
+    core_api.register(app, api.blp)
+    add_nav(
+        app,
+        NavItem(
+            "safety.index",
+            _l("Get help"),
+            order=90,
+            public=True,
+            match=("safety.index", "safety.report", "safety.received"),
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "safety.inbox",
+            _l("Safety reports"),
+            roles=("safeguarding",),
+            order=91,
+            match=("safety.inbox", "safety.show"),
+        ),
+    )
+
+    @app.context_processor
+    def _safety_corner():
+        # Students see the help lines on every page (Luật Trẻ em 2016; QĐ 88/QĐ-BTTTT).
+        if current_user and current_user.is_authenticated and current_user.has_role(Role.STUDENT):
+            return {"safety_corner": help_lines(current_user)}
+        return {"safety_corner": None}
+
+    register_seeder(app, 50, seed_safety)

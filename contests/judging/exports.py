@@ -1,0 +1,181 @@
+"""Documents of a judged round: the .xlsx of every mark and result, and PDF certificates.
+
+Spreadsheet column headers are fixed Vietnamese data (people file and sort these), not messages.
+Certificates use ``core.pdf`` (DejaVu Sans embedded), so Vietnamese names render exactly.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import format_date
+from flask_babel import gettext as _
+
+from contests.essay.models import Entry, EssayRound
+from contests.judging import services
+from contests.judging.models import Assignment, Award, Result
+from core.accounts.models import User
+from core.clock import local_zone
+from core.extensions import db
+from core.pdf import new_document, to_bytes
+from core.schools.models import School, SchoolClass
+from core.spreadsheets import workbook_bytes
+
+MARK_HEADERS = ["Mã bài", "Giám khảo", "Lượt chấm", "Trạng thái"]
+RESULT_HEADERS = [
+    "Mã bài",
+    "Họ và tên",
+    "Trường",
+    "Lớp",
+    "Điểm",
+    "Xếp hạng",
+    "Đồng hạng",
+    "Giải",
+    "Vào vòng sau",
+]
+AWARD_TEXT = {
+    Award.FIRST: "Giải Nhất",
+    Award.SECOND: "Giải Nhì",
+    Award.THIRD: "Giải Ba",
+    Award.MERIT: "Giải Khuyến khích",
+    Award.PARTICIPATION: "Tham gia",
+}
+
+
+def round_workbook(round_: EssayRound) -> bytes:
+    """Every sheet (per-criterion marks, total, comment) and every result of the round."""
+    rubric = services.current_rubric(round_.id)
+    criteria = rubric.criteria if rubric else []
+    sheets = db.session.scalars(
+        sa.select(Assignment)
+        .where(Assignment.round_id == round_.id)
+        .options(
+            sa.orm.joinedload(Assignment.entry),
+            sa.orm.joinedload(Assignment.judge),
+            sa.orm.selectinload(Assignment.marks),
+        )
+        .order_by(Assignment.entry_id, Assignment.id)
+    ).all()
+    mark_rows = []
+    for sheet in sheets:
+        values = {m.criterion_id: float(m.value) for m in sheet.marks}
+        total = sheet.total()
+        mark_rows.append(
+            [
+                sheet.entry.code,
+                sheet.judge.full_name,
+                sheet.kind.value,
+                sheet.status.value,
+                *(values.get(c.id) for c in criteria),
+                float(total) if total is not None else None,
+                sheet.comment,
+            ]
+        )
+    latest = services.latest_resolutions(round_.id)
+    results = {r.entry_id: r for r in services.published_results(round_.id)}
+    rows = db.session.execute(
+        sa.select(Entry, User.full_name, School.name, SchoolClass.name)
+        .join(User, User.id == Entry.student_id)
+        .outerjoin(School, School.id == Entry.school_id)
+        .outerjoin(SchoolClass, SchoolClass.id == Entry.class_id)
+        .where(Entry.round_id == round_.id, Entry.status == "submitted")
+        .order_by(Entry.code)
+    ).all()
+    result_rows = []
+    for entry, name, school, class_name in rows:
+        result = results.get(entry.id)
+        resolution = latest.get(entry.id)
+        score = result.score if result else (resolution.value if resolution else None)
+        result_rows.append(
+            [
+                entry.code,
+                name,
+                school or "",
+                class_name or "",
+                float(score) if score is not None else None,
+                result.rank if result else None,
+                ("có" if result.tied else "") if result else "",
+                AWARD_TEXT[result.award] if result else "",
+                ("có" if result.advanced else "") if result else "",
+            ]
+        )
+    result_rows.sort(key=lambda r: (r[5] is None, r[5] or 0, r[0]))
+    headers = MARK_HEADERS + [c.name for c in criteria] + ["Tổng", "Nhận xét"]
+    return workbook_bytes(
+        [("Điểm chấm", headers, mark_rows), ("Kết quả", RESULT_HEADERS, result_rows)]
+    )
+
+
+def award_label(award: Award) -> str:
+    labels = {
+        Award.FIRST: _("First prize"),
+        Award.SECOND: _("Second prize"),
+        Award.THIRD: _("Third prize"),
+        Award.MERIT: _("Merit prize"),
+        Award.PARTICIPATION: _("Took part"),
+    }
+    return labels[award]
+
+
+def certificate_pdf(result: Result) -> bytes:
+    """A one-page certificate (landscape A4) for a winner, or of participation."""
+    entry = result.entry
+    student = entry.student
+    school = db.session.get(School, entry.school_id) if entry.school_id else None
+    school_class = db.session.get(SchoolClass, entry.class_id) if entry.class_id else None
+    round_ = entry.round
+    pdf = new_document(orientation="L", title=_("Certificate"))
+    pdf.add_page()
+    pdf.set_draw_color(46, 125, 50)
+    pdf.set_line_width(1.2)
+    pdf.rect(10, 10, 277, 190)
+    pdf.set_line_width(0.4)
+    pdf.rect(14, 14, 269, 182)
+    pdf.set_y(26)
+    pdf.set_font("DejaVu", "B", 12)
+    district = school.district.name if school else ""
+    pdf.cell(0, 7, district.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 30)
+    pdf.ln(8)
+    winner = result.award != Award.PARTICIPATION
+    title = _("CERTIFICATE OF MERIT") if winner else _("CERTIFICATE OF PARTICIPATION")
+    pdf.set_text_color(46, 125, 50)
+    pdf.cell(0, 16, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_font("DejaVu", "", 14)
+    pdf.ln(4)
+    pdf.cell(0, 9, _("This certifies that"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "B", 26)
+    pdf.cell(0, 16, student.full_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("DejaVu", "", 14)
+    where = ", ".join(
+        p
+        for p in (
+            (_("class %(name)s", name=school_class.name) if school_class else ""),
+            school.name if school else "",
+        )
+        if p
+    )
+    if where:
+        pdf.cell(0, 9, where, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(3)
+    if winner:
+        pdf.set_font("DejaVu", "B", 18)
+        pdf.cell(
+            0,
+            11,
+            _("has won the %(award)s", award=award_label(result.award)),
+            align="C",
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.set_font("DejaVu", "", 14)
+    else:
+        pdf.cell(0, 9, _("has taken part in"), align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(0, 8, round_.contest.title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, round_.name, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(8)
+    day = result.published_at.astimezone(local_zone()).date()
+    pdf.set_font("DejaVu", "", 12)
+    pdf.cell(0, 8, format_date(day, format="long"), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _("Code %(code)s", code=entry.code), align="L")
+    return to_bytes(pdf)

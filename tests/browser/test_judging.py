@@ -1,0 +1,186 @@
+"""Judging journeys: a judge scores two entries from the queue; the chief judge settles a
+disagreement and publishes; a student downloads their certificate."""
+
+from __future__ import annotations
+
+import io
+import uuid
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from contests.essay import services as essay_services
+from contests.essay.demo import load_demo_essays
+from contests.essay.models import Entry, EntryStatus, EssayContest, EssayRound
+from contests.judging import services
+from contests.judging.demo import RUBRIC
+from contests.judging.models import Assignment
+from core.accounts.models import Role, RoleAssignment, User
+from core.clock import utcnow
+from core.extensions import db
+from tests.browser.conftest import sign_in
+
+pytestmark = pytest.mark.browser
+
+
+def test_judge_scores_two_entries_from_the_queue(live_server, page):
+    sign_in(page, live_server, "judge5")
+    page.goto(live_server("/judging"))
+    todo = page.locator("li.list-group-item", has_text="Chưa chấm")
+    before = todo.count()
+    assert before >= 2
+    todo.first.get_by_role("link").click()
+
+    for round_number in range(2):
+        page.locator("#judging-sheet[data-ready='true']").wait_for()
+        fields = page.locator("[data-criterion]")
+        fields.nth(0).fill("5")
+        error = page.locator(".invalid-feedback", has_text="từ 0 đến 4")
+        error.wait_for(timeout=10_000)
+        fields.nth(0).fill("3")
+        fields.nth(1).fill("2.5")
+        fields.nth(2).fill("2,25")
+        page.locator("#sheet-comment").fill(f"Bài viết chân thành (lượt {round_number + 1}).")
+        page.locator("#sheet-status", has_text="Đã lưu").wait_for(timeout=10_000)
+        assert not error.is_visible()
+        assert page.locator("#sheet-total").inner_text() == "7.75"
+        left = page.url
+        page.once("dialog", lambda dialog: dialog.accept())
+        page.get_by_role("button", name="Nộp điểm").click()
+        page.wait_for_url(lambda new, left=left: new != left)
+
+    page.goto(live_server("/judging"))
+    assert page.locator("li.list-group-item", has_text="Chưa chấm").count() == before - 2
+
+
+@pytest.fixture
+def round_waiting_for_chief(live_app):
+    """A small closed round: two entries final, one the two judges could not reconcile."""
+    suffix = uuid.uuid4().hex[:6]
+    with live_app.app_context(), live_app.test_request_context():
+        now = utcnow()
+        organizer = db.session.scalar(sa.select(User).where(User.username == "organizer"))
+        judges = [
+            db.session.scalar(sa.select(User).where(User.username == f"judge{n}"))
+            for n in (2, 3, 4, 5)
+        ]
+        chief = db.session.scalar(sa.select(User).where(User.username == "judge6"))
+        campaign_id = db.session.scalar(sa.select(EssayContest.campaign_id).limit(1))
+        contest = EssayContest(campaign_id=campaign_id, title=f"Cuộc thi thử {suffix}")
+        round_ = EssayRound(
+            contest=contest,
+            name=f"Vòng thử {suffix}",
+            opens_at=now - timedelta(days=10),
+            closes_at=now - timedelta(days=1),
+            min_words=1,
+            max_words=2000,
+        )
+        db.session.add_all([contest, round_])
+        db.session.flush()
+        students = db.session.scalars(
+            sa.select(User)
+            .join(RoleAssignment, RoleAssignment.user_id == User.id)
+            .where(RoleAssignment.role == Role.STUDENT, User.username != "student1")
+            .order_by(User.id.desc())
+            .limit(3)
+        ).all()
+        essays = load_demo_essays()
+        entries = []
+        for student, essay in zip(students, essays, strict=False):
+            entry = Entry(
+                round_id=round_.id,
+                student_id=student.id,
+                school_id=student.school_id,
+                class_id=student.class_id,
+                code=essay_services.new_code(),
+                status=EntryStatus.SUBMITTED,
+                title=essay["title"],
+                body=essay["body"],
+                word_count=essay_services.count_words(essay["body"]),
+                submitted_at=now - timedelta(days=2),
+            )
+            db.session.add(entry)
+            entries.append(entry)
+        db.session.flush()
+        services.save_rubric(actor=organizer, round_=round_, criteria=RUBRIC, now=now)
+        services.set_pool(
+            actor=organizer,
+            round_=round_,
+            active=[j.id for j in judges],
+            reserve=[chief.id],
+            chief_judge_id=chief.id,
+            now=now,
+        )
+        services.run_assignment(actor=organizer, round_=round_, seed=1, now=now)
+        ids = [c.id for c in services.current_rubric(round_.id).criteria]
+        for index, entry in enumerate(entries):
+            sheets = db.session.scalars(
+                sa.select(Assignment).where(Assignment.entry_id == entry.id)
+            ).all()
+            values = (
+                [["3", "2.5", "2.25"], ["3.5", "2.75", "2.5"]]
+                if index == 0
+                else [[str(3 - index * 0.5), "2", "2"]] * 2
+            )
+            for sheet, marks in zip(sheets, values, strict=True):
+                services.save_marks(
+                    assignment=sheet,
+                    marks=dict(zip(ids, marks, strict=True)),
+                    comment="",
+                    seq=1,
+                    now=now,
+                )
+                services.submit_marks(assignment=sheet, now=now)
+            if index == 0:
+                for sheet in sheets:  # they look again and keep their marks
+                    services.submit_marks(assignment=sheet, now=now)
+        db.session.commit()
+        data = {"round": round_.id, "name": round_.name, "code": entries[0].code}
+        db.session.remove()
+    return data
+
+
+def test_chief_judge_resolves_disagreement_and_publishes(
+    live_server, page, round_waiting_for_chief
+):
+    sign_in(page, live_server, "judge6")
+    page.goto(live_server("/judging"))
+    page.get_by_role(
+        "link", name=f"Trưởng ban giám khảo: {round_waiting_for_chief['name']}"
+    ).click()
+    open_cases = page.locator("li.list-group-item", has_text=round_waiting_for_chief["code"])
+    assert "Chờ trưởng ban giám khảo" in open_cases.inner_text()
+    open_cases.get_by_role("link", name="Xem").click()
+
+    page.get_by_label("Điểm chính thức").fill("8.25")
+    page.get_by_label("Lý do").fill("Bài có tình huống cụ thể; thống nhất lấy 8,25.")
+    page.get_by_role("button", name="Ghi nhận quyết định").click()
+    page.get_by_text("Đã ghi nhận quyết định.").wait_for()
+    assert page.get_by_text("Không có bài nào đang chênh lệch điểm.").is_visible()
+
+    page.get_by_role("button", name="Công bố kết quả").click()
+    page.get_by_text("Đã công bố kết quả.").wait_for()
+    page.get_by_role("link", name="Trang kết quả").click()
+    assert page.get_by_role(
+        "heading", name=f"Kết quả: {round_waiting_for_chief['name']}"
+    ).is_visible()
+    assert "8.25" in page.locator("table").inner_text()
+
+
+def test_student_downloads_certificate(live_server, page, live_app):
+    with live_app.app_context():
+        name = db.session.scalar(sa.select(User.full_name).where(User.username == "student1"))
+    sign_in(page, live_server, "student1")
+    page.goto(live_server("/judging/my-results"))
+
+    with page.expect_download() as info:
+        page.get_by_role("link", name="Tải giấy chứng nhận (PDF)").first.click()
+
+    with open(info.value.path(), "rb") as downloaded:
+        data = downloaded.read()
+    assert data.startswith(b"%PDF")
+    text = PdfReader(io.BytesIO(data)).pages[0].extract_text()
+    assert name in text
+    assert "GIẤY KHEN" in text
