@@ -172,10 +172,15 @@ def serve(url: str, workers: int, port: int, tmp: Path) -> subprocess.Popen:
         "SECRET_KEY": SECRET,
         "INSTANCE_PATH": str(tmp),
         "PYTHONPATH": str(ROOT),
+        "GUNICORN_ACCESS_LOG": "",
     }
     process = subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
+            # The settings `make serve` uses (worker class, threads, keep-alive), without the
+            # access log (GUNICORN_ACCESS_LOG is empty) so the terminal shows the figures only.
+            "--config",
+            str(ROOT / "deploy" / "gunicorn.conf.py"),
             "--workers",
             str(workers),
             "--bind",
@@ -335,6 +340,7 @@ def run_flow(port: int, students: int, round_id: int, saves: int, processes: int
 def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[str, str]]:
     """Session cookies and CSRF tokens for ``count`` students, signed like the server."""
     from flask import session
+    from flask_login.utils import _create_identifier
     from flask_wtf.csrf import generate_csrf
 
     from core import create_app
@@ -352,10 +358,13 @@ def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[st
     serializer = app.session_interface.get_signing_serializer(app)
     out = []
     for user_id in ids:
-        with app.test_request_context():
+        with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             token = generate_csrf()
             session["_user_id"] = str(user_id)
             session["_fresh"] = True
+            # As login_user() records it: the session-protection identifier of this client
+            # (127.0.0.1, no User-Agent), else every request would rewrite the cookie.
+            session["_id"] = _create_identifier()
             out.append((f"mx_session={serializer.dumps(dict(session))}", token))
     return out
 

@@ -30,6 +30,13 @@ def create_app(config: Config | dict | None = None) -> Flask:
         "BABEL_TRANSLATION_DIRECTORIES",
         ";".join(str(p) for p in sorted((PROJECT_ROOT / "translations").glob("*")) if p.is_dir()),
     )
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        # A SQLite connection is a file handle: it cannot go stale like a server connection, so
+        # the checkout ping (a SELECT 1 per checkout, two per answer save) is pure overhead.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "pool_pre_ping": False,
+        }
     if app.config.get("PROXY_COUNT"):
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import random
+import sqlite3
+import time
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -15,6 +18,36 @@ from sqlalchemy.orm import DeclarativeBase, registry
 sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar(
     "sqlite_begin_mode", default="IMMEDIATE"
 )
+
+
+#: How long a SQLite statement waits for a lock before "database is locked" (milliseconds).
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def _begin_immediate(dbapi_connection) -> None:
+    """BEGIN IMMEDIATE, polling for the write lock every ~0.5 ms for up to the busy timeout.
+
+    SQLite's own busy handler backs off 1, 2, 5, 10 … up to 100 ms between tries, so under
+    contention a waiting worker sleeps long after the lock is free (answer saves hold it for
+    well under a millisecond): measured on the quiz load test, saves/s and p99 suffer. Short
+    randomized polls hand the lock on within a fraction of a millisecond. Other statements keep
+    the connection's ordinary busy timeout.
+    """
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout=0")
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                cursor.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(random.uniform(0.0002, 0.0008))
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.close()
 
 
 class UTCDateTime(sa.types.TypeDecorator):
@@ -75,7 +108,7 @@ def tune_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
         if engine.url.database not in (None, "", ":memory:"):
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
@@ -83,4 +116,9 @@ def tune_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql(f"BEGIN {sqlite_begin_mode.get()}")
+        mode = sqlite_begin_mode.get()
+        # Straight to the driver: BEGIN runs on every request and needs no statement machinery.
+        if mode == "IMMEDIATE":
+            _begin_immediate(conn.connection.dbapi_connection)
+        else:
+            conn.connection.dbapi_connection.execute(f"BEGIN {mode}")

@@ -13,7 +13,8 @@ keepalive = 5
 # Recycle workers now and then so a slow leak never builds up during a long contest day.
 max_requests = 5000
 max_requests_jitter = 500
-accesslog = "-"
+#: GUNICORN_ACCESS_LOG="" turns the access log off (the load benchmark does).
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 raw_env = ["APP_ENV=" + os.environ.get("APP_ENV", "production")]
