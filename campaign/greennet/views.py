@@ -605,22 +605,8 @@ def new_activity(movement_id: int, school_id: int):
     require(can_edit_assessment(current_user, school_))
     form = _activity_form(movement, school_)
     if form.validate_on_submit():
-        try:
-            activity = services.save_activity(
-                actor=current_user,
-                movement=movement,
-                school=school_,
-                criterion_id=form.criterion_id.data,
-                title=form.title.data,
-                happened_on=form.happened_on.data,
-                description=form.description.data or "",
-                participants=form.participants.data or 0,
-                self_score=float(form.self_score.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "title")
-        else:
+        activity = _save_activity_from(form, movement, school_, None)
+        if activity is not None:
             db.session.commit()
             flash(_("The activity is saved as a draft. Add evidence, then submit it."), "success")
             return redirect(url_for("greennet.activity", activity_id=activity.id))
@@ -633,6 +619,27 @@ def new_activity(movement_id: int, school_id: int):
     )
 
 
+def _save_activity_from(form, movement, school_, activity):
+    """Save the activity form through the service; on a rule broken, show it beside the field."""
+    try:
+        return services.save_activity(
+            actor=current_user,
+            movement=movement,
+            school=school_,
+            activity=activity,
+            criterion_id=form.criterion_id.data,
+            title=form.title.data,
+            happened_on=form.happened_on.data,
+            description=form.description.data or "",
+            participants=form.participants.data or 0,
+            self_score=float(form.self_score.data),
+        )
+    except DomainError as error:
+        db.session.rollback()
+        show_beside_field(form, error, "title")
+        return None
+
+
 @bp.route("/movement/activities/<int:activity_id>/edit", methods=["GET", "POST"])
 def edit_activity(activity_id: int):
     """Edit a draft or returned activity."""
@@ -640,27 +647,13 @@ def edit_activity(activity_id: int):
     require(can_edit_assessment(current_user, activity.school))
     movement = db.session.get(Movement, activity.movement_id)
     form = _activity_form(movement, activity.school, activity)
-    if form.validate_on_submit():
-        try:
-            services.save_activity(
-                actor=current_user,
-                movement=movement,
-                school=activity.school,
-                activity=activity,
-                criterion_id=form.criterion_id.data,
-                title=form.title.data,
-                happened_on=form.happened_on.data,
-                description=form.description.data or "",
-                participants=form.participants.data or 0,
-                self_score=float(form.self_score.data),
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "title")
-        else:
-            db.session.commit()
-            flash(_("The activity has been saved."), "success")
-            return redirect(url_for("greennet.activity", activity_id=activity.id))
+    if (
+        form.validate_on_submit()
+        and _save_activity_from(form, movement, activity.school, activity) is not None
+    ):
+        db.session.commit()
+        flash(_("The activity has been saved."), "success")
+        return redirect(url_for("greennet.activity", activity_id=activity.id))
     return render_template(
         "campaign/greennet/activity_form.html",
         form=form,

@@ -147,24 +147,7 @@ def leaderboard(round_id: int):
     round_ = get_or_404(QuizRound, round_id)
     if not can_view_leaderboard(current_user, round_, utcnow()):
         abort(403)
-    scope = request.args.get("scope", "student")
-    level = request.args.get("level") or None
-    if scope not in leaderboards.SCOPES or level not in (None, "MN", "TH", "THCS"):
-        abort(400)
-    board = leaderboards.read_leaderboard(
-        snapshot=leaderboards.latest_snapshot(round_id=round_.id),
-        scope=scope,
-        me=current_user,
-        level=level,
-    )
-    return render_template(
-        "contests/quiz/leaderboard.html",
-        contest=round_.contest,
-        round=round_,
-        board=board,
-        scope=scope,
-        level=level,
-    )
+    return _render_leaderboard(round_.contest, round_, round_id=round_.id)
 
 
 @bp.route("/quiz/contests/<int:contest_id>/leaderboard")
@@ -173,20 +156,25 @@ def contest_leaderboard(contest_id: int):
     item = get_or_404(QuizContest, contest_id)
     if not can_view_contest_leaderboard(current_user, item, utcnow()):
         abort(403)
+    return _render_leaderboard(item, None, contest_id=item.id)
+
+
+def _render_leaderboard(contest, round_, **snapshot_of):
+    """Render the latest snapshot's board for the scope and level the page asks for."""
     scope = request.args.get("scope", "student")
     level = request.args.get("level") or None
     if scope not in leaderboards.SCOPES or level not in (None, "MN", "TH", "THCS"):
         abort(400)
     board = leaderboards.read_leaderboard(
-        snapshot=leaderboards.latest_snapshot(contest_id=item.id),
+        snapshot=leaderboards.latest_snapshot(**snapshot_of),
         scope=scope,
         me=current_user,
         level=level,
     )
     return render_template(
         "contests/quiz/leaderboard.html",
-        contest=item,
-        round=None,
+        contest=contest,
+        round=round_,
         board=board,
         scope=scope,
         level=level,
