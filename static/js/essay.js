@@ -292,6 +292,9 @@
   window.addEventListener("beforeunload", function (event) {
     if (pending() && !frozen) { event.preventDefault(); event.returnValue = ""; }
   });
+  // On a slow phone the student may type before this script has run: no input event reached
+  // us, so compare the fields with what the server rendered and save what differs.
+  if (!frozen && (title.value !== title.defaultValue || body.value !== body.defaultValue)) { queueSave(); }
   window.MX.fetchJSON(d.entryUrl).then(function (res) {
     if (!res.ok) { return; }
     if (res.data.round.is_open) {

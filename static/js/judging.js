@@ -126,5 +126,8 @@
       });
     });
   });
+  // Marks typed before this script ran raised no input event: save whatever differs from the page.
+  var typedEarly = inputs.concat([comment]).some(function (el) { return el.value !== el.defaultValue; });
+  if (typedEarly) { updateTotal(); say("saving"); schedule(0); }
   form.setAttribute("data-ready", "true");
 })();

@@ -97,3 +97,24 @@ def test_student_undoes_an_accidental_wipe_from_kept_versions(live_server, phone
 
     page.reload()
     assert page.locator("#essay-body").input_value() == OPENING
+
+
+def test_text_typed_before_the_editor_script_runs_is_saved(live_server, phone):
+    """On a slow phone the page is usable before essay.js arrives; that typing must not be lost."""
+    page = phone
+    sign_in(page, live_server, "student3")
+    held = []
+    page.route("**/static/js/essay.js*", lambda route: held.append(route))
+    page.goto(live_server("/essay"))
+    page.get_by_role("link", name="Bắt đầu viết").first.click()
+    page.get_by_label("Tiêu đề").fill("Gõ trước khi trang tải xong")
+    page.locator("#essay-body").fill(OPENING)
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/static/js/essay.js*")
+    wait_saved(page.locator("#essay-save-state"))
+
+    page.reload()
+    assert page.locator("#essay-title").input_value() == "Gõ trước khi trang tải xong"
+    assert page.locator("#essay-body").input_value() == OPENING
