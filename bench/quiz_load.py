@@ -1,21 +1,29 @@
-"""Load benchmark: students sign in → start → 20 answer saves → submit, against gunicorn.
+"""Load benchmark: students sign in → start → answer saves → submit, against gunicorn.
 
     .venv/bin/python -m bench.quiz_load [--database-url URL] [--students 200] [--workers 4]
+    .venv/bin/python -m bench.quiz_load --rate 1000 --seconds 10 --trace /tmp/saves.txt
     .venv/bin/python -m bench.quiz_load --spike 10000 --spike-seconds 60   # the start spike
 
-Runs gunicorn with 4 workers (as ``make serve``) on a fresh SQLite file or PostgreSQL database,
-then drives it from this machine with two client processes of plain keep-alive HTTP clients
-(one thread per simulated student). Each phase starts together (a barrier), so the save phase
-measures saves alone: saves/s over the phase and p50/p95/p99 latencies are printed.
+Runs gunicorn as ``make serve`` does (deploy/gunicorn.conf.py: 4 workers, preloaded) on a fresh
+SQLite file or PostgreSQL database, and drives it from this machine with two client processes of
+asyncio keep-alive HTTP clients (one connection per simulated student). Phases start together:
 
-``--spike N`` adds the start spike: N students already signed in (sessions made with the
-server's secret key, as if they signed in during the minutes before) start the round, spread
-evenly over ``--spike-seconds``; start latencies are printed.
+- sign in, start: every student at once (latencies printed);
+- saves flat out: each student sends ``--saves`` saves back to back (capacity: saves/s, and the
+  server's CPU per save from /proc);
+- saves paced: ``--rate`` saves a second spread evenly over the students for ``--seconds`` (open
+  loop; latency counted from when each save was due, so queueing is not hidden);
+- submit.
+
+``--spike N`` then has N more students, already signed in (sessions made with the server's
+secret key, as if they had signed in in the minutes before), start the round, evenly spread over
+``--spike-seconds``, each on a new connection; latencies from when each start was due.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import http.client
 import json
 import multiprocessing as mp
@@ -24,7 +32,6 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -211,87 +218,184 @@ def serve(url: str, workers: int, port: int, tmp: Path) -> subprocess.Popen:
 
 
 class Client:
-    """One student's browser: a keep-alive connection, the session cookie and the CSRF token."""
+    """One student's browser: a keep-alive HTTP/1.1 connection, the session cookie, the token.
+
+    Plain asyncio streams: a request costs the generator a few tens of microseconds, so the
+    figures measure the server rather than the client (both share this machine's two cores).
+    """
 
     def __init__(self, port: int, cookie: str = "", token: str = ""):
-        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        self.port = port
         self.cookie = cookie
         self.token = token
+        self.reader = self.writer = None
 
-    def call(self, method: str, path: str, body=None) -> tuple[int, dict | None, float]:
-        headers = {"Accept": "application/json"}
+    async def call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
+        reused = self.writer is not None
+        try:
+            return await self._call(method, path, body)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            self.close()
+            if not reused:
+                raise
+            # A kept-alive connection the server had closed (gunicorn recycles its workers
+            # every few thousand requests): a browser sends the request again, so do we.
+            return await self._call(method, path, body)
+
+    async def _call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        data = json.dumps(body).encode() if body is not None else b""
+        head = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Accept: application/json"]
         if self.cookie:
-            headers["Cookie"] = self.cookie
+            head.append(f"Cookie: {self.cookie}")
         if self.token and method != "GET":
-            headers["X-CSRFToken"] = self.token
-        data = None
+            head.append(f"X-CSRFToken: {self.token}")
         if body is not None:
-            data = json.dumps(body)
-            headers["Content-Type"] = "application/json"
-        started = time.perf_counter()
-        self.connection.request(method, path, body=data, headers=headers)
-        response = self.connection.getresponse()
-        raw = response.read()
-        elapsed = (time.perf_counter() - started) * 1000
-        for name, value in response.getheaders():
-            if name.lower() == "set-cookie" and value.startswith("mx_session="):
+            head.append("Content-Type: application/json")
+        head.append(f"Content-Length: {len(data)}")
+        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
+        status_line = await self.reader.readline()
+        if not status_line:
+            raise ConnectionError("the server closed the connection")
+        status = int(status_line.split()[1])
+        length, close = 0, False
+        while True:
+            line = await self.reader.readline()
+            if line in (b"\r\n", b""):
+                break
+            name, _, value = line.decode("latin-1").partition(":")
+            name, value = name.strip().lower(), value.strip()
+            if name == "content-length":
+                length = int(value)
+            elif name == "set-cookie" and value.startswith("mx_session="):
                 self.cookie = value.split(";", 1)[0]
-        return response.status, (json.loads(raw) if raw else None), elapsed
+            elif name == "connection" and value.lower() == "close":
+                close = True
+        raw = await self.reader.readexactly(length) if length else b""
+        if close:
+            self.close()
+        return status, (json.loads(raw) if raw else None)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            self.reader = self.writer = None
 
 
-def student_flow(port, username, round_id, saves, barrier, out):
-    client = Client(port)
-    rng = random.Random(username)
-    result = {"login": [], "start": [], "save": [], "submit": [], "errors": 0}
-    try:
-        status, data, _ = client.call("GET", "/api/v1/auth/csrf")
-        client.token = data["csrf_token"]
-        status, _, ms = client.call(
-            "POST", "/api/v1/auth/login", {"username": username, "password": PASSWORD}
+async def timed(client: Client, method: str, path: str, body=None):
+    started = time.perf_counter()
+    status, data = await client.call(method, path, body)
+    return status, data, (time.perf_counter() - started) * 1000
+
+
+def save_body(student: dict, seq: int) -> tuple[str, dict]:
+    attempt, rng = student["attempt"], student["rng"]
+    question = attempt["questions"][(seq - 1) % len(attempt["questions"])]
+    choice = rng.choice(question["choices"])["id"]
+    return (
+        f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
+        {"choice_ids": [choice], "seq": seq},
+    )
+
+
+async def flow_process(port, usernames, round_id, saves, rate, seconds, barrier, queue, server):
+    """This process's share of the students, phase by phase (all processes meet in between)."""
+    loop = asyncio.get_running_loop()
+    wait = lambda: loop.run_in_executor(None, barrier.wait)  # noqa: E731
+    gate = asyncio.Semaphore(16)  # sign-in is argon2id work: no point queueing 200 at once
+    students = [{"name": n, "client": Client(port), "rng": random.Random(n)} for n in usernames]
+    out = {
+        "login": [],
+        "start": [],
+        "save": [],
+        "paced": [],
+        "submit": [],
+        "errors": 0,
+        "trace": [],
+    }
+
+    async def sign_in(student):
+        async with gate:
+            client = student["client"]
+            _, data = await client.call("GET", "/api/v1/auth/csrf")
+            client.token = data["csrf_token"]
+            status, _, ms = await timed(
+                client,
+                "POST",
+                "/api/v1/auth/login",
+                {"username": student["name"], "password": PASSWORD},
+            )
+        out["login"].append(ms)
+        out["errors"] += status != 200
+
+    async def start(student):
+        status, data, ms = await timed(
+            student["client"], "POST", f"/api/v1/rounds/{round_id}/attempts"
         )
-        result["login"].append(ms)
-        result["errors"] += status != 200
-    finally:
-        barrier.wait()
-    status, attempt, ms = client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
-    result["start"].append(ms)
-    result["errors"] += status not in (200, 201)
-    barrier.wait()
-    phase_start = time.time()
-    questions = attempt["questions"] if attempt and "questions" in attempt else []
-    for seq in range(1, saves + 1):
-        if not questions:
-            break
-        question = questions[(seq - 1) % len(questions)]
-        choice = rng.choice(question["choices"])["id"]
-        status, _, ms = client.call(
-            "PUT",
-            f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
-            {"choice_ids": [choice], "seq": seq},
+        out["start"].append(ms)
+        out["errors"] += status not in (200, 201)
+        student["attempt"] = data
+        student["seq"] = 0
+
+    async def save_flat_out(student):
+        for _ in range(saves):
+            student["seq"] += 1
+            path, body = save_body(student, student["seq"])
+            status, _, ms = await timed(student["client"], "PUT", path, body)
+            out["save"].append(ms)
+            out["errors"] += status != 200
+
+    async def save_paced(student, offset, period, t0):
+        # Open loop: each save is due at its own time; latency counts from when it was due, so
+        # a slow server cannot hide its queue by slowing the students down.
+        n = 0
+        while True:
+            due = t0 + offset + n * period
+            if due >= t0 + seconds:
+                return
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            student["seq"] += 1
+            path, body = save_body(student, student["seq"])
+            status, _ = await student["client"].call("PUT", path, body)
+            out["paced"].append((time.perf_counter() - due) * 1000)
+            out["trace"].append((due - t0, out["paced"][-1]))
+            out["errors"] += status != 200
+            n += 1
+
+    async def submit(student):
+        status, _, ms = await timed(
+            student["client"], "POST", f"/api/v1/attempts/{student['attempt']['id']}/submit"
         )
-        result["save"].append(ms)
-        result["errors"] += status != 200
-    phase_end = time.time()
-    barrier.wait()
-    if attempt and "id" in attempt:
-        status, _, ms = client.call("POST", f"/api/v1/attempts/{attempt['id']}/submit")
-        result["submit"].append(ms)
-        result["errors"] += status != 200
-    result["phase"] = (phase_start, phase_end)
-    out.append(result)
+        out["submit"].append(ms)
+        out["errors"] += status != 200
 
-
-def process_main(port, usernames, round_id, saves, barrier, queue):
-    out: list[dict] = []
-    threads = [
-        threading.Thread(target=student_flow, args=(port, name, round_id, saves, barrier, out))
-        for name in usernames
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    await asyncio.gather(*(sign_in(s) for s in students))
+    await wait()
+    await asyncio.gather(*(start(s) for s in students))
+    await wait()
+    phase, cpu = time.time(), cpu_seconds(server)
+    await asyncio.gather(*(save_flat_out(s) for s in students))
+    await wait()
+    out["flat"] = (phase, time.time(), cpu_seconds(server) - cpu)
+    if rate:
+        # This process paces rate / processes saves a second over its students.
+        period = len(students) * barrier.parties / rate
+        t0 = time.perf_counter() + 0.2
+        await asyncio.gather(
+            *(save_paced(s, period * i / len(students), period, t0) for i, s in enumerate(students))
+        )
+    await wait()
+    await asyncio.gather(*(submit(s) for s in students))
+    for student in students:
+        student["client"].close()
     queue.put(out)
+
+
+def flow_main(*args):
+    asyncio.run(flow_process(*args))
 
 
 def percentiles(values: list[float]) -> str:
@@ -305,33 +409,82 @@ def percentiles(values: list[float]) -> str:
     return f"p50 {at(0.50):.1f} ms, p95 {at(0.95):.1f} ms, p99 {at(0.99):.1f} ms, max {values[-1]:.1f} ms"
 
 
-def run_flow(port: int, students: int, round_id: int, saves: int, processes: int) -> None:
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children so far, from /proc."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run_flow(
+    port, students, round_id, saves, rate, seconds, processes, server_pid, trace=None
+) -> None:
     names = [f"bench{n}" for n in range(students)]
-    barrier = mp.Barrier(students)
+    barrier = mp.Barrier(processes)
     queue: mp.Queue = mp.Queue()
     workers = [
         mp.Process(
-            target=process_main, args=(port, names[i::processes], round_id, saves, barrier, queue)
+            target=flow_main,
+            args=(
+                port,
+                names[i::processes],
+                round_id,
+                saves,
+                rate,
+                seconds,
+                barrier,
+                queue,
+                server_pid,
+            ),
         )
         for i in range(processes)
     ]
+    cpu_before = cpu_seconds(server_pid)
     for worker in workers:
         worker.start()
-    results = [r for _ in workers for r in queue.get()]
+    results = [queue.get() for _ in workers]
     for worker in workers:
         worker.join()
-    merged = {k: [x for r in results for x in r[k]] for k in ("login", "start", "save", "submit")}
+    merged = {
+        k: [x for r in results for x in r[k]] for k in ("login", "start", "save", "paced", "submit")
+    }
     errors = sum(r["errors"] for r in results)
-    start = min(r["phase"][0] for r in results)
-    end = max(r["phase"][1] for r in results)
+    start = min(r["flat"][0] for r in results)
+    end = max(r["flat"][1] for r in results)
+    cpu = max(r["flat"][2] for r in results)
     print(f"students {students}, errors {errors}")
     print(f"sign in : {percentiles(merged['login'])}")
     print(f"start   : {percentiles(merged['start'])}")
+    flat = len(merged["save"])
     print(
-        f"saves   : {len(merged['save'])} in {end - start:.2f} s = {len(merged['save']) / (end - start):.0f} saves/s; "
-        f"{percentiles(merged['save'])}"
+        f"saves, flat out ({students} students at once): {flat} in {end - start:.2f} s = "
+        f"{flat / (end - start):.0f} saves/s; {percentiles(merged['save'])}; "
+        f"server CPU {cpu / flat * 1000:.2f} ms/save"
     )
+    if rate:
+        paced = len(merged["paced"])
+        print(
+            f"saves, paced at {rate}/s for {seconds:.0f} s: {paced} saves = {paced / seconds:.0f} saves/s; "
+            f"latency from when due {percentiles(merged['paced'])}"
+        )
     print(f"submit  : {percentiles(merged['submit'])}")
+    if trace:
+        with open(trace, "w") as f:
+            for due, ms in sorted(x for r in results for x in r["trace"]):
+                f.write(f"{due:.4f} {ms:.2f}\n")
+    print(f"server CPU over the whole run: {cpu_seconds(server_pid) - cpu_before:.1f} s")
 
 
 # --- the start spike ------------------------------------------------------------------------
@@ -369,41 +522,44 @@ def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[st
     return out
 
 
-def spike_process(port, sessions, round_id, spread, t0, threads, queue):
+async def spike_process(port, sessions, round_id, spread, t0, queue):
     latencies, errors = [], []
-    lock = threading.Lock()
-    items = list(enumerate(sessions))
+    count = len(sessions)
 
-    def worker(chunk):
-        for index, (cookie, token) in chunk:
-            due = t0 + spread * index / max(1, len(items))
-            delay = due - time.time()
-            if delay > 0:
-                time.sleep(delay)
-            client = Client(port, cookie, token)
-            status, _, ms = client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
-            with lock:
-                latencies.append(ms)
-                if status not in (200, 201):
-                    errors.append(status)
+    async def one(index, cookie, token):
+        due = t0 + spread * index / max(1, count)
+        delay = due - time.time()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        client = Client(port, cookie, token)
+        try:
+            status, _ = await client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
+        except (ConnectionError, OSError):
+            status = 0
+        finally:
+            client.close()
+        latencies.append((time.time() - due) * 1000)
+        if status not in (200, 201):
+            errors.append(status)
 
-    pool = [threading.Thread(target=worker, args=(items[i::threads],)) for i in range(threads)]
-    for thread in pool:
-        thread.start()
-    for thread in pool:
-        thread.join()
+    await asyncio.gather(*(one(i, c, t) for i, (c, t) in enumerate(sessions)))
     queue.put((latencies, errors))
 
 
-def run_spike(url, tmp, port, count, seconds, round_id, processes, skip) -> None:
+def spike_main(*args):
+    asyncio.run(spike_process(*args))
+
+
+def run_spike(url, tmp, port, count, seconds, round_id, processes, skip, server_pid) -> None:
     sessions = forged_sessions(url, tmp, count, skip)
+    cpu = cpu_seconds(server_pid)
     queue: mp.Queue = mp.Queue()
     t0 = time.time() + 2
     # Each process takes every n-th student, so arrivals stay evenly spread.
     workers = [
         mp.Process(
-            target=spike_process,
-            args=(port, sessions[i::processes], round_id, seconds, t0, 64, queue),
+            target=spike_main,
+            args=(port, sessions[i::processes], round_id, seconds, t0, queue),
         )
         for i in range(processes)
     ]
@@ -418,7 +574,9 @@ def run_spike(url, tmp, port, count, seconds, round_id, processes, skip) -> None
         worker.join()
     elapsed = time.time() - t0
     print(
-        f"start spike: {len(latencies)} starts over {elapsed:.1f} s, errors {len(errors)}; {percentiles(latencies)}"
+        f"start spike: {len(latencies)} starts due over {seconds:.0f} s, done in {elapsed:.1f} s, "
+        f"errors {len(errors)}; latency from when due {percentiles(latencies)}; "
+        f"server CPU {(cpu_seconds(server_pid) - cpu) / max(1, len(latencies)) * 1000:.1f} ms/start"
     )
 
 
@@ -426,7 +584,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--students", type=int, default=200)
-    parser.add_argument("--saves", type=int, default=20)
+    parser.add_argument("--saves", type=int, default=20, help="saves per student, flat out")
+    parser.add_argument("--rate", type=int, default=1000, help="paced saves per second (0: none)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="how long to pace saves")
+    parser.add_argument("--trace", help="write each paced save's due time and latency here")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--port", type=int, default=5199)
@@ -443,7 +604,17 @@ def main() -> None:
     round_id = prepare(url, total, tmp)
     server = serve(url, args.workers, args.port, tmp)
     try:
-        run_flow(args.port, args.students, round_id, args.saves, args.processes)
+        run_flow(
+            args.port,
+            args.students,
+            round_id,
+            args.saves,
+            args.rate,
+            args.seconds,
+            args.processes,
+            server.pid,
+            args.trace,
+        )
         if args.spike:
             run_spike(
                 url,
@@ -454,6 +625,7 @@ def main() -> None:
                 round_id,
                 args.processes,
                 args.students,
+                server.pid,
             )
     finally:
         server.terminate()

@@ -115,6 +115,8 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
     RATELIMIT_STRATEGY = "fixed-window"
+    #: Every test reads the question bank afresh (ids are reused after a rolled-back test).
+    QUIZ_BANK_CACHE_SECONDS = 0
 
     def __init__(self, environ: dict[str, str] | None = None, **overrides) -> None:
         super().__init__(environ)

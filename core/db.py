@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextvars
+import os
 import random
 import sqlite3
 import time
+import weakref
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -24,7 +26,7 @@ sqlite_begin_mode: contextvars.ContextVar[str] = contextvars.ContextVar(
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
-def _begin_immediate(dbapi_connection) -> None:
+def begin_immediate(dbapi_connection) -> None:
     """BEGIN IMMEDIATE, polling for the write lock every ~0.5 ms for up to the busy timeout.
 
     SQLite's own busy handler backs off 1, 2, 5, 10 … up to 100 ms between tries, so under
@@ -91,6 +93,22 @@ class Base(DeclarativeBase):
     )
 
 
+def forget_connections_after_fork(engine: Engine) -> None:
+    """A forked process (gunicorn's preloaded workers) opens its own connections.
+
+    SQLAlchemy's recipe: the child drops the pool it inherited without closing the parent's
+    connections (``dispose(close=False)``).
+    """
+    ref = weakref.ref(engine)
+
+    def _forget():
+        inherited = ref()
+        if inherited is not None:
+            inherited.dispose(close=False)
+
+    os.register_at_fork(after_in_child=_forget)
+
+
 def is_sqlite(engine: Engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
@@ -119,6 +137,6 @@ def tune_sqlite(engine: Engine) -> None:
         mode = sqlite_begin_mode.get()
         # Straight to the driver: BEGIN runs on every request and needs no statement machinery.
         if mode == "IMMEDIATE":
-            _begin_immediate(conn.connection.dbapi_connection)
+            begin_immediate(conn.connection.dbapi_connection)
         else:
             conn.connection.dbapi_connection.execute(f"BEGIN {mode}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from core import lean
 from core.extensions import talisman
 
 CSP = {
@@ -20,20 +21,44 @@ CSP = {
 }
 
 
+PERMISSIONS = {"geolocation": "()", "camera": "()", "microphone": "()"}
+FRAME_OPTIONS = "DENY"
+REFERRER_POLICY = "same-origin"
+HSTS_MAX_AGE = 31_536_000
+
+
 def init_app(app: Flask) -> None:
+    force_https = app.config.get("FORCE_HTTPS", False)
     talisman.init_app(
         app,
-        force_https=app.config.get("FORCE_HTTPS", False),
-        strict_transport_security=app.config.get("FORCE_HTTPS", False),
+        force_https=force_https,
+        strict_transport_security=force_https,
+        strict_transport_security_max_age=HSTS_MAX_AGE,
         session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", True),
         session_cookie_http_only=True,
         content_security_policy=CSP,
-        frame_options="DENY",
-        referrer_policy="same-origin",
-        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+        frame_options=FRAME_OPTIONS,
+        referrer_policy=REFERRER_POLICY,
+        permissions_policy=PERMISSIONS,
     )
+    lean.set_headers(app, json_headers(force_https))
 
     @app.after_request
     def _no_sniff(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
+
+
+def json_headers(https: bool) -> list[tuple[str, str]]:
+    """The headers the stack above puts on a JSON answer, for the lean routes to send too."""
+    headers = [
+        ("Content-Security-Policy", "; ".join(f"{k} {v}" for k, v in CSP.items())),
+        ("Permissions-Policy", ", ".join(f"{k}={v}" for k, v in PERMISSIONS.items())),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("Vary", "Cookie"),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", FRAME_OPTIONS),
+    ]
+    if https:
+        headers.append(("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains"))
+    return headers

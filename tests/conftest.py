@@ -14,11 +14,14 @@ from flask import g, has_app_context
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
+from werkzeug.test import EnvironBuilder
 
+from contests.quiz.services import forget_cached_rows
 from core import create_app
 from core.config import TestConfig
 from core.extensions import db as _db
 from core.extensions import limiter
+from core.lean import identifier
 from tests import factories, route_coverage
 from tests.dbtools import recreate_postgres_database, with_database
 
@@ -102,6 +105,8 @@ def db(app):
             transaction.rollback()
             connection.close()
             limiter.reset()
+            # Ids come back after a rollback: what a worker remembered of rows is forgotten.
+            forget_cached_rows()
 
 
 @pytest.fixture
@@ -144,6 +149,10 @@ def login(client):
         with target.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            # As login_user() records it (the session-protection identifier of this client).
+            session["_id"] = identifier(
+                EnvironBuilder(environ_base=target.environ_base).get_environ()
+            )
         return target
 
     return _login

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from functools import partial
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -10,12 +13,16 @@ from core.web import NavItem, add_home_section, add_nav
 
 def init_app(app: Flask) -> None:
     """Register the quiz blueprints, API, navigation, home section and demo seeder."""
-    from contests.quiz import api, demo, models, views  # noqa: F401 - models: tables for migrations
+    from contests.quiz import api, demo, models, services, views  # noqa: F401 - models: tables
     from core import api as core_api
     from core.demo import register_seeder
+    from core.lean import add_route
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
+    # Answer saves are the hottest write of a contest: their plain case skips the full stack.
+    grace = timedelta(seconds=app.config.get("QUIZ_GRACE_SECONDS", services.DEFAULT_GRACE_SECONDS))
+    add_route(app, "PUT", api.SAVE_ANSWER_PATH, partial(api.save_answer_lean, grace=grace))
     add_nav(app, NavItem("quiz.my_rounds", _l("Law quiz"), roles=("student",), order=30))
     add_nav(
         app,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import wraps
 
 from flask_babel import gettext as _
@@ -17,6 +18,7 @@ from core.clock import utcnow
 from core.db import sqlite_begin_mode
 from core.errors import Forbidden, NotFound
 from core.extensions import db
+from core.lean import LeanRequest
 
 blp = ApiBlueprint("quiz_api", __name__, description="Law quizzes: rounds, attempts, leaderboards")
 
@@ -249,6 +251,49 @@ def save_answer(body, attempt_id: int, question_id: int):
     }
     db.session.commit()
     return payload
+
+
+#: saveAnswer's path for the lean route (``core.lean``); a test checks it against the rule above.
+SAVE_ANSWER_PATH = r"/api/v1/attempts/([1-9][0-9]{0,17})/answers/([1-9][0-9]{0,17})"
+_SEQ_MAX = 2**31 - 1
+
+
+def save_answer_lean(request: LeanRequest, *, grace: timedelta) -> tuple[int, dict] | None:
+    """saveAnswer's plain case without the full request stack: one guarded write.
+
+    The body must be exactly what :class:`AnswerInSchema` accepts; anything else, and any save
+    the service does not store outright, is declined and served by :func:`save_answer`.
+    """
+    body = request.json
+    if type(body) is not dict or body.keys() != {"choice_ids", "seq"}:
+        return None
+    choice_ids, seq = body["choice_ids"], body["seq"]
+    if type(seq) is not int or not 0 <= seq <= _SEQ_MAX or type(choice_ids) is not list:
+        return None
+    if any(type(c) is not int for c in choice_ids):
+        return None
+    attempt_id, question_id = (int(x) for x in request.args)
+    now = utcnow()
+    with request.transaction() as connection:
+        remaining = services.store_answer_lean(
+            connection,
+            user_id=request.user_id,
+            attempt_id=attempt_id,
+            question_id=question_id,
+            choice_ids=choice_ids,
+            seq=seq,
+            now=now,
+            grace=grace,
+        )
+    if remaining is None:
+        return None
+    return 200, {
+        "question_id": question_id,
+        "choice_ids": choice_ids,
+        "seq": seq,
+        "saved": True,
+        "seconds_remaining": remaining,
+    }
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

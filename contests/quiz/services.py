@@ -9,8 +9,10 @@ retry or the scheduler finalizing at the same moment has exactly one effect.
 from __future__ import annotations
 
 import random
+import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from flask import current_app
@@ -38,6 +40,7 @@ from core.accounts.models import Role, RoleAssignment, User
 from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.lean import LeanConnection, Prepared
 from core.schools.models import School, SchoolClass
 
 DEFAULT_GRACE_SECONDS = 30
@@ -150,13 +153,28 @@ def _pick_balanced(candidates: list[tuple[int, int]], count: int, rng: random.Ra
     return picked
 
 
-def draw_paper(*, round_: QuizRound, rng: random.Random, day: date) -> list[dict]:
-    """Draw a paper following the round's rules from questions valid on ``day``."""
-    pool = Pool.PRACTICE if round_.is_practice else Pool.CONTEST
-    rules = [r for r in round_.draw_rules or [] if int(r.get("count", 0)) > 0]
-    if not rules:
-        raise Conflict(_("This round has no questions to draw yet."))
-    category_ids = [int(r["category_id"]) for r in rules]
+# --- the bank, as starts read it ----------------------------------------------------------------
+#
+# When a round opens, thousands of students start within a minute, and each start draws from the
+# same questions and shows the same texts. Each worker keeps what it read for QUIZ_BANK_CACHE_SECONDS
+# (default 30 s; 0 turns it off, as the tests do): an edit or a retirement reaches new papers
+# within that time. Papers already drawn are fixed; only their texts are read again.
+
+_drawable: dict[tuple, tuple[datetime, list, dict]] = {}
+_texts: dict[int, tuple[datetime, str, dict[int, str]]] = {}
+
+
+def _cache_for() -> timedelta:
+    return timedelta(seconds=current_app.config.get("QUIZ_BANK_CACHE_SECONDS", 30))
+
+
+def _drawable_questions(pool: Pool, category_ids: list[int], day: date) -> tuple[list, dict]:
+    """(id, category, difficulty, kind) of the valid questions, and each one's choice ids."""
+    key = (pool, tuple(sorted(category_ids)), day)
+    now, ttl = utcnow(), _cache_for()
+    hit = _drawable.get(key)
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1], hit[2]
     rows = db.session.execute(
         sa.select(Question.id, Question.category_id, Question.difficulty, Question.kind)
         .where(
@@ -166,6 +184,67 @@ def draw_paper(*, round_: QuizRound, rng: random.Random, day: date) -> list[dict
         )
         .order_by(Question.id)
     ).all()
+    choices: dict[int, list[int]] = defaultdict(list)
+    for choice_id, question_id in db.session.execute(
+        sa.select(Choice.id, Choice.question_id)
+        .join(Question, Question.id == Choice.question_id)
+        .where(
+            Question.pool == pool,
+            Question.category_id.in_(category_ids),
+            valid_question_filter(day),
+        )
+        .order_by(Choice.question_id, Choice.position, Choice.id)
+    ):
+        choices[question_id].append(choice_id)
+    rows = [tuple(r) for r in rows]
+    if ttl:
+        if len(_drawable) > 256:
+            _drawable.clear()
+        _drawable[key] = (now, rows, dict(choices))
+    return rows, choices
+
+
+def _question_texts(ids: list[int]) -> dict[int, tuple[str, dict[int, str]]]:
+    """Question text and choice texts by question id (never keys or explanations)."""
+    now, ttl = utcnow(), _cache_for()
+    found: dict[int, tuple[str, dict[int, str]]] = {}
+    missing = []
+    for question_id in ids:
+        hit = _texts.get(question_id)
+        if hit is not None and now - hit[0] < ttl:
+            found[question_id] = (hit[1], hit[2])
+        else:
+            missing.append(question_id)
+    if missing:
+        texts = dict(
+            db.session.execute(
+                sa.select(Question.id, Question.text).where(Question.id.in_(missing))
+            ).all()
+        )
+        choice_texts: dict[int, dict[int, str]] = defaultdict(dict)
+        for choice_id, question_id, text in db.session.execute(
+            sa.select(Choice.id, Choice.question_id, Choice.text).where(
+                Choice.question_id.in_(missing)
+            )
+        ):
+            choice_texts[question_id][choice_id] = text
+        if ttl and len(_texts) > 50_000:
+            _texts.clear()
+        for question_id, text in texts.items():
+            found[question_id] = (text, choice_texts[question_id])
+            if ttl:
+                _texts[question_id] = (now, text, choice_texts[question_id])
+    return found
+
+
+def draw_paper(*, round_: QuizRound, rng: random.Random, day: date) -> list[dict]:
+    """Draw a paper following the round's rules from questions valid on ``day``."""
+    pool = Pool.PRACTICE if round_.is_practice else Pool.CONTEST
+    rules = [r for r in round_.draw_rules or [] if int(r.get("count", 0)) > 0]
+    if not rules:
+        raise Conflict(_("This round has no questions to draw yet."))
+    category_ids = [int(r["category_id"]) for r in rules]
+    rows, choices = _drawable_questions(pool, category_ids, day)
     by_category: dict[int, list[tuple[int, int]]] = defaultdict(list)
     kinds: dict[int, str] = {}
     for question_id, category_id, difficulty, kind in rows:
@@ -183,16 +262,9 @@ def draw_paper(*, round_: QuizRound, rng: random.Random, day: date) -> list[dict
             chosen.extend(q for q, _d in rng.sample(candidates, count))
     if round_.shuffle_questions:
         rng.shuffle(chosen)
-    choices: dict[int, list[int]] = defaultdict(list)
-    for choice_id, question_id in db.session.execute(
-        sa.select(Choice.id, Choice.question_id)
-        .where(Choice.question_id.in_(chosen))
-        .order_by(Choice.question_id, Choice.position, Choice.id)
-    ):
-        choices[question_id].append(choice_id)
     paper = []
     for question_id in chosen:
-        order = list(choices[question_id])
+        order = list(choices.get(question_id, ()))
         # True/false stays in its natural order (Đúng, Sai); other choices are shuffled.
         if round_.shuffle_choices and kinds[question_id] != QuestionKind.TRUEFALSE:
             rng.shuffle(order)
@@ -298,31 +370,43 @@ def _paper_item(attempt: Attempt, question_id: int) -> dict:
 _save_statements: dict = {}
 
 
-def _save_statement(dialect: str):
-    """The guarded upsert, built once per dialect (saves are the hottest path)."""
-    if dialect not in _save_statements:
+def _save_statement(dialect: str, *, lean: bool = False):
+    """The guarded upsert, built once per dialect (saves are the hottest path).
+
+    One statement: the row is written only while the attempt is open (even if it was submitted
+    a moment ago by another request), and only over an older sequence number. The lean variant
+    also checks what the full stack checks before it: the attempt is this (active) user's and is
+    the attempt the cached paper came from (``started_at``).
+    """
+    key = (dialect, lean)
+    if key not in _save_statements:
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert
-        # One guarded statement: the row is written only while the attempt is open (even if it
-        # was submitted a moment ago by another request), and only over an older sequence number.
+        guards = [
+            Attempt.id == sa.bindparam("attempt_id"),
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.deadline_at >= sa.bindparam("not_before", type_=Attempt.deadline_at.type),
+        ]
+        if lean:
+            guards += [
+                Attempt.user_id == sa.bindparam("user_id", type_=sa.Integer),
+                Attempt.started_at == sa.bindparam("started_at", type_=Attempt.started_at.type),
+                sa.exists().where(User.id == Attempt.user_id, User.active.is_(True)),
+            ]
         source = sa.select(
             sa.bindparam("attempt_id", type_=sa.Integer),
             sa.bindparam("question_id", type_=sa.Integer),
             sa.bindparam("choice_ids", type_=sa.JSON),
             sa.bindparam("seq", type_=sa.Integer),
             sa.bindparam("saved_at", type_=Answer.saved_at.type),
-        ).where(
-            Attempt.id == sa.bindparam("attempt_id"),
-            Attempt.status == AttemptStatus.IN_PROGRESS,
-            Attempt.deadline_at >= sa.bindparam("not_before", type_=Attempt.deadline_at.type),
-        )
+        ).where(*guards)
         table = Answer.__table__
         statement = insert(table).from_select(
             ["attempt_id", "question_id", "choice_ids", "seq", "saved_at"], source
         )
-        _save_statements[dialect] = statement.on_conflict_do_update(
+        _save_statements[key] = statement.on_conflict_do_update(
             index_elements=["attempt_id", "question_id"],
             set_={
                 "choice_ids": statement.excluded.choice_ids,
@@ -331,7 +415,7 @@ def _save_statement(dialect: str):
             },
             where=table.c.seq < statement.excluded.seq,
         ).returning(table.c.id)
-    return _save_statements[dialect]
+    return _save_statements[key]
 
 
 def save_answer(
@@ -369,6 +453,106 @@ def save_answer(
         "not_before": now - grace(),
     }
     return db.session.execute(statement, params).first() is not None
+
+
+class _Sheet(NamedTuple):
+    """What a lean save needs to know about an attempt; all of it is fixed at start."""
+
+    user_id: int
+    started_at: datetime
+    deadline_at: datetime
+    #: question id → (multiple choice?, the question's choice ids)
+    items: dict[int, tuple[bool, tuple[int, ...]]]
+
+
+#: Answer sheets by attempt id, per process (first in, first out past the cap). Safe to keep:
+#: paper, owner and deadline never change after start, and the guarded write re-checks the
+#: attempt's ``started_at``, so a stale entry (an id reused after a rollback) only declines.
+_sheets: dict[int, _Sheet] = {}
+_SHEETS_MAX = 10_000
+_sheets_lock = threading.Lock()
+
+_SHEET_QUERY = Prepared(
+    sa.select(Attempt.user_id, Attempt.started_at, Attempt.deadline_at, Attempt.paper).where(
+        Attempt.id == sa.bindparam("attempt_id")
+    )
+)
+_LEAN_SAVES: dict[str, Prepared] = {}
+
+
+def forget_cached_rows() -> None:
+    """Drop what this process remembers of the bank and of attempts (tests roll rows back)."""
+    _sheets.clear()
+    _drawable.clear()
+    _texts.clear()
+
+
+def _sheet(connection: LeanConnection, attempt_id: int) -> _Sheet | None:
+    sheet = _sheets.get(attempt_id)
+    if sheet is None:
+        row = connection.first(_SHEET_QUERY, {"attempt_id": attempt_id})
+        if row is None:
+            return None
+        user_id, started_at, deadline_at, paper = row
+        items = {
+            item["q"]: (item["k"] == QuestionKind.MULTIPLE, tuple(item["c"])) for item in paper
+        }
+        sheet = _Sheet(user_id, started_at, deadline_at, items)
+        with _sheets_lock:
+            while len(_sheets) >= _SHEETS_MAX:
+                _sheets.pop(next(iter(_sheets)))
+            _sheets[attempt_id] = sheet
+    return sheet
+
+
+def store_answer_lean(
+    connection: LeanConnection,
+    *,
+    user_id: int,
+    attempt_id: int,
+    question_id: int,
+    choice_ids: list[int],
+    seq: int,
+    now: datetime,
+    grace: timedelta,
+) -> int | None:
+    """The plain case of :func:`save_answer` in one guarded statement, for the lean route.
+
+    Returns the seconds remaining once the answer is stored, or None for anything else (not
+    this user's attempt, a question or choice not on the paper, closed, late, an older
+    ``seq``): the full route then gives the canonical answer or error. Uses the given
+    connection; the caller commits.
+    """
+    sheet = _sheet(connection, attempt_id)
+    if sheet is None or sheet.user_id != user_id or now > sheet.deadline_at + grace:
+        return None
+    item = sheet.items.get(question_id)
+    if item is None:
+        return None
+    multiple, allowed = item
+    choice_ids = list(dict.fromkeys(choice_ids))
+    if (len(choice_ids) > 1 and not multiple) or any(c not in allowed for c in choice_ids):
+        return None
+    dialect = connection.dialect.name
+    if dialect not in _LEAN_SAVES:
+        _LEAN_SAVES[dialect] = Prepared(_save_statement(dialect, lean=True))
+    stored = connection.first(
+        _LEAN_SAVES[dialect],
+        {
+            "attempt_id": attempt_id,
+            "question_id": question_id,
+            "choice_ids": choice_ids,
+            "seq": seq,
+            "saved_at": now,
+            "not_before": now - grace,
+            "user_id": user_id,
+            "started_at": sheet.started_at,
+        },
+    )
+    if stored is None:
+        _sheets.pop(attempt_id, None)
+        return None
+    return max(0, int((sheet.deadline_at - now).total_seconds()))
 
 
 def saved_answers(attempt_id: int) -> list[Answer]:
@@ -501,22 +685,14 @@ def finalize_expired(*, now: datetime | None = None) -> int:
 
 def paper_questions(attempt: Attempt) -> list[dict]:
     """The attempt's questions in the order shown, without keys or explanations."""
-    ids = attempt.question_ids
-    # Plain rows, not ORM objects: this runs on every start and every resume.
-    texts = dict(
-        db.session.execute(sa.select(Question.id, Question.text).where(Question.id.in_(ids))).all()
-    )
-    choice_text = dict(
-        db.session.execute(
-            sa.select(Choice.id, Choice.text).where(Choice.question_id.in_(ids))
-        ).all()
-    )
+    # Plain rows, not ORM objects, read through the bank cache: this runs on every start.
+    texts = _question_texts(attempt.question_ids)
     return [
         {
             "id": item["q"],
-            "text": texts[item["q"]],
+            "text": texts[item["q"]][0],
             "kind": item["k"],
-            "choices": [{"id": c, "text": choice_text.get(c, "")} for c in item["c"]],
+            "choices": [{"id": c, "text": texts[item["q"]][1].get(c, "")} for c in item["c"]],
         }
         for item in attempt.paper
     ]

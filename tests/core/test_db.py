@@ -1,4 +1,4 @@
-"""SQLite write-lock acquisition (core.db._begin_immediate)."""
+"""SQLite write-lock acquisition (core.db.begin_immediate)."""
 
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ def test_begin_immediate_waits_for_the_lock_then_takes_it(two_connections):
     release.start()
     started = time.monotonic()
 
-    core_db._begin_immediate(waiter)
+    core_db.begin_immediate(waiter)
 
     waited = time.monotonic() - started
     release.join()
@@ -47,7 +47,7 @@ def test_begin_immediate_gives_up_after_the_busy_timeout(two_connections, monkey
     holder.execute("BEGIN IMMEDIATE")
 
     with pytest.raises(sqlite3.OperationalError, match="locked"):
-        core_db._begin_immediate(waiter)
+        core_db.begin_immediate(waiter)
 
     assert not waiter.in_transaction
     holder.execute("COMMIT")

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Engine
 
 from contests import leaderboards
 from contests.quiz.models import Attempt, AttemptStatus, Choice
+from core import lean
 from core.extensions import db
 from tests.conftest import T0
 
@@ -26,11 +27,16 @@ def count_queries():
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")):
             statements.append(statement)
 
+    def _count_lean(statement):
+        statements.append(statement)
+
     sa.event.listen(Engine, "before_cursor_execute", _count)
+    lean.statement_listeners.append(_count_lean)
     try:
         yield statements
     finally:
         sa.event.remove(Engine, "before_cursor_execute", _count)
+        lean.statement_listeners.remove(_count_lean)
 
 
 def forget_loaded_objects():
@@ -398,13 +404,37 @@ def test_save_answer_query_count(client, setup):
     round_, _ = setup
     attempt = start(client, round_).json
     question = attempt["questions"][0]
+    path = f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}"
+    choice = question["choices"][0]["id"]
 
     forget_loaded_objects()
-    with count_queries() as statements:
-        response = client.put(
-            f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
-            json={"choice_ids": [question["choices"][0]["id"]], "seq": 1},
-        )
+    with count_queries() as first:
+        response = client.put(path, json={"choice_ids": [choice], "seq": 1})
+    with count_queries() as later:
+        client.put(path, json={"choice_ids": [choice], "seq": 2})
+
+    assert response.status_code == 200
+    assert response.json["saved"] is True
+    # The lean route: the attempt's sheet (once per worker), then the guarded upsert alone.
+    assert len(first) == 2, "\n".join(first)
+    assert len(later) == 1, "\n".join(later)
+    assert later[0].startswith("INSERT INTO quiz_answer")
+
+
+def test_save_answer_query_count_on_the_full_route(app, client, setup):
+    round_, _ = setup
+    attempt = start(client, round_).json
+    question = attempt["questions"][0]
+    app.extensions["mangxanh.lean"].enabled = False
+    try:
+        forget_loaded_objects()
+        with count_queries() as statements:
+            response = client.put(
+                f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
+                json={"choice_ids": [question["choices"][0]["id"]], "seq": 1},
+            )
+    finally:
+        app.extensions["mangxanh.lean"].enabled = True
 
     assert response.status_code == 200
     # user with roles, attempt, upsert
