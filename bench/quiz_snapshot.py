@@ -166,7 +166,16 @@ def main() -> None:
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
     if url.startswith("postgresql"):
         recreate_postgres_database(url)
-    app = create_app(TestConfig({}, SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(tmp)))
+    # The eligible-student counts are kept 5 minutes as in production (the tests turn it off):
+    # the first run counts them, the runs after it are the scheduler's minute-by-minute refresh.
+    app = create_app(
+        TestConfig(
+            {},
+            SQLALCHEMY_DATABASE_URI=url,
+            INSTANCE_PATH=str(tmp),
+            QUIZ_ELIGIBLE_CACHE_SECONDS=300,
+        )
+    )
     rng = random.Random(7)
     with app.app_context():
         upgrade()
@@ -177,7 +186,7 @@ def main() -> None:
         )
         round_id = round_.id
         timings, prunes, cpu = [], [], []
-        for _ in range(3):
+        for _ in range(4):
             db.session.expire_all()
             round_ = db.session.get(QuizRound, round_id)
             t, c = time.perf_counter(), time.process_time()
@@ -191,7 +200,8 @@ def main() -> None:
             prunes.append(time.perf_counter() - t)
         print(
             f"snapshot of {args.attempts} attempts (students, classes, schools, commit): "
-            f"best {min(timings):.3f} s, runs {', '.join(f'{x:.3f}' for x in timings)}; "
+            f"first (counting eligible students) {timings[0]:.3f} s, then "
+            f"{', '.join(f'{x:.3f}' for x in timings[1:])} s; "
             f"CPU of this process (SQLite's work included, not PostgreSQL's) "
             f"{', '.join(f'{x:.3f}' for x in cpu)} s"
         )

@@ -17,9 +17,10 @@ participation rate (% of eligible students who took part) plus prize points for 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
 from contests.quiz.models import (
     Attempt,
@@ -160,11 +161,32 @@ def _rank_units(items: list[dict], key) -> None:
     _competition_ranks(items, key, "rank")
 
 
-def _eligible_counts(levels: list[str], grades: list[int]) -> dict[tuple[int, int], int]:
+#: Eligible students per (school, class), by (levels, grades): rosters change by the day, while
+#: an open round is snapshotted every minute. Kept QUIZ_ELIGIBLE_CACHE_SECONDS (default 300;
+#: 0 in tests) in the process that snapshots; a final snapshot always counts afresh.
+_eligible: dict[tuple, tuple[datetime, dict]] = {}
+
+
+def forget_cached_rows() -> None:
+    _eligible.clear()
+
+
+def _eligible_counts(
+    levels: list[str], grades: list[int], *, fresh: bool = False
+) -> dict[tuple[int, int], int]:
     from contests.quiz.services import eligible_students
 
+    key = (tuple(levels), tuple(grades))
+    now = utcnow()
+    ttl = timedelta(seconds=current_app.config.get("QUIZ_ELIGIBLE_CACHE_SECONDS", 300))
+    hit = _eligible.get(key)
+    if hit is not None and not fresh and now - hit[0] < ttl:
+        return hit[1]
     probe = QuizRound(eligible_levels=",".join(levels), eligible_grades=",".join(map(str, grades)))
-    return {(s, c): n for s, c, n in db.session.execute(eligible_students(probe))}
+    counts = {(s, c): n for s, c, n in db.session.execute(eligible_students(probe))}
+    if ttl:
+        _eligible[key] = (now, counts)
+    return counts
 
 
 def _insert_units(
@@ -312,7 +334,7 @@ def snapshot_round(*, round_: QuizRound, now: datetime | None = None) -> Leaderb
     _insert_units(
         snapshot,
         rows,
-        eligible=_eligible_counts(round_.levels, round_.grades),
+        eligible=_eligible_counts(round_.levels, round_.grades, fresh=snapshot.final),
         prizes=round_.prizes,
     )
     db.session.flush()
@@ -352,7 +374,7 @@ def snapshot_contest(*, contest: QuizContest, now: datetime | None = None) -> Le
     _insert_units(
         snapshot,
         rows,
-        eligible=_eligible_counts(sorted(levels), sorted(grades)),
+        eligible=_eligible_counts(sorted(levels), sorted(grades), fresh=snapshot.final),
         prizes=rounds[0].prizes if rounds else [],
     )
     db.session.flush()

@@ -117,6 +117,7 @@ class TestConfig(Config):
     RATELIMIT_STRATEGY = "fixed-window"
     #: Every test reads the question bank afresh (ids are reused after a rolled-back test).
     QUIZ_BANK_CACHE_SECONDS = 0
+    QUIZ_ELIGIBLE_CACHE_SECONDS = 0
 
     def __init__(self, environ: dict[str, str] | None = None, **overrides) -> None:
         super().__init__(environ)

@@ -482,9 +482,12 @@ _LEAN_SAVES: dict[str, Prepared] = {}
 
 def forget_cached_rows() -> None:
     """Drop what this process remembers of the bank and of attempts (tests roll rows back)."""
+    from contests import leaderboards
+
     _sheets.clear()
     _drawable.clear()
     _texts.clear()
+    leaderboards.forget_cached_rows()
 
 
 def _sheet(connection: LeanConnection, attempt_id: int) -> _Sheet | None:
