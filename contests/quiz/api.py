@@ -119,8 +119,13 @@ class LeaderboardSchema(Schema):
     me = fields.Nested(LeaderboardLineSchema, allow_none=True)
 
 
-def attempt_payload(attempt: Attempt, now, *, with_questions: bool = True) -> dict:
-    """What a student sees of their attempt: never the key or explanations."""
+def attempt_payload(
+    attempt: Attempt, now, *, with_questions: bool = True, new: bool = False
+) -> dict:
+    """What a student sees of their attempt: never the key or explanations.
+
+    ``new``: the attempt was created by this request, so it has no saved answers to read.
+    """
     return {
         "id": attempt.id,
         "round_id": attempt.round_id,
@@ -128,7 +133,9 @@ def attempt_payload(attempt: Attempt, now, *, with_questions: bool = True) -> di
         "seconds_remaining": services.seconds_remaining(attempt, now),
         "deadline_at": attempt.deadline_at,
         "questions": services.paper_questions(attempt) if with_questions else [],
-        "answers": [
+        "answers": []
+        if new
+        else [
             {"question_id": a.question_id, "choice_ids": a.choice_ids, "seq": a.seq}
             for a in services.saved_answers(attempt.id)
         ],
@@ -182,7 +189,7 @@ def start_attempt(round_id: int):
     now = utcnow()
     round_ = get_round(round_id)
     attempt, created = services.start_attempt(round_=round_, user=current_user, now=now)
-    payload = attempt_payload(attempt, now)
+    payload = attempt_payload(attempt, now, new=created)
     db.session.commit()
     return payload, 201 if created else 200
 
