@@ -11,8 +11,8 @@ from marshmallow import Schema, fields, validate
 
 from contests import leaderboards
 from contests.quiz import services
-from contests.quiz.models import Attempt, AttemptStatus, QuizRound
-from contests.quiz.permissions import can_view_leaderboard
+from contests.quiz.models import Attempt, AttemptStatus, QuizContest, QuizRound
+from contests.quiz.permissions import can_view_contest_leaderboard, can_view_leaderboard
 from core.api import ApiBlueprint
 from core.clock import utcnow
 from core.db import sqlite_begin_mode
@@ -326,6 +326,28 @@ def get_leaderboard(args, round_id: int):
         raise Forbidden(_("The results of this round are not released yet."))
     return leaderboards.read_leaderboard(
         snapshot=leaderboards.latest_snapshot(round_id=round_.id),
+        scope=args["scope"],
+        me=current_user,
+        level=args["level"],
+        limit=args["limit"],
+    )
+
+
+@blp.route("/contests/<int:contest_id>/leaderboard", methods=["GET"])
+@blp.operation(
+    "getContestLeaderboard", "A contest's leaderboard over its ranked rounds: top N and my line"
+)
+@blp.arguments(LeaderboardArgs, location="query")
+@blp.response(200, LeaderboardSchema)
+@login_required
+def get_contest_leaderboard(args, contest_id: int):
+    contest = db.session.get(QuizContest, contest_id)
+    if contest is None:
+        raise NotFound(_("Contest not found."))
+    if not can_view_contest_leaderboard(current_user, contest, utcnow()):
+        raise Forbidden(_("The results of this contest are not released yet."))
+    return leaderboards.read_leaderboard(
+        snapshot=leaderboards.latest_snapshot(contest_id=contest.id),
         scope=args["scope"],
         me=current_user,
         level=args["level"],

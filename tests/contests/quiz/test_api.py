@@ -373,6 +373,47 @@ def test_leaderboard_after_release_shows_my_rank(client, quiz, make, login, froz
     assert_no_keys(response.json)
 
 
+def test_contest_leaderboard_after_release_shows_my_rank(client, quiz, make, login, frozen):
+    round_ = quiz.round(results_release_at=T0)
+    login(make.student(full_name="Lê Thu Hà"))
+    attempt = start(client, round_).json
+    client.post(f"/api/v1/attempts/{attempt['id']}/submit")
+    leaderboards.snapshot_contest(contest=round_.contest, now=T0)
+
+    response = client.get(f"/api/v1/contests/{round_.contest_id}/leaderboard?scope=student")
+
+    assert response.status_code == 200
+    assert response.json["me"]["rank"] == 1
+    assert response.json["me"]["name"] == "Lê T. H."
+    assert response.json["entrants"] == 1
+    assert_no_keys(response.json)
+
+
+def test_contest_leaderboard_before_release_is_403_for_student(client, setup):
+    round_, _ = setup
+
+    response = client.get(f"/api/v1/contests/{round_.contest_id}/leaderboard")
+
+    assert response.status_code == 403
+    assert response.json["error"]["message"]
+
+
+def test_contest_leaderboard_for_organizer_before_release(client, setup, make, relogin):
+    round_, _ = setup
+    leaderboards.snapshot_contest(contest=round_.contest, now=T0)
+    relogin(make.organizer())
+
+    response = client.get(f"/api/v1/contests/{round_.contest_id}/leaderboard?scope=class")
+
+    assert response.status_code == 200
+    assert response.json["scope"] == "class"
+
+
+def test_contest_leaderboard_of_no_contest_is_404_and_needs_a_session(app, client, setup):
+    assert client.get("/api/v1/contests/999999/leaderboard").status_code == 404
+    assert app.test_client().get("/api/v1/contests/1/leaderboard").status_code == 401
+
+
 def test_leaderboard_bad_scope_is_400(client, setup, make, login):
     round_, _ = setup
     login(make.organizer())
@@ -396,6 +437,7 @@ def test_openapi_names_the_operations(client, db):
         "saveAnswer",
         "submitAttempt",
         "getLeaderboard",
+        "getContestLeaderboard",
     } <= operations
     assert "/api/v1/attempts/{attempt_id}/answers/{question_id}" in spec["paths"]
 
