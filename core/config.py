@@ -46,6 +46,10 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "mangxanh")
         self.SCHEDULER_EMBEDDED = _bool(env.get("SCHEDULER_EMBEDDED"), False)
+        #: core.lean's fast answer saves (an operator's switch; the full route stays).
+        self.LEAN_ROUTES = _bool(env.get("LEAN_ROUTES"), True)
+        #: How long a worker keeps the question bank it read for starts (seconds; 0: off).
+        self.QUIZ_BANK_CACHE_SECONDS = int(env.get("QUIZ_BANK_CACHE_SECONDS", "30"))
 
     # Settings that are the same everywhere.
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
@@ -115,12 +119,12 @@ class TestConfig(Config):
     ARGON2_TIME_COST = 1
     ARGON2_MEMORY_COST = 64
     RATELIMIT_STRATEGY = "fixed-window"
-    #: Every test reads the question bank afresh (ids are reused after a rolled-back test).
-    QUIZ_BANK_CACHE_SECONDS = 0
     QUIZ_ELIGIBLE_CACHE_SECONDS = 0
 
     def __init__(self, environ: dict[str, str] | None = None, **overrides) -> None:
         super().__init__(environ)
+        # Every test reads the bank afresh (ids come back after a rolled-back test).
+        self.QUIZ_BANK_CACHE_SECONDS = 0
         for key, value in overrides.items():
             setattr(self, key, value)
 
