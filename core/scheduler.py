@@ -55,7 +55,9 @@ JOBS: list[Job] = [
         timedelta(seconds=15),
     ),
     Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
+    Job("quiz-announcements", "contests.quiz.jobs:announce_rounds", timedelta(minutes=1)),
     Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
+    Job("essay-announcements", "contests.essay.jobs:announce_rounds", timedelta(minutes=1)),
     Job("judging-overdue", "contests.judging.jobs:handle_overdue", timedelta(hours=1)),
     Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
     Job(

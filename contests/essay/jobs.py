@@ -1,4 +1,4 @@
-"""Scheduled work: the similarity check of each round once it has closed."""
+"""Scheduled work: announcing rounds as they open; the similarity check once they close."""
 
 from __future__ import annotations
 
@@ -32,3 +32,10 @@ def check_closed_rounds(*, now: datetime) -> int:
         flags = similarity.check_round(round_=round_, now=now)
         log.info("essay round %s checked: %s new flags", round_.id, flags)
     return len(rounds)
+
+
+def announce_rounds(*, now: datetime) -> int:
+    """Tell eligible students that a round has opened (once each)."""
+    from contests.essay.services import announce
+
+    return announce(now=now)

@@ -36,6 +36,7 @@ from core.extensions import db
 from core.schools.models import School, SchoolClass
 from core.storage import storage
 from core.uploads import clean_image
+from core.web import notify
 
 #: Server-side caps: the body of an essay and its title, in characters.
 MAX_BODY_CHARS = 30_000
@@ -636,3 +637,48 @@ def get_contest(contest_id: int) -> EssayContest:
     if contest is None:
         raise NotFound()
     return contest
+
+
+# --- announcements --------------------------------------------------------------------------------
+
+#: A round is announced within this long after it opens (the job runs every few minutes; each
+#: student is told once, by a dedupe key per round).
+ANNOUNCE_WITHIN = timedelta(minutes=15)
+
+
+def eligible_student_ids(round_: EssayRound) -> sa.Select:
+    """Ids of the active students the round's school levels and grades admit."""
+    query = (
+        sa.select(User.id)
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(School, School.id == User.school_id)
+        .join(SchoolClass, SchoolClass.id == User.class_id)
+        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
+    )
+    if round_.school_levels:
+        query = query.where(School.level.in_(round_.school_levels))
+    if round_.grades:
+        query = query.where(SchoolClass.grade.in_(round_.grades))
+    return query
+
+
+def announce(*, now: datetime) -> int:
+    """Tell eligible students that a writing round has opened (once each)."""
+    opened = db.session.scalars(
+        sa.select(EssayRound).where(
+            EssayRound.opens_at > now - ANNOUNCE_WITHIN,
+            EssayRound.opens_at <= now,
+            EssayRound.closes_at > now,
+        )
+    ).all()
+    return sum(
+        notify(
+            user_ids=db.session.scalars(eligible_student_ids(round_)).all(),
+            kind="round_opened",
+            params={"title": f"{round_.contest.title} — {round_.name}"},
+            url=f"/essay/rounds/{round_.id}",
+            dedupe_key=f"essay-open:{round_.id}",
+            now=now,
+        )
+        for round_ in opened
+    )

@@ -52,6 +52,7 @@ from core.accounts.models import Role, User
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.web import notify
 
 MARK_STEP = Decimal("0.25")
 MAX_COMMENT_CHARS = 5000
@@ -1212,6 +1213,15 @@ def publish_results(*, actor, round_: EssayRound, now: datetime | None = None) -
     db.session.refresh(setup)
     audit.record(
         actor=actor, action="judging.publish", obj=setup, after={"results": len(scores)}, now=now
+    )
+    authors = db.session.scalars(sa.select(Entry.student_id).where(Entry.id.in_(scores))).all()
+    notify(
+        user_ids=authors,
+        kind="results_published",
+        params={"title": f"{round_.contest.title} — {round_.name}"},
+        url="/judging/my-results",
+        dedupe_key=f"essay-results:{round_.id}",
+        now=now,
     )
     return setup
 

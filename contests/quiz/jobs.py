@@ -1,4 +1,4 @@
-"""Scheduled quiz housekeeping: finalize expired attempts, materialize leaderboards."""
+"""Scheduled quiz housekeeping: finalize expired attempts, leaderboards, announcements."""
 
 from __future__ import annotations
 
@@ -17,3 +17,10 @@ def snapshot_leaderboards(*, now: datetime) -> int:
     from contests.leaderboards import refresh_snapshots
 
     return refresh_snapshots(now=now)
+
+
+def announce_rounds(*, now: datetime) -> int:
+    """Tell students a round has opened, and entrants that its results are out (once each)."""
+    from contests.quiz.services import announce
+
+    return announce(now=now)

@@ -42,6 +42,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.lean import LeanConnection, Prepared
 from core.schools.models import School, SchoolClass
+from core.web import notify
 
 DEFAULT_GRACE_SECONDS = 30
 
@@ -1009,19 +1010,82 @@ def participants_by_school(*, since: datetime, until: datetime) -> dict[int, int
     return {school_id: count for school_id, count in rows}
 
 
-def eligible_students(round_: QuizRound) -> sa.Select:
-    """Students eligible for the round: (school_id, class_id, count)."""
+def _eligible(query: sa.Select, round_: QuizRound) -> sa.Select:
+    # One student role per user and school: no DISTINCT needed.
     query = (
-        # One student role per user and school: no DISTINCT needed.
-        sa.select(User.school_id, User.class_id, sa.func.count(User.id))
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        query.join(RoleAssignment, RoleAssignment.user_id == User.id)
         .join(School, School.id == User.school_id)
         .join(SchoolClass, SchoolClass.id == User.class_id)
         .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
-        .group_by(User.school_id, User.class_id)
     )
     if round_.levels:
         query = query.where(School.level.in_(round_.levels))
     if round_.grades:
         query = query.where(SchoolClass.grade.in_(round_.grades))
     return query
+
+
+def eligible_students(round_: QuizRound) -> sa.Select:
+    """Students eligible for the round: (school_id, class_id, count)."""
+    return _eligible(
+        sa.select(User.school_id, User.class_id, sa.func.count(User.id)), round_
+    ).group_by(User.school_id, User.class_id)
+
+
+def eligible_student_ids(round_: QuizRound) -> sa.Select:
+    """Ids of the students eligible for the round."""
+    return _eligible(sa.select(User.id), round_)
+
+
+#: Announcements go out for rounds that opened (or released results) this long ago at most:
+#: the job runs every minute, and each student is told once (a dedupe key per round).
+ANNOUNCE_WITHIN = timedelta(minutes=15)
+
+
+def announce(*, now: datetime) -> int:
+    """Tell eligible students a ranked round has opened, and entrants its results are out."""
+    since = now - ANNOUNCE_WITHIN
+    count = 0
+    opened = db.session.scalars(
+        sa.select(QuizRound)
+        .where(
+            QuizRound.kind == RoundKind.RANKED,
+            QuizRound.opens_at > since,
+            QuizRound.opens_at <= now,
+            QuizRound.closes_at > now,
+        )
+        .options(joinedload(QuizRound.contest))
+    ).all()
+    for round_ in opened:
+        count += notify(
+            user_ids=db.session.scalars(eligible_student_ids(round_)).all(),
+            kind="round_opened",
+            params={"title": f"{round_.contest.title} — {round_.title}"},
+            url=f"/quiz/rounds/{round_.id}",
+            dedupe_key=f"quiz-open:{round_.id}",
+            now=now,
+        )
+    released = db.session.scalars(
+        sa.select(QuizRound)
+        .where(
+            QuizRound.kind == RoundKind.RANKED,
+            QuizRound.results_release_at > since,
+            QuizRound.results_release_at <= now,
+        )
+        .options(joinedload(QuizRound.contest))
+    ).all()
+    for round_ in released:
+        entrants = db.session.scalars(
+            sa.select(Attempt.user_id)
+            .where(Attempt.round_id == round_.id, Attempt.status == AttemptStatus.SUBMITTED)
+            .distinct()
+        ).all()
+        count += notify(
+            user_ids=entrants,
+            kind="results_published",
+            params={"title": f"{round_.contest.title} — {round_.title}"},
+            url=f"/quiz/rounds/{round_.id}/leaderboard",
+            dedupe_key=f"quiz-results:{round_.id}",
+            now=now,
+        )
+    return count

@@ -500,3 +500,21 @@ def test_overdue_appeal_sheet_moves_with_its_appeal(assigned):
     assert appeal.assignment_id != first.id
     mark(appeal.assignment, ["3", "2", "2"])
     assert appeal.status == AppealStatus.MARKED
+
+
+def test_publishing_tells_each_author_once(assigned):
+    from campaign.models import Notification
+
+    mark_all(assigned, [10, 9, 9, 7, 6, 4])
+
+    services.publish_results(actor=assigned.organizer, round_=assigned.round, now=T0)
+    services.publish_results(actor=assigned.organizer, round_=assigned.round, now=T0)
+
+    told = db.session.execute(
+        sa.select(Notification.user_id, Notification.kind, Notification.url).where(
+            Notification.dedupe_key == f"essay-results:{assigned.round.id}"
+        )
+    ).all()
+    authors = {e.student_id for e in services.essay_services.submitted_entries(assigned.round)}
+    assert sorted(u for u, _k, _url in told) == sorted(authors)
+    assert {(k, url) for _u, k, url in told} == {("results_published", "/judging/my-results")}
