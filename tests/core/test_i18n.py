@@ -71,6 +71,24 @@ def test_vietnamese_catalog_is_complete(catalog):
     assert i18n.missing(catalog, "vi") == []
 
 
+def test_catalogs_agree_on_every_shared_message():
+    """Flask-Babel merges the catalogs and the last one wins: a message two packages share must
+    read the same in both, or a page would show the other package's wording."""
+    seen: dict[str, tuple[str, object]] = {}
+    disagreements = []
+    for catalog in sorted(i18n.CATALOGS):
+        for message in i18n.load(catalog, "vi"):
+            if not message.id:
+                continue
+            key = message.id if isinstance(message.id, str) else message.id[0]
+            text = message.string if isinstance(message.string, str) else tuple(message.string)
+            if key in seen and seen[key][1] != text:
+                disagreements.append((key, seen[key], (catalog, text)))
+            seen.setdefault(key, (catalog, text))
+
+    assert disagreements == []
+
+
 def test_every_source_file_belongs_to_a_catalog():
     covered = {path for catalog in i18n.CATALOGS for path in i18n.sources(catalog)}
     sources = [
