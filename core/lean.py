@@ -152,7 +152,6 @@ class LeanRoutes:
         self.session_serializer = app.session_interface.get_signing_serializer(app)
         self.session_max_age = int(app.permanent_session_lifetime.total_seconds())
         self.refresh_permanent = config.get("SESSION_REFRESH_EACH_REQUEST", True)
-        self.remember_cookie = config.get("REMEMBER_COOKIE_NAME", "remember_token")
         self.csrf_methods = set(config.get("WTF_CSRF_METHODS", {"POST", "PUT", "PATCH", "DELETE"}))
         self.csrf_field = config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
         self.csrf_headers = [
