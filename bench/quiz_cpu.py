@@ -20,6 +20,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from bench import machine_speed
 from bench.quiz_load import SECRET, forged_sessions, prepare
 
 
@@ -67,6 +68,7 @@ def main() -> None:
     parser.add_argument("--saves", type=int, default=2000)
     parser.add_argument("--profile", default=None)
     args = parser.parse_args()
+    print(machine_speed(), flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="quizcpu-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
     round_id = prepare(url, args.students, tmp)

@@ -38,6 +38,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bench import machine_speed
+
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
 SECRET = "bench-secret-key-not-for-production"
@@ -594,6 +596,7 @@ def main() -> None:
     parser.add_argument("--spike", type=int, default=0, help="also run a start spike of N students")
     parser.add_argument("--spike-seconds", type=float, default=60.0)
     args = parser.parse_args()
+    print(machine_speed(), flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="quizload-"))
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
     total = args.students + args.spike

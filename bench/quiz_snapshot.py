@@ -21,6 +21,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from bench import machine_speed
 from contests import leaderboards
 from contests.quiz.models import Attempt, QuizContest, QuizRound
 from core import create_app
@@ -118,7 +119,8 @@ def build(attempts: int, rng: random.Random) -> QuizRound:
         contest_id=contest.id,
         title="R",
         opens_at=now - timedelta(hours=2),
-        closes_at=now - timedelta(minutes=1),
+        # Open: the snapshot the scheduler refreshes every minute (the final one is timed last).
+        closes_at=now + timedelta(hours=1),
         draw_rules=[{"category_id": 1, "count": 20}],
         prediction_enabled=True,
     )
@@ -162,12 +164,14 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--reads", type=int, default=200)
     args = parser.parse_args()
+    print(machine_speed(), flush=True)
     tmp = Path(tempfile.mkdtemp())
     url = args.database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
     if url.startswith("postgresql"):
         recreate_postgres_database(url)
     # The eligible-student counts are kept 5 minutes as in production (the tests turn it off):
-    # the first run counts them, the runs after it are the scheduler's minute-by-minute refresh.
+    # the first run counts them; the runs after it are the scheduler's minute-by-minute refresh
+    # of an open round.
     app = create_app(
         TestConfig(
             {},
@@ -198,6 +202,20 @@ def main() -> None:
             leaderboards.prune_older(snapshot)
             db.session.commit()
             prunes.append(time.perf_counter() - t)
+        db.session.expire_all()
+        round_ = db.session.get(QuizRound, round_id)
+        round_.closes_at = utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        t = time.perf_counter()
+        final = leaderboards.snapshot_round(round_=round_)
+        db.session.commit()
+        final_time = time.perf_counter() - t
+        leaderboards.prune_older(final)
+        db.session.commit()
+        print(
+            f"final snapshot once the round has closed (counts eligible students afresh): "
+            f"{final_time:.3f} s"
+        )
         print(
             f"snapshot of {args.attempts} attempts (students, classes, schools, commit): "
             f"first (counting eligible students) {timings[0]:.3f} s, then "
