@@ -4,8 +4,8 @@ import time
 
 
 def machine_speed() -> str:
-    """How fast this machine runs Python right now: shared machines drift, so figures from
-    different moments compare only next to this line (a quiet 2-core machine: about 1.0 s)."""
+    """How fast this machine runs Python right now. A shared machine's speed drifts (this one's
+    varied by half within an hour), so figures from different moments compare only beside it."""
     started = time.process_time()
     total = 0
     for i in range(10_000_000):
