@@ -30,6 +30,7 @@ from contests.essay.models import (
 )
 from core import audit
 from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.services import students_of
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -648,18 +649,7 @@ ANNOUNCE_WITHIN = timedelta(minutes=15)
 
 def eligible_student_ids(round_: EssayRound) -> sa.Select:
     """Ids of the active students the round's school levels and grades admit."""
-    query = (
-        sa.select(User.id)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(School, School.id == User.school_id)
-        .join(SchoolClass, SchoolClass.id == User.class_id)
-        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
-    )
-    if round_.school_levels:
-        query = query.where(School.level.in_(round_.school_levels))
-    if round_.grades:
-        query = query.where(SchoolClass.grade.in_(round_.grades))
-    return query
+    return students_of(sa.select(User.id), levels=round_.school_levels, grades=round_.grades)
 
 
 def announce(*, now: datetime) -> int:

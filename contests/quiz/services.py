@@ -36,12 +36,12 @@ from contests.quiz.models import (
     RoundKind,
 )
 from core import audit
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import Role, User
+from core.accounts.services import students_of
 from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.lean import LeanConnection, Prepared
-from core.schools.models import School, SchoolClass
 from core.web import notify
 
 DEFAULT_GRACE_SECONDS = 30
@@ -1010,31 +1010,18 @@ def participants_by_school(*, since: datetime, until: datetime) -> dict[int, int
     return {school_id: count for school_id, count in rows}
 
 
-def _eligible(query: sa.Select, round_: QuizRound) -> sa.Select:
-    # One student role per user and school: no DISTINCT needed.
-    query = (
-        query.join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(School, School.id == User.school_id)
-        .join(SchoolClass, SchoolClass.id == User.class_id)
-        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
-    )
-    if round_.levels:
-        query = query.where(School.level.in_(round_.levels))
-    if round_.grades:
-        query = query.where(SchoolClass.grade.in_(round_.grades))
-    return query
-
-
 def eligible_students(round_: QuizRound) -> sa.Select:
     """Students eligible for the round: (school_id, class_id, count)."""
-    return _eligible(
-        sa.select(User.school_id, User.class_id, sa.func.count(User.id)), round_
+    return students_of(
+        sa.select(User.school_id, User.class_id, sa.func.count(User.id)),
+        levels=round_.levels,
+        grades=round_.grades,
     ).group_by(User.school_id, User.class_id)
 
 
 def eligible_student_ids(round_: QuizRound) -> sa.Select:
     """Ids of the students eligible for the round."""
-    return _eligible(sa.select(User.id), round_)
+    return students_of(sa.select(User.id), levels=round_.levels, grades=round_.grades)
 
 
 #: Announcements go out for rounds that opened (or released results) this long ago at most:

@@ -18,7 +18,7 @@ from core.accounts.models import DISTRICT_ROLES, SCHOOL_SCOPED_ROLES, Role, Role
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from core.schools.models import School
+from core.schools.models import School, SchoolClass
 
 #: Activation codes avoid letters and digits that are easy to misread on paper (0/O, 1/I/L).
 ACTIVATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -275,6 +275,26 @@ def set_active(*, actor: User, user: User, active: bool, now=None) -> None:
         )
         user.active = active
         db.session.flush()
+
+
+def students_of(columns: sa.Select, *, levels=(), grades=()) -> sa.Select:
+    """Active students, filtered by school level and grade when given (empty: everyone).
+
+    ``columns`` is the select to extend, e.g. ``sa.select(User.id)``; a contest's eligibility is
+    this query with its levels and grades.
+    """
+    query = (
+        # One student role per user and school: no DISTINCT needed.
+        columns.join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(School, School.id == User.school_id)
+        .join(SchoolClass, SchoolClass.id == User.class_id)
+        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
+    )
+    if levels:
+        query = query.where(School.level.in_(list(levels)))
+    if grades:
+        query = query.where(SchoolClass.grade.in_(list(grades)))
+    return query
 
 
 def expire_activation_codes(*, now: datetime | None = None) -> int:
