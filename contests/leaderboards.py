@@ -33,6 +33,8 @@ from contests.quiz.models import (
     RoundKind,
 )
 from core.accounts.models import User
+from core.accounts.services import students_of
+from core.cache import TimedCache
 from core.clock import utcnow
 from core.extensions import db
 from core.schools.models import School, SchoolClass
@@ -164,7 +166,7 @@ def _rank_units(items: list[dict], key) -> None:
 #: Eligible students per (school, class), by (levels, grades): rosters change by the day, while
 #: an open round is snapshotted every minute. Kept QUIZ_ELIGIBLE_CACHE_SECONDS (default 300;
 #: 0 in tests) in the process that snapshots; a final snapshot always counts afresh.
-_eligible: dict[tuple, tuple[datetime, dict]] = {}
+_eligible = TimedCache(max_items=256)
 
 
 def forget_cached_rows() -> None:
@@ -174,18 +176,17 @@ def forget_cached_rows() -> None:
 def _eligible_counts(
     levels: list[str], grades: list[int], *, fresh: bool = False
 ) -> dict[tuple[int, int], int]:
-    from contests.quiz.services import eligible_students
-
     key = (tuple(levels), tuple(grades))
-    now = utcnow()
     ttl = timedelta(seconds=current_app.config.get("QUIZ_ELIGIBLE_CACHE_SECONDS", 300))
-    hit = _eligible.get(key)
-    if hit is not None and not fresh and now - hit[0] < ttl:
-        return hit[1]
-    probe = QuizRound(eligible_levels=",".join(levels), eligible_grades=",".join(map(str, grades)))
-    counts = {(s, c): n for s, c, n in db.session.execute(eligible_students(probe))}
-    if ttl:
-        _eligible[key] = (now, counts)
+    counts = None if fresh else _eligible.get(key, ttl)
+    if counts is None:
+        query = students_of(
+            sa.select(User.school_id, User.class_id, sa.func.count(User.id)),
+            levels=levels,
+            grades=grades,
+        ).group_by(User.school_id, User.class_id)
+        counts = {(s, c): n for s, c, n in db.session.execute(query)}
+        _eligible.put(key, counts, ttl)
     return counts
 
 

@@ -38,6 +38,7 @@ from contests.quiz.models import (
 from core import audit
 from core.accounts.models import Role, User
 from core.accounts.services import students_of
+from core.cache import TimedCache
 from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -161,8 +162,8 @@ def _pick_balanced(candidates: list[tuple[int, int]], count: int, rng: random.Ra
 # (default 30 s; 0 turns it off, as the tests do): an edit or a retirement reaches new papers
 # within that time. Papers already drawn are fixed; only their texts are read again.
 
-_drawable: dict[tuple, tuple[datetime, list, dict]] = {}
-_texts: dict[int, tuple[datetime, str, dict[int, str]]] = {}
+_drawable = TimedCache(max_items=256)
+_texts = TimedCache(max_items=50_000)
 
 
 def _cache_for() -> timedelta:
@@ -172,10 +173,10 @@ def _cache_for() -> timedelta:
 def _drawable_questions(pool: Pool, category_ids: list[int], day: date) -> tuple[list, dict]:
     """(id, category, difficulty, kind) of the valid questions, and each one's choice ids."""
     key = (pool, tuple(sorted(category_ids)), day)
-    now, ttl = utcnow(), _cache_for()
-    hit = _drawable.get(key)
-    if hit is not None and now - hit[0] < ttl:
-        return hit[1], hit[2]
+    ttl = _cache_for()
+    hit = _drawable.get(key, ttl)
+    if hit is not None:
+        return hit
     rows = db.session.execute(
         sa.select(Question.id, Question.category_id, Question.difficulty, Question.kind)
         .where(
@@ -197,23 +198,20 @@ def _drawable_questions(pool: Pool, category_ids: list[int], day: date) -> tuple
         .order_by(Choice.question_id, Choice.position, Choice.id)
     ):
         choices[question_id].append(choice_id)
-    rows = [tuple(r) for r in rows]
-    if ttl:
-        if len(_drawable) > 256:
-            _drawable.clear()
-        _drawable[key] = (now, rows, dict(choices))
-    return rows, choices
+    found = ([tuple(r) for r in rows], dict(choices))
+    _drawable.put(key, found, ttl)
+    return found
 
 
 def _question_texts(ids: list[int]) -> dict[int, tuple[str, dict[int, str]]]:
     """Question text and choice texts by question id (never keys or explanations)."""
-    now, ttl = utcnow(), _cache_for()
+    ttl = _cache_for()
     found: dict[int, tuple[str, dict[int, str]]] = {}
     missing = []
     for question_id in ids:
-        hit = _texts.get(question_id)
-        if hit is not None and now - hit[0] < ttl:
-            found[question_id] = (hit[1], hit[2])
+        hit = _texts.get(question_id, ttl)
+        if hit is not None:
+            found[question_id] = hit
         else:
             missing.append(question_id)
     if missing:
@@ -229,12 +227,9 @@ def _question_texts(ids: list[int]) -> dict[int, tuple[str, dict[int, str]]]:
             )
         ):
             choice_texts[question_id][choice_id] = text
-        if ttl and len(_texts) > 50_000:
-            _texts.clear()
         for question_id, text in texts.items():
             found[question_id] = (text, choice_texts[question_id])
-            if ttl:
-                _texts[question_id] = (now, text, choice_texts[question_id])
+            _texts.put(question_id, found[question_id], ttl)
     return found
 
 
@@ -1008,15 +1003,6 @@ def participants_by_school(*, since: datetime, until: datetime) -> dict[int, int
         .group_by(Attempt.school_id)
     )
     return {school_id: count for school_id, count in rows}
-
-
-def eligible_students(round_: QuizRound) -> sa.Select:
-    """Students eligible for the round: (school_id, class_id, count)."""
-    return students_of(
-        sa.select(User.school_id, User.class_id, sa.func.count(User.id)),
-        levels=round_.levels,
-        grades=round_.grades,
-    ).group_by(User.school_id, User.class_id)
 
 
 def eligible_student_ids(round_: QuizRound) -> sa.Select:
