@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from functools import partial
 
 from flask import Flask
@@ -21,7 +20,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
     # Answer saves are the hottest write of a contest: their plain case skips the full stack.
-    grace = timedelta(seconds=app.config.get("QUIZ_GRACE_SECONDS", services.DEFAULT_GRACE_SECONDS))
+    grace = services.grace(app.config)
     add_route(app, "PUT", api.SAVE_ANSWER_PATH, partial(api.save_answer_lean, grace=grace))
     add_nav(app, NavItem("quiz.my_rounds", _l("Law quiz"), roles=("student",), order=30))
     add_nav(

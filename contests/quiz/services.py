@@ -60,9 +60,10 @@ class RoundNotOpen(Conflict):
     code = "round_not_open"
 
 
-def grace() -> timedelta:
+def grace(config=None) -> timedelta:
     """The latency allowance after a deadline (QUIZ_GRACE_SECONDS, default 30 s)."""
-    return timedelta(seconds=current_app.config.get("QUIZ_GRACE_SECONDS", DEFAULT_GRACE_SECONDS))
+    config = current_app.config if config is None else config
+    return timedelta(seconds=config.get("QUIZ_GRACE_SECONDS", DEFAULT_GRACE_SECONDS))
 
 
 def seconds_remaining(attempt: Attempt, now: datetime) -> int:
