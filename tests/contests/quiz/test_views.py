@@ -510,7 +510,7 @@ def test_import_aiken(client, login, make, quiz, frozen):
     )
 
     questions = db.session.scalars(
-        sa.select(Question).where(Question.category_id == category.id)
+        sa.select(Question).where(Question.category_id == category.id).order_by(Question.id)
     ).all()
     assert response.status_code == 302
     assert [q.text for q in questions] == ["Tổng đài bảo vệ trẻ em là số nào?", "Câu hai?"]
