@@ -301,11 +301,12 @@ class LeaderboardSnapshot(db.Model):
 
 
 class LeaderboardEntry(db.Model):
-    """One ranked line of a snapshot: a student, a class or a school.
+    """One ranked line of a snapshot: a top student (overall or in a school level), a class or
+    a school. Every student's standing is in LeaderboardStandings.
 
     A materialized cache, rebuilt from attempts at every snapshot: the migration makes it an
-    UNLOGGED table on PostgreSQL (no WAL for 100,000 lines a minute; after a crash the
-    scheduler simply rebuilds it), and it has no surrogate key or foreign key to maintain.
+    UNLOGGED table on PostgreSQL (no WAL; after a crash the scheduler simply rebuilds it), and
+    it has no surrogate key or foreign key to maintain.
     """
 
     __tablename__ = "quiz_leaderboard_entry"
@@ -323,8 +324,20 @@ class LeaderboardEntry(db.Model):
     score: Mapped[float] = mapped_column(sa.Float, default=0)
     prediction_error: Mapped[int | None]
     duration_ms: Mapped[int | None]
-    submitted_at: Mapped[datetime | None]
     participants: Mapped[int | None]
     eligible: Mapped[int | None]
     participation_rate: Mapped[float | None] = mapped_column(sa.Float)
     prize_points: Mapped[int | None]
+
+
+class LeaderboardStandings(db.Model):
+    """Every ranked student of a snapshot in one packed value (contests.leaderboards.Standings).
+
+    Like the lines, a rebuildable cache: UNLOGGED on PostgreSQL, stored uncompressed (the
+    arrays are read whole, once per worker and snapshot).
+    """
+
+    __tablename__ = "quiz_leaderboard_standings"
+
+    snapshot_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

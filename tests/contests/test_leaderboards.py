@@ -5,9 +5,17 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from contests import leaderboards
-from contests.quiz.models import Attempt, AttemptStatus, LeaderboardSnapshot, PredictionActual
+from contests.quiz.models import (
+    Attempt,
+    AttemptStatus,
+    LeaderboardEntry,
+    LeaderboardSnapshot,
+    LeaderboardStandings,
+    PredictionActual,
+)
 from core.extensions import db
 from core.schools.models import SchoolLevel
 from tests.conftest import T0
@@ -190,8 +198,8 @@ def test_prune_older_keeps_newest_snapshot(quiz, make):
     pruned = leaderboards.prune_older(latest)
 
     assert pruned == 1
-
     assert db.session.query(LeaderboardSnapshot).filter_by(round_id=round_.id).all() == [latest]
+    assert db.session.scalars(sa.select(LeaderboardStandings.snapshot_id)).all() == [latest.id]
     assert leaderboards.latest_snapshot(round_id=round_.id) == latest
 
 
@@ -238,3 +246,115 @@ def test_level_rank_shown_for_reader_outside_top(quiz, make):
 
     assert [e["rank"] for e in board["entries"]] == [1]
     assert board["me"]["rank"] == 3
+
+
+def test_standings_pack_and_find_every_field():
+    columns = {
+        "user_id": [7, 3, 9],
+        "rank": [1, 2, 2],
+        "school_id": [4, 0, 5],
+        "class_id": [8, 0, 6],
+        "prediction_error": [2, leaderboards.NO_PREDICTION, 0],
+        "duration_ms": [61_000, leaderboards.NEVER, 59_500],
+        "negated_score": [-3.0, -2.5, -2.5],
+    }
+    levels = bytes([leaderboards.LEVELS.index("THCS"), 0, leaderboards.LEVELS.index("THCS")])
+
+    standings = leaderboards.Standings.unpack(leaderboards.Standings.pack(columns, levels))
+
+    assert len(standings) == 3
+    assert standings.find(9) == {
+        "user_id": 9,
+        "rank": 2,
+        "level_rank": 2,
+        "school_id": 5,
+        "class_id": 6,
+        "prediction_error": 0,
+        "duration_ms": 59_500,
+        "score": 2.5,
+        "level": "THCS",
+    }
+    missing = standings.find(3)
+    assert (missing["school_id"], missing["class_id"], missing["level"]) == (None, None, None)
+    assert (missing["prediction_error"], missing["duration_ms"]) == (None, None)
+    assert standings.find(4) is None
+    assert len(leaderboards.Standings.unpack(None)) == 0
+    with pytest.raises(ValueError):
+        leaderboards.Standings.unpack(b"JUNK")
+
+
+def test_only_top_lines_are_rows_and_everyone_else_reads_their_standing(quiz, make, monkeypatch):
+    monkeypatch.setattr(leaderboards, "TOP_LINES", 2)
+    round_ = quiz.round()
+    th = make.school_class(make.school(level=SchoolLevel.TH), name="5A1")
+    thcs = make.school_class(make.school(level=SchoolLevel.THCS), name="8A1")
+    # Overall: A 3 (THCS), B 3 (THCS, slower), C 2 (TH), D 2 (THCS), E 1 (TH), F 1 (TH)
+    rows = [
+        (thcs, 3, 30),
+        (thcs, 3, 40),
+        (th, 2, 30),
+        (thcs, 2, 30),
+        (th, 1, 30),
+        (th, 1, 30),
+    ]
+    students = []
+    for index, (klass, score, duration) in enumerate(rows):
+        student = make.student(klass, full_name=f"Học Sinh {chr(65 + index)}")
+        submitted(round_, student, score=score, duration=duration)
+        students.append(student)
+
+    snapshot = leaderboards.snapshot_round(round_=round_, now=T0)
+
+    stored = db.session.scalars(
+        sa.select(LeaderboardEntry.ref_id)
+        .where(LeaderboardEntry.snapshot_id == snapshot.id, LeaderboardEntry.scope == "student")
+        .order_by(LeaderboardEntry.rank, LeaderboardEntry.ref_id)
+    ).all()
+    # the top two overall (A, B) and the top two of each level (THCS: A, B; TH: C, E or F)
+    first_th_tie = min(students[4].id, students[5].id)
+    assert stored == [students[0].id, students[1].id, students[2].id, first_th_tie]
+    board = leaderboards.read_leaderboard(snapshot=snapshot, scope="student", me=students[5])
+    assert [e["rank"] for e in board["entries"]] == [1, 2]
+    assert board["me"] == {
+        "rank": 5,
+        "name": leaderboards.mask_name(students[5].full_name),
+        "class_name": "5A1",
+        "school_name": th.school.name,
+        "level": "TH",
+        "score": 1.0,
+        "prediction_error": None,
+        "duration_seconds": 30.0,
+        "participants": None,
+        "eligible": None,
+        "participation_rate": None,
+        "prize_points": None,
+        "is_me": True,
+    }
+    in_level = leaderboards.read_leaderboard(
+        snapshot=snapshot, scope="student", me=students[3], level="THCS"
+    )
+    assert [e["rank"] for e in in_level["entries"]] == [1, 2]
+    assert (in_level["me"]["rank"], in_level["me"]["score"]) == (3, 2.0)
+    tied = leaderboards.read_leaderboard(
+        snapshot=snapshot, scope="student", me=students[5], level="TH"
+    )
+    assert [e["rank"] for e in tied["entries"]] == [1, 2]
+    assert tied["me"]["rank"] == 2  # tied with the level's second line
+    other_level = leaderboards.read_leaderboard(
+        snapshot=snapshot, scope="student", me=students[5], level="THCS"
+    )
+    assert other_level["me"] is None
+
+
+def test_a_reader_without_an_attempt_has_no_line(quiz, make):
+    round_ = quiz.round()
+    submitted(round_, make.student(), score=1)
+
+    board = leaderboards.read_leaderboard(
+        snapshot=leaderboards.snapshot_round(round_=round_, now=T0),
+        scope="student",
+        me=make.student(),
+    )
+
+    assert len(board["entries"]) == 1
+    assert board["me"] is None
