@@ -1,5 +1,6 @@
 """Benchmark: snapshot a round of 100,000 attempts (target ≤ 0.5 s) and read its leaderboard
-(top 100 + my rank, target ≤ 5 ms).
+(top 100 + my rank, target ≤ 5 ms; a worker's first read of a snapshot also loads its top lines
+and its packed standings, printed apart).
 
     .venv/bin/python -m bench.quiz_snapshot [--attempts 100000] [--database-url URL]
 
@@ -243,9 +244,11 @@ def main() -> None:
             read_cpu += time.process_time() - c
             assert len(board["entries"]) == 100 and board["me"] is not None
         read_cpu = read_cpu / len(users) * 1000
-        reads.sort()
+        # A worker's first read of a snapshot also reads its top lines and its standings.
+        first, reads = reads[0], sorted(reads[1:])
         print(
-            f"leaderboard top 100 + my rank: p50 {statistics.median(reads):.2f} ms, "
+            f"leaderboard top 100 + my rank: first read of the snapshot {first:.2f} ms; then "
+            f"p50 {statistics.median(reads):.2f} ms, "
             f"p95 {reads[int(len(reads) * 0.95) - 1]:.2f} ms, max {reads[-1]:.2f} ms; "
             f"CPU {read_cpu:.2f} ms per read"
         )

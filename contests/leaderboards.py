@@ -378,6 +378,7 @@ _eligible = TimedCache(max_items=256)
 def forget_cached_rows() -> None:
     _eligible.clear()
     _standings.clear()
+    _tops.clear()
 
 
 def _eligible_counts(
@@ -776,6 +777,32 @@ def _my_student_line(snapshot: LeaderboardSnapshot, me: User, level: str | None)
     return _line(row, "student", me.id, mine["level_rank"] if level else mine["rank"])
 
 
+#: Top lines a worker has read, by (snapshot id, computed at, scope, level); like the standings
+#: they never change, though a renamed class or school shows its old name until they expire.
+_tops = TimedCache(max_items=64)
+
+
+def _top(snapshot: LeaderboardSnapshot, scope: str, level: str | None) -> list[tuple]:
+    """The snapshot's first TOP_LINES lines of ``scope`` (in ``level``): (ref id, line)."""
+    key = (snapshot.id, snapshot.computed_at, scope, level)
+    found = _tops.get(key, _STANDINGS_KEPT)
+    if found is not None:
+        return found
+    params = {"snapshot_id": snapshot.id, "scope": scope, "limit": TOP_LINES}
+    if level:
+        rows = db.session.execute(TOP_LEVEL_QUERY, {**params, "level": level}).all()
+        found, previous, level_rank = [], None, 0
+        for position, row in enumerate(rows, start=1):
+            if row.rank != previous:
+                level_rank, previous = position, row.rank
+            found.append((row.ref_id, _line(row, scope, None, level_rank)))
+    else:
+        rows = db.session.execute(TOP_QUERY, params).all()
+        found = [(row.ref_id, _line(row, scope, None, row.rank)) for row in rows]
+    _tops.put(key, found, _STANDINGS_KEPT)
+    return found
+
+
 def read_leaderboard(
     *,
     snapshot: LeaderboardSnapshot | None,
@@ -803,17 +830,10 @@ def read_leaderboard(
     me_ref = None
     if me is not None and me.is_authenticated:
         me_ref = {"student": me.id, "class": me.class_id, "school": me.school_id}[scope]
-    params = {"snapshot_id": snapshot.id, "scope": scope, "limit": limit}
-    if level:
-        rows = db.session.execute(TOP_LEVEL_QUERY, {**params, "level": level}).all()
-        previous, level_rank = None, 0
-        for position, row in enumerate(rows, start=1):
-            if row.rank != previous:
-                level_rank, previous = position, row.rank
-            payload["entries"].append(_line(row, scope, me_ref, level_rank))
-    else:
-        rows = db.session.execute(TOP_QUERY, params).all()
-        payload["entries"] = [_line(row, scope, me_ref, row.rank) for row in rows]
+    params = {"snapshot_id": snapshot.id, "scope": scope}
+    payload["entries"] = [
+        {**line, "is_me": ref_id == me_ref} for ref_id, line in _top(snapshot, scope, level)[:limit]
+    ]
     if me_ref is not None:
         mine = next((e for e in payload["entries"] if e["is_me"]), None)
         if mine is None and scope == "student":
