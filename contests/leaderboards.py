@@ -25,7 +25,7 @@ import threading
 from array import array
 from bisect import bisect_left
 from collections import Counter, defaultdict
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from datetime import datetime, timedelta
 from itertools import compress
 from operator import eq, itemgetter
@@ -50,6 +50,7 @@ from core.accounts.services import students_of
 from core.cache import TimedCache
 from core.clock import utcnow
 from core.extensions import db
+from core.lean import Prepared
 from core.schools.models import School, SchoolClass, SchoolLevel
 
 SCOPES = ("student", "class", "school")
@@ -218,29 +219,16 @@ def _round_lines(round_: QuizRound, actual: int | None) -> list[tuple]:
 
 
 def _plain_rows(query) -> list[tuple]:
-    """Run ``query`` on the driver's own cursor and return its rows as plain tuples.
+    """Run ``query`` on the driver's own cursor (core.lean.Prepared) and return its rows.
 
     For the 100,000 lines of a snapshot, making SQLAlchemy rows and parsing PostgreSQL's text
-    format cost more than the query; its binary format and the driver's tuples do not. The
-    parameters still go through SQLAlchemy's type processors; the columns read need none.
+    format cost more than the query; the driver's tuples and PostgreSQL's binary format do not.
     """
     connection = db.session.connection()
-    dialect = connection.dialect
-    compiled = query.compile(dialect=dialect)
-    params = compiled.construct_params()
-    for name, bind in compiled.binds.items():
-        processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
-        if processor is not None and name in params:
-            params[name] = processor(params[name])
-    if compiled.positional:
-        params = [params[name] for name in compiled.positiontup]
     driver = connection.connection.driver_connection
-    cursor = driver.cursor(binary=True) if dialect.name == "postgresql" else driver.cursor()
-    try:
-        cursor.execute(compiled.string, params)
-        return cursor.fetchall()
-    finally:
-        cursor.close()
+    postgresql = connection.dialect.name == "postgresql"
+    with closing(driver.cursor(binary=True) if postgresql else driver.cursor()) as cursor:
+        return Prepared(query).all(cursor, connection.dialect, {})
 
 
 def _prediction_actual(round_: QuizRound) -> int | None:
@@ -321,7 +309,6 @@ def _rank_and_store(
             )
         elif all(seen[c] >= n for c, n in wanted.items()):
             break
-    _insert_lines(top)
     columns = {
         "user_id": users,
         "rank": ranks,
@@ -349,8 +336,7 @@ def _rank_and_store(
             break
         if school is not None:
             points[school] += prizes[rank - 1]
-    _insert_units(
-        snapshot,
+    units = _unit_lines(
         participants=participants,
         class_counts=class_counts,
         class_totals=class_totals,
@@ -359,6 +345,7 @@ def _rank_and_store(
         eligible=eligible,
         points=points,
     )
+    _insert_lines([*top, *({**unit, "snapshot_id": snapshot.id} for unit in units)])
 
 
 def _competition_ranks(items: list[dict], key, field: str) -> None:
@@ -405,8 +392,7 @@ def _eligible_counts(
     return counts
 
 
-def _insert_units(
-    snapshot: LeaderboardSnapshot,
+def _unit_lines(
     *,
     participants: dict[int, int],
     class_counts: dict[int, int],
@@ -415,7 +401,7 @@ def _insert_units(
     levels: dict[int, str],
     eligible: dict,
     points: dict[int, int],
-) -> None:
+) -> list[dict]:
     """Class and school lines from the ranked students counted per school and class."""
     classes = []
     for class_id, count in class_counts.items():
@@ -460,9 +446,7 @@ def _insert_units(
             }
         )
     _rank_units(schools, lambda s: (-s["score"], -s["participants"], s["ref_id"]))
-    rows = [{**c, "scope": "class", "snapshot_id": snapshot.id} for c in classes]
-    rows += [{**s, "scope": "school", "snapshot_id": snapshot.id} for s in schools]
-    _insert_lines(rows)
+    return [{**c, "scope": "class"} for c in classes] + [{**s, "scope": "school"} for s in schools]
 
 
 _LINE_FIELDS = [column.name for column in LeaderboardEntry.__table__.columns]
@@ -800,14 +784,12 @@ def _top(snapshot: LeaderboardSnapshot, scope: str, level: str | None) -> list[t
     params = {"snapshot_id": snapshot.id, "scope": scope, "limit": TOP_LINES}
     if level:
         rows = db.session.execute(TOP_LEVEL_QUERY, {**params, "level": level}).all()
-        found, previous, level_rank = [], None, 0
-        for position, row in enumerate(rows, start=1):
-            if row.rank != previous:
-                level_rank, previous = position, row.rank
-            found.append((row.ref_id, _line(row, scope, None, level_rank)))
     else:
         rows = db.session.execute(TOP_QUERY, params).all()
-        found = [(row.ref_id, _line(row, scope, None, row.rank)) for row in rows]
+    found = [(row.ref_id, _line(row, scope, None, row.rank)) for row in rows]
+    if level:
+        # Within a level, the overall ranks become positions, ties kept.
+        _competition_ranks([line for _ref, line in found], itemgetter("rank"), "rank")
     _tops.put(key, found, _STANDINGS_KEPT)
     return found
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 from typing import Any
 
@@ -35,3 +36,23 @@ class TimedCache:
 
     def clear(self) -> None:
         self._items.clear()
+
+
+class BoundedDict(dict):
+    """A dict for values that never go stale, capped at ``max_items``: ``put`` drops the oldest
+    entries first (first in, first out). Reads are plain dict reads, with no lock."""
+
+    def __init__(self, max_items: int):
+        super().__init__()
+        self.max_items = max_items
+        self._lock = threading.Lock()
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            while len(self) >= self.max_items:
+                try:
+                    oldest = next(iter(self))
+                except (StopIteration, RuntimeError):  # emptied or changed by another thread
+                    continue
+                self.pop(oldest, None)
+            self[key] = value

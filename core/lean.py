@@ -30,7 +30,6 @@ import io
 import json
 import logging
 import re
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,6 +40,7 @@ from flask import Flask
 from itsdangerous import BadData, URLSafeTimedSerializer
 from werkzeug.http import parse_cookie
 
+from core.cache import BoundedDict
 from core.clock import utcnow
 from core.db import begin_immediate
 
@@ -75,6 +75,7 @@ class Prepared:
     def __init__(self, statement):
         self.statement = statement
         self._compiled: dict[str, tuple] = {}
+        self._columns: dict[str, list] = {}
 
     def _for(self, dialect) -> tuple:
         compiled = self._compiled.get(dialect.name)
@@ -85,16 +86,13 @@ class Prepared:
                 for name, bind in built.binds.items()
                 if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
             }
-            columns = [
-                column.type.dialect_impl(dialect).result_processor(dialect, None)
-                for column in self.statement.exported_columns
-            ]
             order = list(built.positiontup) if built.positional else None
-            compiled = self._compiled[dialect.name] = (built, binds, order, columns)
+            compiled = self._compiled[dialect.name] = (built, binds, order)
         return compiled
 
-    def first(self, cursor, dialect, params: dict) -> tuple | None:
-        built, binds, order, columns = self._for(dialect)
+    def _execute(self, cursor, dialect, params: dict) -> list:
+        """Run the statement on ``cursor``; return the result columns' processors."""
+        built, binds, order = self._for(dialect)
         values = built.construct_params(params)
         for name, processor in binds.items():
             if name in values:
@@ -102,10 +100,32 @@ class Prepared:
         for listener in statement_listeners:
             listener(built.string)
         cursor.execute(built.string, [values[n] for n in order] if order else values)
+        columns = self._columns.get(dialect.name)
+        if columns is None:
+            # As SQLAlchemy does, from the driver's type codes (PostgreSQL's numeric columns
+            # are converted according to the type the server sent).
+            columns = self._columns[dialect.name] = [
+                column.type.dialect_impl(dialect).result_processor(dialect, described[1])
+                for column, described in zip(
+                    self.statement.exported_columns, cursor.description or (), strict=False
+                )
+            ]
+        return columns
+
+    def first(self, cursor, dialect, params: dict) -> tuple | None:
+        columns = self._execute(cursor, dialect, params)
         row = cursor.fetchone()
         if row is None:
             return None
         return tuple(p(v) if p else v for p, v in zip(columns, row, strict=True))
+
+    def all(self, cursor, dialect, params: dict) -> list[tuple]:
+        """Every row, as the driver's tuples when no column needs processing."""
+        columns = self._execute(cursor, dialect, params)
+        rows = cursor.fetchall()
+        if not any(columns):
+            return rows
+        return [tuple(p(v) if p else v for p, v in zip(columns, row, strict=True)) for row in rows]
 
 
 class LeanConnection:
@@ -171,9 +191,8 @@ class LeanRoutes:
         self.protection = config.get("SESSION_PROTECTION", "basic")
         self.headers: list[tuple[str, str]] = []
         self._engines = None
-        self._sessions: dict[str, tuple] = {}
-        self._tokens: dict[str, tuple] = {}
-        self._lock = threading.Lock()
+        self._sessions = BoundedDict(VERIFIED_MAX)
+        self._tokens = BoundedDict(VERIFIED_MAX)
 
     def add(self, method: str, pattern: str, handler: Handler) -> None:
         self.routes.append((method, re.compile(pattern), handler))
@@ -278,7 +297,7 @@ class LeanRoutes:
         signed = self._verified(self._tokens, self.csrf_serializer, token, self.csrf_time_limit)
         return isinstance(signed, str) and hmac.compare_digest(session[self.csrf_field], signed)
 
-    def _verified(self, cache: dict, serializer, value: str, max_age: int | None):
+    def _verified(self, cache: BoundedDict, serializer, value: str, max_age: int | None):
         """``serializer.loads(value, max_age)``, remembering values whose signature checked out.
 
         A student's session cookie and token stay the same for the whole quiz, so each worker
@@ -291,10 +310,7 @@ class LeanRoutes:
             except BadData:
                 return None
             hit = (payload, signed_at.timestamp())
-            with self._lock:
-                while len(cache) >= VERIFIED_MAX:
-                    cache.pop(next(iter(cache)), None)
-                cache[value] = hit
+            cache.put(value, hit)
         payload, signed_at = hit
         if max_age is not None:
             age = utcnow().timestamp() - signed_at

@@ -9,7 +9,6 @@ retry or the scheduler finalizing at the same moment has exactly one effect.
 from __future__ import annotations
 
 import random
-import threading
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
@@ -38,7 +37,7 @@ from contests.quiz.models import (
 from core import audit
 from core.accounts.models import Role, User
 from core.accounts.services import students_of
-from core.cache import TimedCache
+from core.cache import BoundedDict, TimedCache
 from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -465,9 +464,7 @@ class _Sheet(NamedTuple):
 #: Answer sheets by attempt id, per process (first in, first out past the cap). Safe to keep:
 #: paper, owner and deadline never change after start, and the guarded write re-checks the
 #: attempt's ``started_at``, so a stale entry (an id reused after a rollback) only declines.
-_sheets: dict[int, _Sheet] = {}
-_SHEETS_MAX = 10_000
-_sheets_lock = threading.Lock()
+_sheets: BoundedDict = BoundedDict(max_items=10_000)
 
 _SHEET_QUERY = Prepared(
     sa.select(Attempt.user_id, Attempt.started_at, Attempt.deadline_at, Attempt.paper).where(
@@ -498,10 +495,7 @@ def _sheet(connection: LeanConnection, attempt_id: int) -> _Sheet | None:
             item["q"]: (item["k"] == QuestionKind.MULTIPLE, tuple(item["c"])) for item in paper
         }
         sheet = _Sheet(user_id, started_at, deadline_at, items)
-        with _sheets_lock:
-            while len(_sheets) >= _SHEETS_MAX:
-                _sheets.pop(next(iter(_sheets)))
-            _sheets[attempt_id] = sheet
+        _sheets.put(attempt_id, sheet)
     return sheet
 
 

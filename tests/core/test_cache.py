@@ -1,10 +1,11 @@
-"""core.cache.TimedCache: entries count while younger than the ttl a read passes."""
+"""core.cache: TimedCache (entries count while younger than the ttl a read passes) and
+BoundedDict (capped, oldest out first)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from core.cache import TimedCache
+from core.cache import BoundedDict, TimedCache
 
 
 def test_an_entry_lasts_its_ttl_then_is_gone(frozen):
@@ -31,3 +32,13 @@ def test_past_its_size_the_cache_starts_over(frozen):
     cache.put("c", 3, ttl)
 
     assert (cache.get("a", ttl), cache.get("b", ttl), cache.get("c", ttl)) == (None, None, 3)
+
+
+def test_a_bounded_dict_drops_its_oldest_entries_first():
+    cache = BoundedDict(max_items=2)
+    cache.put("a", 1)
+    cache.put("b", 2)
+    cache.put("c", 3)
+    cache.put("b", 4)  # already held: replaced, and the cap is still kept
+
+    assert dict(cache) == {"c": 3, "b": 4}
