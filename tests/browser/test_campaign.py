@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from PIL import Image
+from playwright.sync_api import expect
 
 from core.clock import local_today
 from tests.browser.conftest import sign_in
@@ -102,9 +103,9 @@ def test_coordinator_organizer_return_resubmit_approve_moves_score_and_tier(
         str(_photo(tmp_path, "a.jpg"))
     )
     page.get_by_test_id("evidence-form").get_by_role("button", name="Thêm").click()
-    assert page.locator("img.evidence-thumb").count() == 1
+    expect(page.locator("img.evidence-thumb")).to_have_count(1)
     page.get_by_role("button", name="Gửi lên Phòng").click()
-    assert page.get_by_test_id("activity-status").inner_text() == "Chờ thẩm định"
+    expect(page.get_by_test_id("activity-status")).to_have_text("Chờ thẩm định")
 
     # The organizer sees the school at 0 and returns the activity for more evidence.
     organizer = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh").new_page()
@@ -118,7 +119,7 @@ def test_coordinator_organizer_return_resubmit_approve_moves_score_and_tier(
     deadline = local_today(zone="Asia/Ho_Chi_Minh") + timedelta(days=3)
     organizer.get_by_label("Hạn bổ sung").fill(deadline.isoformat())
     organizer.get_by_role("button", name="Trả lại để bổ sung").click()
-    assert organizer.get_by_test_id("activity-status").inner_text() == "Bị trả lại để bổ sung"
+    expect(organizer.get_by_test_id("activity-status")).to_have_text("Bị trả lại để bổ sung")
 
     # The coordinator adds evidence and resubmits.
     page.goto(activity_url)
@@ -127,14 +128,14 @@ def test_coordinator_organizer_return_resubmit_approve_moves_score_and_tier(
         str(_photo(tmp_path, "b.jpg", (31, 119, 180)))
     )
     page.get_by_test_id("evidence-form").get_by_role("button", name="Thêm").click()
-    assert page.locator("img.evidence-thumb").count() == 2
+    expect(page.locator("img.evidence-thumb")).to_have_count(2)
     page.get_by_role("button", name="Gửi lên Phòng").click()
-    assert page.get_by_test_id("activity-status").inner_text() == "Chờ thẩm định"
+    expect(page.get_by_test_id("activity-status")).to_have_text("Chờ thẩm định")
 
     # The organizer approves; the dashboard shows the new score and tier.
     organizer.goto(activity_url)
     organizer.get_by_test_id("approve-form").get_by_role("button", name="Duyệt").click()
-    assert organizer.get_by_test_id("awarded").inner_text() == "10"
+    expect(organizer.get_by_test_id("awarded")).to_have_text("10")
     organizer.goto(dashboard_url)
     row = organizer.get_by_test_id(f"dashboard-row-{world['code']}")
     assert row.get_by_test_id("score").inner_text() == "10"
@@ -156,10 +157,10 @@ def test_anonymous_safety_report_reaches_designated_staff(live_server, browser, 
 
     staff = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh").new_page()
     sign_in(staff, live_server, "coord1")
-    assert staff.get_by_test_id("unread-count").is_visible()
+    expect(staff.get_by_test_id("unread-count")).to_be_visible()
     staff.goto(live_server("/safety/reports"))
     staff.get_by_role("link", name=reference).click()
-    assert staff.get_by_test_id("safety-what").inner_text() == text
+    expect(staff.get_by_test_id("safety-what")).to_have_text(text)
     assert "đã mở" in staff.locator("body").inner_text()
     staff.context.close()
 

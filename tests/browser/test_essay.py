@@ -7,6 +7,7 @@ import re
 
 import pytest
 from PIL import Image
+from playwright.sync_api import expect
 
 from tests.browser.conftest import sign_in
 
@@ -66,7 +67,7 @@ def test_student_writes_offline_uploads_photo_submits_and_sees_receipt(live_serv
     assert re.fullmatch(r"BV-[A-Z2-9]{6}", code)
 
     page.reload()
-    assert page.locator("#essay-receipt").is_visible()
+    expect(page.locator("#essay-receipt")).to_be_visible()
     assert page.locator("#essay-receipt-code").inner_text() == code
     assert page.locator("#essay-body").get_attribute("readonly") is not None
     assert page.locator("#essay-body").input_value() == OPENING + "\n\n" + OFFLINE_TEXT

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from openpyxl import Workbook
+from playwright.sync_api import expect
 
 from core.accounts import services
 from core.accounts.models import User
@@ -32,11 +33,11 @@ def test_student_activates_with_slip_code_and_sets_password(page, live_server):
     page.get_by_label("Nhập lại mật khẩu mới").fill("em-tu-dat-mat-khau")
     page.get_by_role("button", name="Đặt mật khẩu").click()
 
-    assert page.get_by_text("Đã đặt mật khẩu. Chào mừng bạn!").is_visible()
+    expect(page.get_by_text("Đã đặt mật khẩu. Chào mừng bạn!")).to_be_visible()
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="Đăng xuất").click()
     sign_in(page, live_server, "student7", "em-tu-dat-mat-khau")
-    assert page.get_by_role("heading", name="Xin chào").is_visible()
+    expect(page.get_by_role("heading", name="Xin chào")).to_be_visible()
 
 
 def _roster_file(path, class_name: str) -> None:
@@ -65,7 +66,7 @@ def test_coordinator_imports_roster_and_downloads_slips(page, live_server, tmp_p
     rejected = page.get_by_test_id("import-rejected")
     rejected.wait_for()
     assert "không nhập" in rejected.inner_text() or "chưa nhập" in rejected.inner_text()
-    assert page.get_by_role("cell", name="Thiếu họ và tên.").is_visible()
+    expect(page.get_by_role("cell", name="Thiếu họ và tên.")).to_be_visible()
 
     page.get_by_label("Tệp danh sách (.xlsx hoặc .csv)").set_input_files(str(roster))
     page.get_by_role("button", name="Nhập", exact=True).click()
@@ -82,13 +83,13 @@ def test_coordinator_imports_roster_and_downloads_slips(page, live_server, tmp_p
 
 def test_switching_to_english_and_back(page, live_server):
     page.goto(live_server("/login"))
-    assert page.get_by_role("heading", name="Đăng nhập").is_visible()
+    expect(page.get_by_role("heading", name="Đăng nhập")).to_be_visible()
 
     page.get_by_test_id("switch-language").click()
-    assert page.get_by_role("heading", name="Sign in").is_visible()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
     page.goto(live_server("/campaigns"))
-    assert page.get_by_role("heading", name="Campaigns").is_visible()
+    expect(page.get_by_role("heading", name="Campaigns")).to_be_visible()
 
     page.get_by_test_id("switch-language").click()
-    assert page.get_by_role("heading", name="Chiến dịch").is_visible()
+    expect(page.get_by_role("heading", name="Chiến dịch")).to_be_visible()
     assert page.evaluate("document.documentElement.lang") == "vi"

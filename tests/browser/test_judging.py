@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from contests.essay import services as essay_services
@@ -158,14 +159,14 @@ def test_chief_judge_resolves_disagreement_and_publishes(
     page.get_by_label("Lý do").fill("Bài có tình huống cụ thể; thống nhất lấy 8,25.")
     page.get_by_role("button", name="Ghi nhận quyết định").click()
     page.get_by_text("Đã ghi nhận quyết định.").wait_for()
-    assert page.get_by_text("Không có bài nào đang chênh lệch điểm.").is_visible()
+    expect(page.get_by_text("Không có bài nào đang chênh lệch điểm.")).to_be_visible()
 
     page.get_by_role("button", name="Công bố kết quả").click()
     page.get_by_text("Đã công bố kết quả.").wait_for()
     page.get_by_role("link", name="Trang kết quả").click()
-    assert page.get_by_role(
-        "heading", name=f"Kết quả: {round_waiting_for_chief['name']}"
-    ).is_visible()
+    expect(
+        page.get_by_role("heading", name=f"Kết quả: {round_waiting_for_chief['name']}")
+    ).to_be_visible()
     assert "8.25" in page.locator("table").inner_text()
 
 
