@@ -9,28 +9,23 @@ The rule (DOMAIN.md "Law quizzes"), printed on every contest page:
 4. submission time, earliest first.
 
 With several attempts allowed, each student's best attempt counts (score ↓, duration ↑, time ↑).
-A snapshot reads the submitted attempts once (from a covering index, times as plain values) and
-ranks them in Python, where sorting 100,000 lines takes a twentieth of a second; it stores the top
-lines as rows and every student's standing packed in one value (see ``Standings``), so a snapshot
-of 100,000 attempts writes a few hundred rows rather than 100,000. Classes are ranked by their
+A snapshot reads the submitted attempts once, as numpy columns (core.arrays: no Python object
+per value), and ranks them with numpy, where sorting 100,000 lines takes a few milliseconds; it
+stores the top lines as rows and every student's standing packed in one value (see
+``Standings``), so a snapshot of 100,000 attempts writes a few hundred rows rather than 100,000. Classes are ranked by their
 mean score, schools by participation rate (% of eligible students who took part) plus prize
 points for top students.
 """
 
 from __future__ import annotations
 
-import gc
-import sys
 import threading
-from array import array
-from bisect import bisect_left
-from collections import Counter, defaultdict
-from contextlib import closing, contextmanager
-from datetime import datetime, timedelta
-from itertools import compress
-from operator import eq, itemgetter
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from types import SimpleNamespace
 
+import numpy as np
 import sqlalchemy as sa
 from flask import current_app
 
@@ -46,9 +41,11 @@ from contests.quiz.models import (
     RoundKind,
 )
 from core.accounts.models import User
-from core.accounts.services import students_of
+from core.accounts.services import student_counts
+from core.arrays import Columns, fetch_columns
 from core.cache import TimedCache
 from core.clock import utcnow
+from core.db import UTCDateTime
 from core.extensions import db
 from core.lean import Prepared
 from core.schools.models import School, SchoolClass, SchoolLevel
@@ -73,8 +70,10 @@ def mask_name(full_name: str) -> str:
 TOP_LINES = 100
 #: Levels as the standings number them (0: the school has none).
 LEVELS: tuple[str | None, ...] = (None, *(str(level) for level in SchoolLevel))
-#: Sorts a missing duration or submission time after every real one.
+#: Sorts a missing duration after every real one.
 NEVER = 2**62
+#: Sorts a missing submission time after every real one.
+LAST_TIME = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 class Standings:
@@ -82,59 +81,52 @@ class Standings:
 
     A page needs the top lines and the reader's own line. Writing 100,000 table rows a minute
     for the second costs more than the ranking itself, so the snapshot stores the top lines as
-    rows and everyone's standing as parallel arrays: a worker reads them once per snapshot,
-    indexes them by user, and finds any reader with a binary search.
+    rows and everyone's standing as parallel arrays: a worker reads them once per snapshot
+    (numpy views on the value, nothing copied), indexes them by user, and finds any reader
+    with a binary search.
     """
 
     MAGIC = b"MXS2"
-    #: (name, array typecode), in their order in the packed value; then one byte per line,
-    #: its level (an index in LEVELS).
+    #: (name, numpy type, little-endian), in their order in the packed value; then one byte per
+    #: line, its level (an index in LEVELS).
     FIELDS = (
-        ("user_id", "i"),
-        ("rank", "i"),
-        ("school_id", "i"),  # 0: none
-        ("class_id", "i"),  # 0: none
-        ("prediction_error", "i"),  # NO_PREDICTION: none
-        ("duration_ms", "q"),  # NEVER: none
-        ("negated_score", "d"),
+        ("user_id", "<i4"),
+        ("rank", "<i4"),
+        ("school_id", "<i4"),  # 0: none
+        ("class_id", "<i4"),  # 0: none
+        ("prediction_error", "<i4"),  # NO_PREDICTION: none
+        ("duration_ms", "<i8"),  # NEVER: none
+        ("negated_score", "<f8"),
     )
 
-    def __init__(self, arrays: dict[str, array], levels: bytes):
+    def __init__(self, arrays: dict[str, np.ndarray], levels: bytes):
         self.arrays = arrays
         self.levels = levels
         # The index by user: user ids in order and each one's position (0.8 MB for 100,000
         # students, where a dict would take 12 MB).
         users = arrays["user_id"]
-        order = sorted(range(len(users)), key=users.__getitem__)
-        self._positions = array("i", order)
-        self._users = array("i", [users[index] for index in order])
+        self._positions = np.argsort(users, kind="stable").astype(np.int32)
+        self._users = users[self._positions]
 
     @staticmethod
-    def pack(columns: dict[str, list], levels: bytes) -> bytes:
-        """Pack parallel ``columns`` (one list per field) and ``levels``, all in rank order."""
+    def pack(columns: dict, levels: bytes) -> bytes:
+        """Pack parallel ``columns`` (a sequence per field) and ``levels``, all in rank order."""
         parts = [Standings.MAGIC, len(levels).to_bytes(4, "little")]
         for name, code in Standings.FIELDS:
-            values = array(code, columns[name])
-            if sys.byteorder == "big":  # pragma: no cover - stored little-endian everywhere
-                values.byteswap()
-            parts.append(values.tobytes())
-        parts.append(levels)
+            parts.append(np.asarray(columns[name], dtype=code).tobytes())
+        parts.append(bytes(levels))
         return b"".join(parts)
 
     @classmethod
     def unpack(cls, data: bytes | None) -> Standings:
         if not data:
-            return cls({name: array(code) for name, code in cls.FIELDS}, b"")
+            return cls({name: np.empty(0, code) for name, code in cls.FIELDS}, b"")
         if data[:4] != cls.MAGIC:
             raise ValueError("not a packed standings value")
         count, offset, arrays = int.from_bytes(data[4:8], "little"), 8, {}
         for name, code in cls.FIELDS:
-            values = array(code)
-            size = values.itemsize * count
-            values.frombytes(data[offset : offset + size])
-            if sys.byteorder == "big":  # pragma: no cover
-                values.byteswap()
-            arrays[name], offset = values, offset + size
+            arrays[name] = np.frombuffer(data, code, count, offset)
+            offset += arrays[name].nbytes
         return cls(arrays, bytes(data[offset : offset + count]))
 
     def __len__(self) -> int:
@@ -146,11 +138,11 @@ class Standings:
         Their rank in their level is 1 + the lines of that level ranked before them: the lines
         before the first of their tie, which stands at position rank − 1.
         """
-        at = bisect_left(self._users, user_id)
+        at = int(np.searchsorted(self._users, user_id))
         if at == len(self._users) or self._users[at] != user_id:
             return None
-        index = self._positions[at]
-        found = {name: self.arrays[name][index] for name, _code in self.FIELDS}
+        index = int(self._positions[at])
+        found = {name: self.arrays[name][index].item() for name, _code in self.FIELDS}
         code = self.levels[index]
         found["level"] = LEVELS[code]
         found["level_rank"] = 1 + self.levels.count(code, 0, found["rank"] - 1)
@@ -162,190 +154,210 @@ class Standings:
         return found
 
 
-def _instant(column):
-    """A time column as a plain value that sorts like the time, read without making datetimes.
+#: Scores are read as whole ten-thousandths of a point: grading rounds them to 4 decimals
+#: (contests.quiz.services.grade), so the integers are exact and equal scores compare equal.
+SCORE_UNIT = 10_000
+#: A student's line as a snapshot reads it from an attempt; numbers stand for missing values.
+LINE = np.dtype(
+    [
+        ("score", "i8"),  # in SCORE_UNITs; a missing score counts 0
+        ("prediction", "i4"),  # -1: none
+        ("duration", "i8"),  # NEVER: none
+        ("submitted", "M8[us]"),  # UTC; LAST_TIME: none
+        ("user", "i4"),
+        ("school", "i4"),  # 0: none
+        ("klass", "i4"),  # 0: none
+        ("perfect", "?"),  # the attempt scored full marks (or better)
+    ]
+)
 
-    Building 100,000 aware datetimes costs more than ranking them. SQLite stores UTC times as
-    fixed-width text ('2026-11-29 10:49:00.211884'), which sorts as the times do; PostgreSQL
-    gives seconds since the epoch. A missing time sorts last.
-    """
-    if db.session.get_bind().dialect.name == "postgresql":
-        # Seconds as a double: at today's epoch its step is a quarter of a microsecond, so
-        # distinct times stay distinct and in order.
-        return sa.func.coalesce(sa.func.date_part("epoch", column), float(NEVER))
-    return sa.func.coalesce(sa.type_coerce(column, sa.String), "9999")
+
+def _lines_statement(*, with_attempt: bool) -> Prepared:
+    return Prepared(
+        sa.select(
+            sa.cast(
+                sa.func.round(sa.func.coalesce(Attempt.score, 0.0) * SCORE_UNIT), sa.BigInteger
+            ),
+            sa.func.coalesce(Attempt.prediction, -1),
+            sa.cast(sa.func.coalesce(Attempt.duration_ms, NEVER), sa.BigInteger),
+            sa.func.coalesce(Attempt.submitted_at, sa.literal(LAST_TIME, UTCDateTime())),
+            Attempt.user_id,
+            sa.func.coalesce(Attempt.school_id, 0),
+            sa.func.coalesce(Attempt.class_id, 0),
+            sa.func.coalesce(Attempt.score >= Attempt.max_score, False),
+            *([Attempt.id] if with_attempt else []),
+        ).where(
+            Attempt.round_id == sa.bindparam("round_id"),
+            Attempt.status == AttemptStatus.SUBMITTED,
+        )
+    )
 
 
-def _round_lines(round_: QuizRound, actual: int | None) -> list[tuple]:
-    """Each student's line from their best submitted attempt of ``round_``: (-score, prediction
-    error or NO_PREDICTION, duration, instant, user, school, class), so that sorting the
-    tuples applies the ranking rule.
+#: A round's submitted attempts, unordered (numpy sorts them faster than the database would):
+#: every column is in the ranking index, which SQLite reads alone; PostgreSQL chooses.
+LINES = _lines_statement(with_attempt=False)
+ATTEMPT_LINES = _lines_statement(with_attempt=True)
+
+
+def _round_lines(round_: QuizRound) -> Columns:
+    """Each student's line (columns of LINE) from their best submitted attempt of ``round_``.
 
     The best attempt is the highest score, then the shortest duration, then the earliest
-    submission (then the first attempt). With one attempt allowed every submitted attempt is
-    the best, and the columns read are all in the ranking index (no table visit).
+    submission, then the first attempt; its line is ``perfect`` when any of the student's
+    attempts was. With one attempt allowed every submitted attempt is the best.
     """
-    single = round_.attempts_allowed == 1
-    err = (
-        sa.func.coalesce(sa.func.abs(Attempt.prediction - actual), NO_PREDICTION)
-        if actual is not None
-        else sa.literal(NO_PREDICTION)
+    if round_.attempts_allowed == 1:
+        return fetch_columns(LINES, LINE, {"round_id": round_.id})
+    rows = fetch_columns(ATTEMPT_LINES, [*LINE.descr, ("attempt", "i4")], {"round_id": round_.id})
+    if not len(rows):
+        return Columns.empty(LINE)
+    rows = rows.take(
+        np.lexsort(
+            (rows["attempt"], rows["submitted"], rows["duration"], -rows["score"], rows["user"])
+        )
     )
-    query = sa.select(
-        -sa.func.coalesce(Attempt.score, 0.0),
-        err,
-        sa.func.coalesce(Attempt.duration_ms, NEVER),
-        _instant(Attempt.submitted_at),
-        Attempt.user_id,
-        Attempt.school_id,
-        Attempt.class_id,
-        *([] if single else [Attempt.id]),
-    ).where(Attempt.round_id == round_.id, Attempt.status == AttemptStatus.SUBMITTED)
-    # In the ranking index's order, which costs the database nothing and leaves Python's sort
-    # (timsort) a few dozen runs to merge instead of 100,000 shuffled lines.
-    query = query.order_by(
-        Attempt.score, Attempt.prediction, Attempt.duration_ms, Attempt.submitted_at
-    )
-    result = _plain_rows(query)
-    if single:
-        return result
-    best: dict[int, tuple] = {}
-    for row in result:
-        key = (row[0], row[2], row[3], row[7])
-        held = best.get(row[4])
-        if held is None or key < held[0]:
-            best[row[4]] = (key, tuple(row[:7]))
-    return [line for _key, line in best.values()]
+    starts = _group_starts(rows["user"])
+    best = rows.take(starts)
+    del best.arrays["attempt"]
+    best["perfect"] = np.logical_or.reduceat(rows["perfect"], starts)
+    return best
 
 
-def _plain_rows(query) -> list[tuple]:
-    """Run ``query`` on the driver's own cursor (core.lean.Prepared) and return its rows.
-
-    For the 100,000 lines of a snapshot, making SQLAlchemy rows and parsing PostgreSQL's text
-    format cost more than the query; the driver's tuples and PostgreSQL's binary format do not.
-    """
-    connection = db.session.connection()
-    driver = connection.connection.driver_connection
-    postgresql = connection.dialect.name == "postgresql"
-    with closing(driver.cursor(binary=True) if postgresql else driver.cursor()) as cursor:
-        return Prepared(query).all(cursor, connection.dialect, {})
+def _group_starts(values: np.ndarray) -> np.ndarray:
+    """Where each run of equal ``values`` (sorted, not empty) starts."""
+    return np.flatnonzero(np.r_[True, values[1:] != values[:-1]])
 
 
-def _prediction_actual(round_: QuizRound) -> int | None:
-    """The number predictions are compared with: students with a perfect best score, or all
-    the round's entrants (None when the round asks for no prediction)."""
+def _prediction_actual(round_: QuizRound, lines: Columns) -> int | None:
+    """The number predictions are compared with: students with a perfect score, or all the
+    round's entrants (None when the round asks for no prediction)."""
     if not round_.prediction_enabled:
         return None
-    query = sa.select(sa.func.count(sa.distinct(Attempt.user_id))).where(
-        Attempt.round_id == round_.id, Attempt.status == AttemptStatus.SUBMITTED
-    )
     if round_.prediction_actual == PredictionActual.PERFECT:
-        query = query.where(Attempt.score >= Attempt.max_score)
-    return db.session.scalar(query)
+        return int(np.count_nonzero(lines["perfect"]))
+    return len(lines)
 
 
-@contextmanager
-def _collector_paused():
-    """Pause the cyclic garbage collector while ranking.
-
-    Ranking makes a few hundred thousand short-lived tuples and lists, none in a cycle; left
-    on, the collector sweeps the whole process several times over them (a third of the time).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
+def _rank(lines: Columns, actual: int | None) -> tuple[Columns, np.ndarray, np.ndarray]:
+    """Sort ``lines`` by the ranking rule, ties by user id; return them with their prediction
+    errors and their ranks (1, 2, 2, 4 …: lines tied on the rule share a rank)."""
+    if actual is None:
+        errors = np.full(len(lines), NO_PREDICTION, np.int64)
+    else:
+        predictions = lines["prediction"].astype(np.int64)
+        errors = np.where(predictions >= 0, np.abs(predictions - actual), NO_PREDICTION)
+    negated = -lines["score"]
+    order = np.lexsort((lines["user"], lines["submitted"], lines["duration"], errors, negated))
+    lines, errors, negated = lines.take(order), errors[order], negated[order]
+    tied = (
+        (negated[1:] == negated[:-1])
+        & (errors[1:] == errors[:-1])
+        & (lines["duration"][1:] == lines["duration"][:-1])
+        & (lines["submitted"][1:] == lines["submitted"][:-1])
+    )
+    ranks = np.arange(1, len(lines) + 1, dtype=np.int64)
+    ranks[1:][tied] = 0
+    np.maximum.accumulate(ranks, out=ranks)
+    return lines, errors, ranks
 
 
 def _rank_and_store(
     snapshot: LeaderboardSnapshot,
-    lines: list[tuple],
+    lines: Columns,
     *,
     levels: dict[int, str],
     eligible: dict,
     prizes: list[int],
 ) -> None:
-    """Rank the student ``lines`` (see _round_lines) and store them, their classes and schools.
+    """Rank the student ``lines`` (columns of LINE) and store them, their classes and schools.
 
-    Sorting the tuples applies the ranking rule, ties listed by user id; lines tied on the rule
-    share a rank (1, 2, 2, 4 …). The work is done column by column with the interpreter's
-    built-in loops (map, zip, Counter), a few Python steps per student.
+    The work is done on whole columns with numpy: a few passes over 100,000 numbers, where a
+    Python loop would take a step per student.
     """
-    lines.sort()
-    count = len(lines)
-    keys = [line[:4] for line in lines]
-    ranks = list(range(1, count + 1))
-    for index in compress(range(1, count), map(eq, keys, keys[1:])):
-        ranks[index] = ranks[index - 1]
-    del keys
-    negated, errors, durations, users, schools, classes = (
-        list(map(itemgetter(column), lines)) for column in (0, 1, 2, 4, 5, 6)
-    )
-    level_codes = {school: LEVELS.index(level) for school, level in levels.items()}
-    level_codes[None] = 0
-    codes = bytes(map(level_codes.__getitem__, schools))
+    lines, errors, ranks = _rank(lines, snapshot.actual)
+    users, schools, classes = lines["user"], lines["school"], lines["klass"]
+    lookup = np.zeros(max([0, *levels, int(schools.max(initial=0))]) + 1, np.uint8)
+    for school, level in levels.items():
+        lookup[school] = LEVELS.index(level)
+    codes = lookup[schools]
 
-    top, seen = [], [0] * len(LEVELS)
-    wanted = {code: min(n, TOP_LINES) for code, n in Counter(codes).items()}
-    for index, code in enumerate(codes):
-        seen[code] += 1
-        if index < TOP_LINES or seen[code] <= TOP_LINES:
-            top.append(
-                {
-                    "snapshot_id": snapshot.id,
-                    "scope": "student",
-                    "ref_id": users[index],
-                    "level": LEVELS[code],
-                    "rank": ranks[index],
-                    "school_id": schools[index],
-                    "class_id": classes[index],
-                    "score": -negated[index],
-                    "prediction_error": None if errors[index] == NO_PREDICTION else errors[index],
-                    "duration_ms": None if durations[index] == NEVER else durations[index],
-                }
-            )
-        elif all(seen[c] >= n for c, n in wanted.items()):
-            break
+    # The top lines overall and in each level are rows; everyone is in the standings.
+    top = np.zeros(len(lines), bool)
+    top[:TOP_LINES] = True
+    for code in range(1, len(LEVELS)):
+        top[np.flatnonzero(codes == code)[:TOP_LINES]] = True
+    chosen = np.flatnonzero(top)
+    rows = [
+        {
+            "snapshot_id": snapshot.id,
+            "scope": "student",
+            "ref_id": user,
+            "level": LEVELS[code],
+            "rank": rank,
+            "school_id": school or None,
+            "class_id": klass or None,
+            "score": score,
+            "prediction_error": None if error == NO_PREDICTION else error,
+            "duration_ms": None if duration == NEVER else duration,
+        }
+        for user, code, rank, school, klass, score, error, duration in zip(
+            *(
+                column[chosen].tolist()
+                for column in (
+                    users,
+                    codes,
+                    ranks,
+                    schools,
+                    classes,
+                    lines["score"] / SCORE_UNIT,
+                    errors,
+                    lines["duration"],
+                )
+            ),
+            strict=True,
+        )
+    ]
     columns = {
         "user_id": users,
         "rank": ranks,
-        "school_id": [school or 0 for school in schools],
-        "class_id": [klass or 0 for klass in classes],
+        "school_id": schools,
+        "class_id": classes,
         "prediction_error": errors,
-        "duration_ms": durations,
-        "negated_score": negated,
+        "duration_ms": lines["duration"],
+        "negated_score": -lines["score"] / SCORE_UNIT,
     }
     db.session.execute(
         sa.insert(LeaderboardStandings),
-        {"snapshot_id": snapshot.id, "data": Standings.pack(columns, codes)},
+        {"snapshot_id": snapshot.id, "data": Standings.pack(columns, codes.tobytes())},
     )
 
-    participants = Counter(schools)
-    participants.pop(None, None)
-    class_counts = Counter(classes)
-    class_counts.pop(None, None)
-    class_totals: dict[int, float] = defaultdict(float)
-    for klass, value in zip(classes, negated, strict=True):
-        class_totals[klass] -= value
+    ranked = schools > 0
+    participants = _counts(schools[ranked])
+    in_class = classes > 0
+    class_counts = _counts(classes[in_class])
+    class_totals = np.bincount(classes[in_class], weights=lines["score"][in_class])
+    class_ids, first = np.unique(classes[in_class], return_index=True)
+    class_schools = dict(zip(class_ids.tolist(), schools[in_class][first].tolist(), strict=True))
     points: dict[int, int] = defaultdict(int)
-    for school, rank in zip(schools, ranks, strict=True):
-        if rank > len(prizes):
-            break
-        if school is not None:
+    prized = int(np.searchsorted(ranks, len(prizes), side="right"))
+    for school, rank in zip(schools[:prized].tolist(), ranks[:prized].tolist(), strict=True):
+        if school:
             points[school] += prizes[rank - 1]
     units = _unit_lines(
         participants=participants,
         class_counts=class_counts,
-        class_totals=class_totals,
-        class_schools=dict(zip(classes, schools, strict=True)),
+        class_totals={klass: float(class_totals[klass]) / SCORE_UNIT for klass in class_counts},
+        class_schools={k: s or None for k, s in class_schools.items()},
         levels=levels,
         eligible=eligible,
         points=points,
     )
-    _insert_lines([*top, *({**unit, "snapshot_id": snapshot.id} for unit in units)])
+    _insert_lines([*rows, *({**unit, "snapshot_id": snapshot.id} for unit in units)])
+
+
+def _counts(values: np.ndarray) -> dict[int, int]:
+    found, counts = np.unique(values, return_counts=True)
+    return dict(zip(found.tolist(), counts.tolist(), strict=True))
 
 
 def _competition_ranks(items: list[dict], key, field: str) -> None:
@@ -382,12 +394,7 @@ def _eligible_counts(
     ttl = timedelta(seconds=current_app.config.get("QUIZ_ELIGIBLE_CACHE_SECONDS", 300))
     counts = None if fresh else _eligible.get(key, ttl)
     if counts is None:
-        query = students_of(
-            sa.select(User.school_id, User.class_id, sa.func.count(User.id)),
-            levels=levels,
-            grades=grades,
-        ).group_by(User.school_id, User.class_id)
-        counts = {(s, c): n for s, c, n in db.session.execute(query)}
+        counts = student_counts(levels=levels, grades=grades)
         _eligible.put(key, counts, ttl)
     return counts
 
@@ -509,73 +516,62 @@ def _school_levels() -> dict[int, str]:
 def snapshot_round(*, round_: QuizRound, now: datetime | None = None) -> LeaderboardSnapshot:
     """Rank a round's students, classes and schools into a new snapshot."""
     now = now or utcnow()
-    with _collector_paused():
-        actual = _prediction_actual(round_)
-        lines = _round_lines(round_, actual)
-        snapshot = LeaderboardSnapshot(
-            round_id=round_.id,
-            computed_at=now,
-            entrants=len(lines),
-            actual=actual,
-            final=now >= round_.closes_at,
-        )
-        return _store(
-            snapshot, lines, levels_grades=(round_.levels, round_.grades), prizes=round_.prizes
-        )
+    lines = _round_lines(round_)
+    snapshot = LeaderboardSnapshot(
+        round_id=round_.id,
+        computed_at=now,
+        entrants=len(lines),
+        actual=_prediction_actual(round_, lines),
+        final=now >= round_.closes_at,
+    )
+    return _store(
+        snapshot, lines, levels_grades=(round_.levels, round_.grades), prizes=round_.prizes
+    )
 
 
 def snapshot_contest(*, contest: QuizContest, now: datetime | None = None) -> LeaderboardSnapshot:
     """Rank a contest over its ranked rounds: the total of each student's best scores.
 
-    A student's line takes the sums of their best attempts' scores and durations, their latest
-    submission, and the (lowest) school and class they took them from; no prediction.
+    A student's line takes the sums of their best attempts' scores and durations (none when a
+    duration is missing), their latest submission, and the lowest school and class they took
+    them from; no prediction.
     """
     now = now or utcnow()
     rounds = [r for r in contest.rounds if r.kind == RoundKind.RANKED]
-    with _collector_paused():
-        totals: dict[int, list] = {}
-        for round_ in rounds:
-            for negated, _err, duration, instant, user, school, klass in _round_lines(round_, None):
-                line = totals.get(user)
-                if line is None:
-                    totals[user] = [negated, duration, instant, school, klass]
-                    continue
-                line[0] += negated
-                line[1] = NEVER if NEVER in (line[1], duration) else line[1] + duration
-                line[2] = max(line[2], instant)
-                line[3] = _lowest(line[3], school)
-                line[4] = _lowest(line[4], klass)
-        lines = [
-            (negated, NO_PREDICTION, duration, instant, user, school, klass)
-            for user, (negated, duration, instant, school, klass) in totals.items()
-        ]
-        del totals
-        levels = (
-            set() if any(not r.levels for r in rounds) else {v for r in rounds for v in r.levels}
-        )
-        grades = (
-            set() if any(not r.grades for r in rounds) else {g for r in rounds for g in r.grades}
-        )
-        snapshot = LeaderboardSnapshot(
-            contest_id=contest.id,
-            computed_at=now,
-            entrants=len(lines),
-            final=bool(rounds) and all(now >= r.closes_at for r in rounds),
-        )
-        return _store(
-            snapshot,
-            lines,
-            levels_grades=(sorted(levels), sorted(grades)),
-            prizes=rounds[0].prizes if rounds else [],
-        )
-
-
-def _lowest(a: int | None, b: int | None) -> int | None:
-    return b if a is None else a if b is None else min(a, b)
+    rows = Columns.concatenate([_round_lines(r) for r in rounds], LINE)
+    rows = rows.take(np.argsort(rows["user"], kind="stable"))
+    lines = Columns.empty(LINE)
+    if len(rows):
+        starts = _group_starts(rows["user"])
+        lines = rows.take(starts)
+        lines["prediction"] = np.full(len(starts), -1, np.int32)
+        lines["score"] = np.add.reduceat(rows["score"], starts)
+        missing = rows["duration"] == NEVER
+        lines["duration"] = np.add.reduceat(np.where(missing, 0, rows["duration"]), starts)
+        lines["duration"][np.logical_or.reduceat(missing, starts)] = NEVER
+        lines["submitted"] = np.maximum.reduceat(rows["submitted"], starts)
+        for field in ("school", "klass"):  # the lowest id, 0 (none) only when there is none
+            unset = np.iinfo(np.int32).max
+            lowest = np.minimum.reduceat(np.where(rows[field] == 0, unset, rows[field]), starts)
+            lines[field] = np.where(lowest == unset, 0, lowest)
+    levels = set() if any(not r.levels for r in rounds) else {v for r in rounds for v in r.levels}
+    grades = set() if any(not r.grades for r in rounds) else {g for r in rounds for g in r.grades}
+    snapshot = LeaderboardSnapshot(
+        contest_id=contest.id,
+        computed_at=now,
+        entrants=len(lines),
+        final=bool(rounds) and all(now >= r.closes_at for r in rounds),
+    )
+    return _store(
+        snapshot,
+        lines,
+        levels_grades=(sorted(levels), sorted(grades)),
+        prizes=rounds[0].prizes if rounds else [],
+    )
 
 
 def _store(
-    snapshot: LeaderboardSnapshot, lines: list[tuple], *, levels_grades, prizes: list[int]
+    snapshot: LeaderboardSnapshot, lines: Columns, *, levels_grades, prizes: list[int]
 ) -> LeaderboardSnapshot:
     db.session.add(snapshot)
     db.session.flush()

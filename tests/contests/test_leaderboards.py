@@ -54,10 +54,12 @@ def submitted(round_, student, *, score, prediction=None, duration=60, at=0, num
     [
         # (score, prediction, duration, submitted offset) per student → expected ranks
         ([(3, None, 60, 0), (2, None, 10, 0)], [1, 2]),  # score first
+        ([(2.3333, None, 10, 0), (2.3334, None, 60, 0)], [2, 1]),  # to the 4th decimal
         ([(2, 5, 60, 0), (2, 1, 60, 0)], [2, 1]),  # then prediction error (actual 0)
         ([(2, None, 60, 0), (2, 9, 60, 0)], [2, 1]),  # no prediction ranks after any
         ([(2, 1, 90, 0), (2, 1, 30, 0)], [2, 1]),  # then duration
         ([(2, 1, 30, 20), (2, 1, 30, 10)], [2, 1]),  # then submit time
+        ([(2, 1, 30, 10.000001), (2, 1, 30, 10)], [2, 1]),  # to the microsecond
         ([(2, 1, 30, 10), (2, 1, 30, 10)], [1, 1]),  # full tie shares a rank
         ([(3, 1, 30, 10), (2, 1, 30, 10), (2, 1, 30, 10), (1, 0, 1, 0)], [1, 2, 2, 4]),
     ],

@@ -1,3 +1,4 @@
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -8,7 +9,9 @@ from core.accounts import services
 from core.accounts.models import Role, User
 from core.audit import AuditEntry
 from core.errors import Conflict, ValidationFailed
+from core.extensions import db
 from core.scheduler import JOBS, run_job
+from core.schools.models import SchoolLevel
 from tests.conftest import T0
 
 
@@ -210,3 +213,35 @@ def test_audit_history_is_ordered(make):
 
     assert [e.action for e in audit.history("user", user.id)] == ["a.first", "a.second"]
     assert AuditEntry.__tablename__ == "audit_entry"
+
+
+@pytest.mark.parametrize(
+    ("levels", "grades", "expected"),
+    [
+        ((), (), {"6A1": 3, "8A1": 2, "5A1": 4}),
+        (("THCS",), (), {"6A1": 3, "8A1": 2}),
+        ((), (6,), {"6A1": 3}),
+        (("TH", "THCS"), (5, 8), {"8A1": 2, "5A1": 4}),
+    ],
+)
+def test_student_counts_count_what_students_of_finds(make, levels, grades, expected):
+    thcs, th = make.school(level=SchoolLevel.THCS), make.school(level=SchoolLevel.TH)
+    classes = {
+        "6A1": make.school_class(thcs, "6A1"),
+        "8A1": make.school_class(thcs, "8A1"),
+        "5A1": make.school_class(th, "5A1"),
+    }
+    for name, count in (("6A1", 3), ("8A1", 2), ("5A1", 4)):
+        for _ in range(count):
+            make.student(classes[name])
+    make.student(classes["6A1"], active=False)  # not counted
+    make.user(None, Role.COORDINATOR, school_=thcs, class_id=classes["8A1"].id)  # not a student
+    ours = {klass.id: name for name, klass in classes.items()}
+
+    counts = services.student_counts(levels=levels, grades=grades)
+
+    assert {ours[c]: n for (_s, c), n in counts.items() if c in ours} == expected
+    found = db.session.execute(
+        services.students_of(sa.select(User.class_id), levels=levels, grades=grades)
+    ).scalars()
+    assert Counter(ours[c] for c in found if c in ours) == expected
