@@ -90,8 +90,8 @@ class Prepared:
             compiled = self._compiled[dialect.name] = (built, binds, order)
         return compiled
 
-    def _execute(self, cursor, dialect, params: dict) -> list:
-        """Run the statement on ``cursor``; return the result columns' processors."""
+    def bind(self, dialect, params: dict) -> tuple[str, list | dict]:
+        """The statement's text for ``dialect`` and its processed parameters."""
         built, binds, order = self._for(dialect)
         values = built.construct_params(params)
         for name, processor in binds.items():
@@ -99,7 +99,11 @@ class Prepared:
                 values[name] = processor(values[name])
         for listener in statement_listeners:
             listener(built.string)
-        cursor.execute(built.string, [values[n] for n in order] if order else values)
+        return built.string, [values[n] for n in order] if order else values
+
+    def _execute(self, cursor, dialect, params: dict) -> list:
+        """Run the statement on ``cursor``; return the result columns' processors."""
+        cursor.execute(*self.bind(dialect, params))
         columns = self._columns.get(dialect.name)
         if columns is None:
             # As SQLAlchemy does, from the driver's type codes (PostgreSQL's numeric columns
@@ -151,7 +155,13 @@ class LeanRequest:
 
     @contextmanager
     def transaction(self) -> Iterator[LeanConnection]:
-        """A write transaction, committed when the block ends without error."""
+        """A connection for the handler's reads and its one write, which must come last.
+
+        On SQLite, a write transaction (the write lock taken first), committed when the block
+        ends without error. On PostgreSQL each statement commits on its own (autocommit): the
+        one write is a single guarded statement, atomic by itself, and BEGIN and COMMIT would
+        be two more round trips to the server.
+        """
         with self._routes.transaction() as connection:
             yield connection
 
@@ -191,6 +201,7 @@ class LeanRoutes:
         self.protection = config.get("SESSION_PROTECTION", "basic")
         self.headers: list[tuple[str, str]] = []
         self._engines = None
+        self._autocommit_engine = None
         self._sessions = BoundedDict(VERIFIED_MAX)
         self._tokens = BoundedDict(VERIFIED_MAX)
 
@@ -344,16 +355,45 @@ class LeanRoutes:
                 cursor.execute("RELEASE SAVEPOINT lean_route")
                 cursor.close()
             return
+        if bind.dialect.name == "postgresql":
+            with self._autocommit(bind) as cursor:
+                yield LeanConnection(cursor, bind.dialect)
+            return
         raw = bind.raw_connection()
         try:
-            if bind.dialect.name == "sqlite":
-                begin_immediate(raw.dbapi_connection)
+            begin_immediate(raw.dbapi_connection)
             cursor = raw.cursor()
             yield LeanConnection(cursor, bind.dialect)
             cursor.close()
             raw.commit()
         except BaseException:
             raw.rollback()
+            raise
+        finally:
+            raw.close()
+
+    @contextmanager
+    def _autocommit(self, bind: sa.Engine) -> Iterator:
+        """A PostgreSQL cursor whose statements commit on their own, from this worker's own
+        small pool of autocommit connections.
+
+        That pool does not ping a connection at checkout (the application's does, a round
+        trip per request): a connection that has gone stale fails the handler, is dropped,
+        and the full application serves the request on a checked one.
+        """
+        if self._autocommit_engine is None:
+            self._autocommit_engine = sa.create_engine(
+                bind.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False, pool_size=2
+            )
+        raw = self._autocommit_engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                yield cursor
+            finally:
+                cursor.close()
+        except bind.dialect.loaded_dbapi.Error:
+            raw.invalidate()
             raise
         finally:
             raw.close()
