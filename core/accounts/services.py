@@ -7,6 +7,7 @@ import hmac
 import secrets
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -15,9 +16,11 @@ from flask_babel import gettext as _
 
 from core import audit
 from core.accounts.models import DISTRICT_ROLES, SCHOOL_SCOPED_ROLES, Role, RoleAssignment, User
+from core.arrays import fetch_columns
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from core.lean import Prepared
 from core.schools.models import School, SchoolClass
 
 #: Activation codes avoid letters and digits that are easy to misread on paper (0/O, 1/I/L).
@@ -306,26 +309,42 @@ def students_of(columns: sa.Select, *, levels=(), grades=()) -> sa.Select:
     )
 
 
+#: Active users placed in a school and a class, and the users with a student role: the two
+#: sides of ``students_of``'s join, read as numpy columns (core.arrays).
+_PLACED_USERS = Prepared(
+    sa.select(User.id, User.school_id, User.class_id).where(
+        User.active.is_(True), User.school_id.is_not(None), User.class_id.is_not(None)
+    )
+)
+_STUDENT_ROLES = Prepared(
+    sa.select(RoleAssignment.user_id).where(RoleAssignment.role == Role.STUDENT)
+)
+
+
 def student_counts(*, levels=(), grades=()) -> dict[tuple[int, int], int]:
     """How many students ``students_of`` finds in each (school, class).
 
-    Students are counted per class first and the few hundred classes filtered afterwards, so
-    the school and class tables are joined per class, not per student (a third less time for
-    100,000 students).
+    The same rule, joined with numpy: for 100,000 students the database's hash join of users
+    and roles costs more than reading both sides as columns and matching them (a third of the
+    time on PostgreSQL, half on SQLite).
     """
-    per_class = (
-        _active_students(sa.select(User.school_id, User.class_id, sa.func.count().label("n")))
-        .group_by(User.school_id, User.class_id)
-        .subquery()
-    )
-    query = _in_levels_and_grades(
-        sa.select(per_class.c.school_id, per_class.c.class_id, per_class.c.n),
-        per_class.c.school_id,
-        per_class.c.class_id,
-        levels,
-        grades,
-    )
-    return {(school, klass): n for school, klass, n in db.session.execute(query)}
+    users = fetch_columns(_PLACED_USERS, [("id", "i4"), ("school", "i4"), ("klass", "i4")])
+    students = fetch_columns(_STUDENT_ROLES, [("user", "i4")])
+    chosen = np.isin(users["id"], students["user"])
+    if levels:
+        schools = db.session.scalars(sa.select(School.id).where(School.level.in_(list(levels))))
+        chosen &= np.isin(users["school"], np.fromiter(schools, np.int32))
+    if grades:
+        classes = db.session.scalars(
+            sa.select(SchoolClass.id).where(SchoolClass.grade.in_(list(grades)))
+        )
+        chosen &= np.isin(users["klass"], np.fromiter(classes, np.int32))
+    pairs = users["school"][chosen].astype(np.int64) << 32 | users["klass"][chosen]
+    found, counts = np.unique(pairs, return_counts=True)
+    return {
+        (int(pair >> 32), int(pair & 0xFFFFFFFF)): int(count)
+        for pair, count in zip(found.tolist(), counts.tolist(), strict=True)
+    }
 
 
 def expire_activation_codes(*, now: datetime | None = None) -> int:
