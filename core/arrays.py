@@ -2,19 +2,21 @@
 
 A leaderboard snapshot reads every submitted attempt of a round, then sorts and counts them. As
 driver rows that is eight Python objects per attempt, which cost more than the query and the
-ranking together. ``fetch_columns`` has the database aggregate each column into one text
-(``string_agg`` / ``group_concat`` of its values, comma-separated), which numpy parses in C:
-eight Python strings in all. (PostgreSQL's binary COPY gives the values as one message per row,
-and reading 100,000 messages through the driver costs more than the whole query.)
+ranking together. ``fetch_columns`` has the database aggregate the rows into one or a few
+values that numpy reads in C: PostgreSQL packs every value as an 8-byte big-endian integer
+into one ``bytea`` (``string_agg`` of ``int8send``); SQLite, which has no binary functions,
+joins each column's values into one comma-separated text (``group_concat``). (PostgreSQL's
+binary COPY holds the same bytes, but as one message per row, and reading 100,000 messages
+through the driver costs more than the whole query.)
 
 The result is ``Columns``: one contiguous array per column (numpy sorts, compares and gathers
 contiguous arrays several times faster than the fields of a structured array).
 
 Fields are integers, booleans or times (``datetime64[us]``, UTC). A number with a fraction is
 read as a count of its smallest unit (see contests.leaderboards.SCORE_UNIT): a float's decimal
-text is not exact on SQLite. Every value must be there: the aggregates skip NULLs, so a NULL
-shows as a column shorter than the others and raises ``ValueError``, as does a value too large
-for its field; nothing is read wrong or left out. One aggregate holds up to 1 GB (PostgreSQL)
+text is not exact on SQLite. Every value must be there: the aggregates leave NULLs out, which
+the sizes then show, so a NULL raises ``ValueError``, as does a value too large for its field;
+nothing is read wrong or left out. One aggregate holds up to 1 GB (PostgreSQL)
 or 10**9 characters (SQLite): millions of rows.
 """
 
@@ -76,31 +78,61 @@ def _kinds(dtype: np.dtype) -> list[str]:
 
 
 def _aggregating_query(text: str, kinds: list[str], dialect: str) -> str:
-    """``text`` wrapped so that the database returns its row count and each column's values
-    as one comma-separated text (a time column's texts concatenated, on SQLite)."""
+    """``text`` wrapped so that the database returns its row count and its values aggregated:
+    on PostgreSQL one ``bytea`` of 8-byte big-endian integers, row after row; on SQLite each
+    column's values as one comma-separated text (a time column's texts concatenated)."""
     names = [f"c{index}" for index in range(len(kinds))]
-    aggregates = []
-    for name, kind in zip(names, kinds, strict=True):
-        if dialect == "postgresql":
+    if dialect == "postgresql":
+        values = []
+        for name, kind in zip(names, kinds, strict=True):
             if kind == "M":  # microseconds since 1970, exact until the year 2255
-                name = f"CAST(date_part('epoch', {name}) * 1000000 AS BIGINT)"
+                name = f"date_part('epoch', {name}) * 1000000"
             elif kind == "b":
                 name = f"CAST({name} AS INTEGER)"
-            aggregates.append(f"string_agg(CAST({name} AS TEXT), ',')")
-        else:
-            aggregates.append(
-                f"group_concat({name}, '')" if kind == "M" else f"group_concat({name})"
-            )
+            values.append(f"int8send(CAST({name} AS BIGINT))")
+        return (
+            f"SELECT count(*), string_agg({' || '.join(values)}, ''::bytea)"  # noqa: S608
+            f" FROM ({text}) AS packed ({', '.join(names)})"
+        )
+    aggregates = [
+        f"group_concat({name}, '')" if kind == "M" else f"group_concat({name})"
+        for name, kind in zip(names, kinds, strict=True)
+    ]
     return (
         f"WITH packed ({', '.join(names)}) AS ({text}) "  # noqa: S608 - compiled SQL, our names
         f"SELECT count(*), {', '.join(aggregates)} FROM packed"
     )
 
 
-def _parse(count: int, text: str | None, field: np.dtype, *, dialect: str) -> np.ndarray:
-    """One column's aggregated text as ``count`` values of ``field``."""
+def _typed(values: np.ndarray, field: np.dtype) -> np.ndarray:
+    """64-bit integers as ``field``, refusing a value too large for it."""
+    if field.kind == "M":
+        return values.view(field)
+    if field.kind == "i" and len(values):
+        limits = np.iinfo(field)
+        if values.min() < limits.min or values.max() > limits.max:
+            raise ValueError(f"a value is too large for {field}")
+    return values.astype(field)
+
+
+def _parse_packed(count: int, data: bytes | None, dtype: np.dtype) -> Columns:
+    """PostgreSQL's packed rows (string_agg leaves out a row holding a NULL: the size tells)."""
+    width = len(dtype.names)
+    if len(data or b"") != count * width * 8:
+        raise ValueError("a row holds a NULL")
+    rows = np.frombuffer(data or b"", ">i8").reshape(count, width)
+    return Columns(
+        {
+            name: _typed(rows[:, index].astype(np.int64), dtype.fields[name][0])
+            for index, name in enumerate(dtype.names)
+        }
+    )
+
+
+def _parse(count: int, text: str | None, field: np.dtype) -> np.ndarray:
+    """One SQLite column's aggregated text as ``count`` values of ``field``."""
     text = text or ""
-    if field.kind == "M" and dialect != "postgresql":
+    if field.kind == "M":
         data = text.encode("ascii", "replace")
         if len(data) != count * _SQLITE_TIME_WIDTH:
             raise ValueError("a time is NULL or not in SQLite's fixed-width form")
@@ -113,13 +145,7 @@ def _parse(count: int, text: str | None, field: np.dtype, *, dialect: str) -> np
             raise ValueError(f"a value is not an integer: {error}") from None
     if len(values) != count:
         raise ValueError("a column holds a NULL")
-    if field.kind == "M":
-        return values.view(field)
-    if field.kind == "i" and len(values):
-        limits = np.iinfo(field)
-        if values.min() < limits.min or values.max() > limits.max:
-            raise ValueError(f"a value is too large for {field}")
-    return values.astype(field)
+    return _typed(values, field)
 
 
 def fetch_columns(statement: Prepared, dtype, params: dict | None = None) -> Columns:
@@ -130,15 +156,18 @@ def fetch_columns(statement: Prepared, dtype, params: dict | None = None) -> Col
     connection = db.session.connection()
     dialect = connection.dialect.name
     text, values = statement.bind(connection.dialect, params or {})
-    cursor = connection.connection.driver_connection.cursor()
+    driver = connection.connection.driver_connection
+    cursor = driver.cursor(binary=True) if dialect == "postgresql" else driver.cursor()
     try:
         cursor.execute(_aggregating_query(text, kinds, dialect), values)
-        count, *texts = cursor.fetchone()
+        count, *aggregated = cursor.fetchone()
     finally:
         cursor.close()
+    if dialect == "postgresql":
+        return _parse_packed(count, aggregated[0], dtype)
     return Columns(
         {
-            name: _parse(count, column, dtype.fields[name][0], dialect=dialect)
-            for name, column in zip(dtype.names, texts, strict=True)
+            name: _parse(count, column, dtype.fields[name][0])
+            for name, column in zip(dtype.names, aggregated, strict=True)
         }
     )

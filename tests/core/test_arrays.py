@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.accounts.models import User
-from core.arrays import Columns, _parse, fetch_columns
+from core.arrays import Columns, _parse, _parse_packed, fetch_columns
 from core.db import UTCDateTime
 from core.lean import Prepared
 from tests.conftest import T0
@@ -109,22 +109,34 @@ def test_only_integers_booleans_and_times_are_read():
         fetch_columns(QUERY, [("at", "M8[s]")])
 
 
-def test_aggregated_texts_are_checked():
+def test_aggregated_values_are_checked():
     i4, when = np.dtype("i4"), np.dtype("M8[us]")
 
-    assert _parse(3, "-1,0,7", i4, dialect="sqlite").tolist() == [-1, 0, 7]
-    assert _parse(0, None, i4, dialect="postgresql").tolist() == []
-    assert _parse(2, "1,2", np.dtype("?"), dialect="sqlite").tolist() == [True, True]
+    assert _parse(3, "-1,0,7", i4).tolist() == [-1, 0, 7]
+    assert _parse(0, None, i4).tolist() == []
+    assert _parse(2, "1,2", np.dtype("?")).tolist() == [True, True]
     times = "2026-11-30 01:00:00.0000002026-11-30 01:00:00.000001"
-    assert _parse(2, times, when, dialect="sqlite")[1] == np.datetime64(
-        "2026-11-30T01:00:00.000001"
-    )
+    assert _parse(2, times, when)[1] == np.datetime64("2026-11-30T01:00:00.000001")
     with pytest.raises(ValueError, match="NULL"):
-        _parse(3, "1,2", i4, dialect="sqlite")  # a value left out
+        _parse(3, "1,2", i4)  # a value left out
     with pytest.raises(ValueError, match="integer"):
-        _parse(2, "1,2.5", i4, dialect="postgresql")
+        _parse(2, "1,2.5", i4)
     with pytest.raises(ValueError, match="fixed-width"):
-        _parse(1, "2026-11-30 01:00:00", when, dialect="sqlite")
+        _parse(1, "2026-11-30 01:00:00", when)
+    with pytest.raises(ValueError, match="too large"):
+        _parse(1, str(2**31), i4)
+
+
+def test_packed_rows_are_checked():
+    dtype = np.dtype([("id", "i4"), ("flag", "?")])
+    rows = np.array([[-1, 0], [7, 1]], ">i8").tobytes()
+
+    columns = _parse_packed(2, rows, dtype)
+
+    assert (columns["id"].tolist(), columns["flag"].tolist()) == ([-1, 7], [False, True])
+    assert len(_parse_packed(0, None, dtype)) == 0
+    with pytest.raises(ValueError, match="NULL"):
+        _parse_packed(3, rows, dtype)  # string_agg left a row out
 
 
 def test_columns_take_rows_and_concatenate():
