@@ -331,12 +331,11 @@ def _rank_and_store(
         {"snapshot_id": snapshot.id, "data": Standings.pack(columns, codes.tobytes())},
     )
 
-    ranked = schools > 0
-    participants = _counts(schools[ranked])
+    participants = _counts(schools[schools > 0])
     in_class = classes > 0
-    class_counts = _counts(classes[in_class])
+    class_ids, first, sizes = np.unique(classes[in_class], return_index=True, return_counts=True)
+    class_counts = dict(zip(class_ids.tolist(), sizes.tolist(), strict=True))
     class_totals = np.bincount(classes[in_class], weights=lines["score"][in_class])
-    class_ids, first = np.unique(classes[in_class], return_index=True)
     class_schools = dict(zip(class_ids.tolist(), schools[in_class][first].tolist(), strict=True))
     points: dict[int, int] = defaultdict(int)
     prized = int(np.searchsorted(ranks, len(prizes), side="right"))

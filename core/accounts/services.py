@@ -280,33 +280,24 @@ def set_active(*, actor: User, user: User, active: bool, now=None) -> None:
         db.session.flush()
 
 
-def _active_students(columns: sa.Select) -> sa.Select:
-    # One student role per user and school: no DISTINCT needed.
-    return columns.join(RoleAssignment, RoleAssignment.user_id == User.id).where(
-        RoleAssignment.role == Role.STUDENT, User.active.is_(True)
-    )
-
-
-def _in_levels_and_grades(query: sa.Select, school_id, class_id, levels, grades) -> sa.Select:
-    """Students of a school and a class (both must exist), of ``levels`` and ``grades`` when
-    given."""
-    query = query.join(School, School.id == school_id).join(SchoolClass, SchoolClass.id == class_id)
-    if levels:
-        query = query.where(School.level.in_(list(levels)))
-    if grades:
-        query = query.where(SchoolClass.grade.in_(list(grades)))
-    return query
-
-
 def students_of(columns: sa.Select, *, levels=(), grades=()) -> sa.Select:
     """Active students, filtered by school level and grade when given (empty: everyone).
 
     ``columns`` is the select to extend, e.g. ``sa.select(User.id)``; a contest's eligibility is
     this query with its levels and grades.
     """
-    return _in_levels_and_grades(
-        _active_students(columns), User.school_id, User.class_id, levels, grades
+    query = (
+        # One student role per user and school: no DISTINCT needed.
+        columns.join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .join(School, School.id == User.school_id)
+        .join(SchoolClass, SchoolClass.id == User.class_id)
+        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
     )
+    if levels:
+        query = query.where(School.level.in_(list(levels)))
+    if grades:
+        query = query.where(SchoolClass.grade.in_(list(grades)))
+    return query
 
 
 #: Active users placed in a school and a class, and the users with a student role: the two
@@ -326,7 +317,7 @@ def student_counts(*, levels=(), grades=()) -> dict[tuple[int, int], int]:
 
     The same rule, joined with numpy: for 100,000 students the database's hash join of users
     and roles costs more than reading both sides as columns and matching them (a third of the
-    time on PostgreSQL, half on SQLite).
+    time on PostgreSQL, half on SQLite). A student counts once, whatever their roles.
     """
     users = fetch_columns(_PLACED_USERS, [("id", "i4"), ("school", "i4"), ("klass", "i4")])
     students = fetch_columns(_STUDENT_ROLES, [("user", "i4")])
