@@ -217,8 +217,7 @@ def _round_lines(round_: QuizRound) -> Columns:
         )
     )
     starts = _group_starts(rows["user"])
-    best = rows.take(starts)
-    del best.arrays["attempt"]
+    best = Columns({name: rows[name][starts] for name in LINE.names})
     best["perfect"] = np.logical_or.reduceat(rows["perfect"], starts)
     return best
 

@@ -123,14 +123,6 @@ class Prepared:
             return None
         return tuple(p(v) if p else v for p, v in zip(columns, row, strict=True))
 
-    def all(self, cursor, dialect, params: dict) -> list[tuple]:
-        """Every row, as the driver's tuples when no column needs processing."""
-        columns = self._execute(cursor, dialect, params)
-        rows = cursor.fetchall()
-        if not any(columns):
-            return rows
-        return [tuple(p(v) if p else v for p, v in zip(columns, row, strict=True)) for row in rows]
-
 
 class LeanConnection:
     """A driver connection inside the lean route's transaction."""
