@@ -73,6 +73,21 @@ def test_write_page_renders_editor_with_draft(client, login, student, entry):
     assert "<b>một</b>" not in html
 
 
+def test_write_page_of_a_submitted_entry_is_read_only_before_any_script_runs(
+    client, login, student, entry
+):
+    services.save_draft(entry=entry, title="Tiêu đề", body=words(20), seq=1, now=T0)
+    login(student)
+    editable = client.get(f"/essay/rounds/{entry.round_id}").get_data(as_text=True)
+    services.submit_entry(entry=entry, now=T0)
+
+    html = client.get(f"/essay/rounds/{entry.round_id}").get_data(as_text=True)
+
+    assert "readonly" not in editable
+    assert html.count(" readonly") == 2  # title and body
+    assert 'id="essay-submit" type="button" class="btn btn-brand btn-lg" disabled' in html
+
+
 def test_write_page_ineligible_student_forbidden(client, login, student, make_round):
     round_ = make_round(school_levels=[SchoolLevel.TH.value])
     login(student)
