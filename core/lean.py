@@ -123,17 +123,37 @@ class Prepared:
             return None
         return tuple(p(v) if p else v for p, v in zip(columns, row, strict=True))
 
+    def all(self, cursor, dialect, params: dict) -> list[tuple]:
+        """Every row (processed)."""
+        columns = self._execute(cursor, dialect, params)
+        rows = cursor.fetchall()
+        if not any(columns):
+            return rows
+        return [tuple(p(v) if p else v for p, v in zip(columns, row, strict=True)) for row in rows]
+
 
 class LeanConnection:
-    """A driver connection inside the lean route's transaction."""
+    """A driver connection for a lean route: its reads, then (after ``begin_write``) its write."""
 
-    def __init__(self, cursor, dialect):
+    def __init__(self, cursor, dialect, begin_write: Callable[[], None] | None = None):
         self.cursor = cursor
         self.dialect = dialect
+        self._begin_write = begin_write
 
     def first(self, prepared: Prepared, params: dict) -> tuple | None:
         """Run ``prepared`` and return its first row (processed), or None."""
         return prepared.first(self.cursor, self.dialect, params)
+
+    def all(self, prepared: Prepared, params: dict) -> list[tuple]:
+        """Run ``prepared`` and return all its rows (processed)."""
+        return prepared.all(self.cursor, self.dialect, params)
+
+    def begin_write(self) -> None:
+        """Call before the handler's one write: on SQLite this takes the write lock (the reads
+        before it run without it, so other workers' writes never wait on them)."""
+        if self._begin_write is not None:
+            self._begin_write()
+            self._begin_write = None
 
 
 @dataclass
@@ -145,14 +165,20 @@ class LeanRequest:
     json: object
     _routes: LeanRoutes = field(repr=False)
 
+    @property
+    def config(self):
+        """The application's configuration (read, never changed, by handlers)."""
+        return self._routes.app.config
+
     @contextmanager
     def transaction(self) -> Iterator[LeanConnection]:
-        """A connection for the handler's reads and its one write, which must come last.
+        """A connection for the handler's reads and its one write, which must come last, after
+        ``connection.begin_write()``.
 
-        On SQLite, a write transaction (the write lock taken first), committed when the block
-        ends without error. On PostgreSQL each statement commits on its own (autocommit): the
-        one write is a single guarded statement, atomic by itself, and BEGIN and COMMIT would
-        be two more round trips to the server.
+        On SQLite the reads run each on their own; ``begin_write`` opens the write transaction
+        (taking the write lock), committed when the block ends without error. On PostgreSQL
+        each statement commits on its own (autocommit): the one write is a single guarded
+        statement, atomic by itself, and BEGIN and COMMIT would be two more round trips.
         """
         with self._routes.transaction() as connection:
             yield connection
@@ -161,13 +187,22 @@ class LeanRequest:
 Handler = Callable[[LeanRequest], "tuple[int, dict] | None"]
 
 
+@dataclass
+class Route:
+    method: str
+    pattern: re.Pattern
+    handler: Handler
+    #: The route may come with no body at all (the handler then gets ``json`` None).
+    bodiless: bool = False
+
+
 class LeanRoutes:
     """WSGI middleware in front of the Flask application (see the module's docstring)."""
 
     def __init__(self, app: Flask, wsgi_app):
         self.app = app
         self.wsgi_app = wsgi_app
-        self.routes: list[tuple[str, re.Pattern, Handler]] = []
+        self.routes: list[Route] = []
         config = app.config
         self.enabled = config.get("LEAN_ROUTES", True)
         self.cookie_name = config["SESSION_COOKIE_NAME"]
@@ -197,8 +232,8 @@ class LeanRoutes:
         self._sessions = BoundedDict(VERIFIED_MAX)
         self._tokens = BoundedDict(VERIFIED_MAX)
 
-    def add(self, method: str, pattern: str, handler: Handler) -> None:
-        self.routes.append((method, re.compile(pattern), handler))
+    def add(self, method: str, pattern: str, handler: Handler, *, bodiless: bool = False) -> None:
+        self.routes.append(Route(method, re.compile(pattern), handler, bodiless))
 
     # --- WSGI -----------------------------------------------------------------------------
 
@@ -206,39 +241,42 @@ class LeanRoutes:
         if self.enabled:
             method = environ.get("REQUEST_METHOD")
             path = environ.get("PATH_INFO", "")
-            for route_method, pattern, handler in self.routes:
-                if route_method == method:
-                    match = pattern.fullmatch(path)
+            for route in self.routes:
+                if route.method == method:
+                    match = route.pattern.fullmatch(path)
                     if match:
-                        answer = self._serve(environ, match, handler)
+                        answer = self._serve(environ, match, route)
                         if answer is not None:
                             return self._respond(start_response, *answer)
                         break
         return self.wsgi_app(environ, start_response)
 
-    def _serve(self, environ, match, handler) -> tuple[int, dict] | None:
+    def _serve(self, environ, match, route: Route) -> tuple[int, dict] | None:
         if self.force_https and environ.get("wsgi.url_scheme") != "https":
             return None
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:
             return None
-        if not 0 < length <= MAX_BODY:
-            return None
-        raw = environ["wsgi.input"].read(length)
-        # Whatever happens next, the full application can still read the body.
-        environ["wsgi.input"] = io.BytesIO(raw)
-        if not environ.get("CONTENT_TYPE", "").startswith("application/json"):
-            return None
+        if length == 0 and route.bodiless and "HTTP_TRANSFER_ENCODING" not in environ:
+            raw = None
+        else:
+            if not 0 < length <= MAX_BODY:
+                return None
+            raw = environ["wsgi.input"].read(length)
+            # Whatever happens next, the full application can still read the body.
+            environ["wsgi.input"] = io.BytesIO(raw)
+            if not environ.get("CONTENT_TYPE", "").startswith("application/json"):
+                return None
         user_id = self.signed_in_user(environ)
         if user_id is None:
             return None
         try:
-            body = json.loads(raw)
+            body = None if raw is None else json.loads(raw)
         except ValueError:
             return None
         try:
-            return handler(LeanRequest(user_id, match.groups(), body, self))
+            return route.handler(LeanRequest(user_id, match.groups(), body, self))
         except Exception:  # the full application gives the real answer (or error)
             log.warning("lean route %s declined after an error", match.string, exc_info=True)
             return None
@@ -352,14 +390,21 @@ class LeanRoutes:
                 yield LeanConnection(cursor, bind.dialect)
             return
         raw = bind.raw_connection()
-        try:
+        writing = []
+
+        def begin_write():
             begin_immediate(raw.dbapi_connection)
+            writing.append(True)
+
+        try:
             cursor = raw.cursor()
-            yield LeanConnection(cursor, bind.dialect)
+            yield LeanConnection(cursor, bind.dialect, begin_write)
             cursor.close()
-            raw.commit()
+            if writing:
+                raw.commit()
         except BaseException:
-            raw.rollback()
+            if writing:
+                raw.rollback()
             raise
         finally:
             raw.close()
@@ -410,9 +455,14 @@ def init_app(app: Flask) -> LeanRoutes:
     return lean
 
 
-def add_route(app: Flask, method: str, pattern: str, handler: Handler) -> None:
-    """Serve ``method pattern`` (a regular expression over the path) with a lean ``handler``."""
-    app.extensions["mangxanh.lean"].add(method, pattern, handler)
+def add_route(
+    app: Flask, method: str, pattern: str, handler: Handler, *, bodiless: bool = False
+) -> None:
+    """Serve ``method pattern`` (a regular expression over the path) with a lean ``handler``.
+
+    ``bodiless``: the request may also come without a body (no Content-Length, or 0).
+    """
+    app.extensions["mangxanh.lean"].add(method, pattern, handler, bodiless=bodiless)
 
 
 def set_headers(app: Flask, headers: list[tuple[str, str]]) -> None:

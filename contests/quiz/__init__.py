@@ -22,6 +22,8 @@ def init_app(app: Flask) -> None:
     # Answer saves are the hottest write of a contest: their plain case skips the full stack.
     grace = services.grace(app.config)
     add_route(app, "PUT", api.SAVE_ANSWER_PATH, partial(api.save_answer_lean, grace=grace))
+    # So are the starts when a round opens: thousands within its first minute.
+    add_route(app, "POST", api.START_ATTEMPT_PATH, api.start_attempt_lean, bodiless=True)
     add_nav(app, NavItem("quiz.my_rounds", _l("Law quiz"), roles=("student",), order=30))
     add_nav(
         app,

@@ -51,6 +51,16 @@ def _enum(kind, length=20):
     return sa.Enum(kind, native_enum=False, length=length)
 
 
+def parse_levels(text: str | None) -> list[str]:
+    """A round's stored school levels ("THCS,TH") as a list; empty means every level."""
+    return [v for v in (text or "").split(",") if v]
+
+
+def parse_grades(text: str | None) -> list[int]:
+    """A round's stored grades ("6,7") as a list; empty means every grade."""
+    return [int(v) for v in (text or "").split(",") if v.strip().isdigit()]
+
+
 class QuestionCategory(db.Model):
     __tablename__ = "quiz_category"
 
@@ -182,11 +192,11 @@ class QuizRound(db.Model):
 
     @property
     def levels(self) -> list[str]:
-        return [v for v in (self.eligible_levels or "").split(",") if v]
+        return parse_levels(self.eligible_levels)
 
     @property
     def grades(self) -> list[int]:
-        return [int(v) for v in (self.eligible_grades or "").split(",") if v.strip().isdigit()]
+        return parse_grades(self.eligible_grades)
 
     @property
     def prizes(self) -> list[int]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
@@ -33,15 +34,18 @@ from contests.quiz.models import (
     QuizContest,
     QuizRound,
     RoundKind,
+    parse_grades,
+    parse_levels,
 )
 from core import audit
-from core.accounts.models import Role, User
+from core.accounts.models import Role, RoleAssignment, User
 from core.accounts.services import students_of
 from core.cache import BoundedDict, TimedCache
 from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.lean import LeanConnection, Prepared
+from core.schools.models import School, SchoolClass, SchoolLevel
 from core.web import notify
 
 DEFAULT_GRACE_SECONDS = 30
@@ -79,17 +83,27 @@ def accepts_answers(attempt: Attempt, now: datetime) -> bool:
 # --- eligibility --------------------------------------------------------------------------------
 
 
+def admits(*, levels: list[str], grades: list[int], school_level, grade: int | None) -> bool:
+    """A round's school levels and grades (empty lists mean everyone) admit this student."""
+    if levels and (school_level is None or school_level.value not in levels):
+        return False
+    return not grades or (grade is not None and grade in grades)
+
+
 def is_eligible(round_: QuizRound, user: User) -> bool:
     """Students of the round's school levels and grades may enter (empty lists mean everyone)."""
     if not user.is_authenticated or not user.has_role(Role.STUDENT):
         return False
-    if round_.levels and (user.school is None or user.school.level.value not in round_.levels):
-        return False
-    if round_.grades:
-        school_class = user.school_class
-        if school_class is None or school_class.grade not in round_.grades:
-            return False
-    return True
+    levels, grades = round_.levels, round_.grades
+    # The school and class are loaded only when a rule needs them.
+    school = user.school if levels else None
+    school_class = user.school_class if grades else None
+    return admits(
+        levels=levels,
+        grades=grades,
+        school_level=school.level if school is not None else None,
+        grade=school_class.grade if school_class is not None else None,
+    )
 
 
 def rounds_for_student(*, user: User, now: datetime | None = None) -> list[QuizRound]:
@@ -158,54 +172,86 @@ def _pick_balanced(candidates: list[tuple[int, int]], count: int, rng: random.Ra
 # --- the bank, as starts read it ----------------------------------------------------------------
 #
 # When a round opens, thousands of students start within a minute, and each start draws from the
-# same questions and shows the same texts. Each worker keeps what it read for QUIZ_BANK_CACHE_SECONDS
-# (default 30 s; 0 turns it off, as the tests do): an edit or a retirement reaches new papers
-# within that time. Papers already drawn are fixed; only their texts are read again.
+# same questions and shows the same texts. Each worker keeps what it read of a pool for
+# QUIZ_BANK_CACHE_SECONDS (default 30 s; 0 turns it off, as the tests do): an edit or a
+# retirement reaches new papers within that time. Papers already drawn are fixed; only their
+# texts are read again.
 
 _drawable = TimedCache(max_items=256)
 _texts = TimedCache(max_items=50_000)
 
 
-def _cache_for() -> timedelta:
-    return timedelta(seconds=current_app.config.get("QUIZ_BANK_CACHE_SECONDS", 30))
+def bank_ttl(config=None) -> timedelta:
+    """How long a worker keeps what it read of the bank (QUIZ_BANK_CACHE_SECONDS, default 30 s)."""
+    config = current_app.config if config is None else config
+    return timedelta(seconds=config.get("QUIZ_BANK_CACHE_SECONDS", 30))
 
 
-def _drawable_questions(pool: Pool, category_ids: list[int], day: date) -> tuple[list, dict]:
-    """(id, category, difficulty, kind) of the valid questions, and each one's choice ids."""
-    key = (pool, tuple(sorted(category_ids)), day)
-    ttl = _cache_for()
+class Bank(NamedTuple):
+    """A pool's questions valid on one day: what a start draws from and shows (never keys)."""
+
+    #: category id → [(question id, difficulty)], in id order
+    by_category: dict[int, list[tuple[int, int]]]
+    #: question id → kind ("single", "multiple", "truefalse")
+    kinds: dict[int, str]
+    #: question id → its choice ids in their stored order
+    choices: dict[int, tuple[int, ...]]
+    #: question id → (question text, {choice id: choice text})
+    texts: dict[int, tuple[str, dict[int, str]]]
+
+
+_DAY = sa.bindparam("day", type_=sa.Date)
+_BANK_QUESTIONS = Prepared(
+    sa.select(Question.id, Question.category_id, Question.difficulty, Question.kind, Question.text)
+    .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY))
+    .order_by(Question.id)
+)
+_BANK_CHOICES = Prepared(
+    sa.select(Choice.id, Choice.question_id, Choice.text)
+    .join(Question, Question.id == Choice.question_id)
+    .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY))
+    .order_by(Choice.question_id, Choice.position, Choice.id)
+)
+
+#: Runs a prepared SELECT and returns its rows: the session's (the full routes) or a lean
+#: route's connection.
+Rows = Callable[[Prepared, dict], list]
+
+
+def _session_rows(prepared: Prepared, params: dict) -> list:
+    return db.session.execute(prepared.statement, params).all()
+
+
+def load_bank(pool: Pool, day: date, *, ttl: timedelta, rows: Rows = _session_rows) -> Bank:
+    """The pool's valid questions on ``day``, through the worker's cache."""
+    key = (pool, day)
     hit = _drawable.get(key, ttl)
     if hit is not None:
         return hit
-    rows = db.session.execute(
-        sa.select(Question.id, Question.category_id, Question.difficulty, Question.kind)
-        .where(
-            Question.pool == pool,
-            Question.category_id.in_(category_ids),
-            valid_question_filter(day),
-        )
-        .order_by(Question.id)
-    ).all()
+    params = {"pool": pool, "day": day}
+    by_category: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    kinds: dict[int, str] = {}
+    question_texts: dict[int, str] = {}
+    for question_id, category_id, difficulty, kind, text in rows(_BANK_QUESTIONS, params):
+        by_category[category_id].append((question_id, difficulty))
+        kinds[question_id] = QuestionKind(kind).value
+        question_texts[question_id] = text
     choices: dict[int, list[int]] = defaultdict(list)
-    for choice_id, question_id in db.session.execute(
-        sa.select(Choice.id, Choice.question_id)
-        .join(Question, Question.id == Choice.question_id)
-        .where(
-            Question.pool == pool,
-            Question.category_id.in_(category_ids),
-            valid_question_filter(day),
-        )
-        .order_by(Choice.question_id, Choice.position, Choice.id)
-    ):
+    choice_texts: dict[int, dict[int, str]] = defaultdict(dict)
+    for choice_id, question_id, text in rows(_BANK_CHOICES, params):
         choices[question_id].append(choice_id)
-    found = ([tuple(r) for r in rows], dict(choices))
-    _drawable.put(key, found, ttl)
-    return found
+        choice_texts[question_id][choice_id] = text
+    texts = {q: (text, choice_texts[q]) for q, text in question_texts.items()}
+    for question_id, found in texts.items():
+        _texts.put(question_id, found, ttl)
+    bank = Bank(dict(by_category), kinds, {q: tuple(c) for q, c in choices.items()}, texts)
+    _drawable.put(key, bank, ttl)
+    return bank
 
 
 def _question_texts(ids: list[int]) -> dict[int, tuple[str, dict[int, str]]]:
     """Question text and choice texts by question id (never keys or explanations)."""
-    ttl = _cache_for()
+    ttl = bank_ttl()
     found: dict[int, tuple[str, dict[int, str]]] = {}
     missing = []
     for question_id in ids:
@@ -233,22 +279,22 @@ def _question_texts(ids: list[int]) -> dict[int, tuple[str, dict[int, str]]]:
     return found
 
 
-def draw_paper(*, round_: QuizRound, rng: random.Random, day: date) -> list[dict]:
-    """Draw a paper following the round's rules from questions valid on ``day``."""
+def draw_paper(*, round_, rng: random.Random, day: date, bank: Bank | None = None) -> list[dict]:
+    """Draw a paper following the round's rules from questions valid on ``day``.
+
+    ``round_`` is a QuizRound, or anything with its draw settings (``is_practice``,
+    ``draw_rules``, ``balance_difficulty``, ``shuffle_questions``, ``shuffle_choices``).
+    ``bank``: the pool as already read (by default it is read through the session).
+    """
     pool = Pool.PRACTICE if round_.is_practice else Pool.CONTEST
     rules = [r for r in round_.draw_rules or [] if int(r.get("count", 0)) > 0]
     if not rules:
         raise Conflict(_("This round has no questions to draw yet."))
-    category_ids = [int(r["category_id"]) for r in rules]
-    rows, choices = _drawable_questions(pool, category_ids, day)
-    by_category: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    kinds: dict[int, str] = {}
-    for question_id, category_id, difficulty, kind in rows:
-        by_category[category_id].append((question_id, difficulty))
-        kinds[question_id] = QuestionKind(kind).value
+    if bank is None:
+        bank = load_bank(pool, day, ttl=bank_ttl())
     chosen: list[int] = []
     for rule in rules:
-        candidates = by_category[int(rule["category_id"])]
+        candidates = bank.by_category.get(int(rule["category_id"]), [])
         count = int(rule["count"])
         if len(candidates) < count:
             raise Conflict(_("The question bank does not have enough valid questions."))
@@ -260,11 +306,12 @@ def draw_paper(*, round_: QuizRound, rng: random.Random, day: date) -> list[dict
         rng.shuffle(chosen)
     paper = []
     for question_id in chosen:
-        order = list(choices.get(question_id, ()))
+        kind = bank.kinds[question_id]
+        order = list(bank.choices.get(question_id, ()))
         # True/false stays in its natural order (Đúng, Sai); other choices are shuffled.
-        if round_.shuffle_choices and kinds[question_id] != QuestionKind.TRUEFALSE:
+        if round_.shuffle_choices and kind != QuestionKind.TRUEFALSE:
             rng.shuffle(order)
-        paper.append({"q": question_id, "k": kinds[question_id], "c": order})
+        paper.append({"q": question_id, "k": kind, "c": order})
     return paper
 
 
@@ -278,6 +325,12 @@ def extra_time(*, contest_id: int, user_id: int) -> timedelta:
         )
     )
     return timedelta(seconds=seconds or 0)
+
+
+def _deadline(now: datetime, round_, extra_seconds: float) -> datetime:
+    """min(start + time limit + the student's extra time, round close)."""
+    limit = timedelta(seconds=round_.time_limit_seconds + extra_seconds)
+    return min(now + limit, round_.closes_at)
 
 
 def _attempts_of(round_id: int, user_id: int) -> list[Attempt]:
@@ -317,11 +370,8 @@ def start_attempt(
         raise Conflict(_("You have used all your attempts for this round."))
     rng = rng or random.Random()
     paper = draw_paper(round_=round_, rng=rng, day=local_today(now))
-    deadline = min(
-        now
-        + timedelta(seconds=round_.time_limit_seconds)
-        + extra_time(contest_id=round_.contest_id, user_id=user.id),
-        round_.closes_at,
+    deadline = _deadline(
+        now, round_, extra_time(contest_id=round_.contest_id, user_id=user.id).total_seconds()
     )
     attempt = Attempt(
         round_id=round_.id,
@@ -351,6 +401,190 @@ def start_attempt(
             raise Conflict(_("The attempt could not be started; please try again.")) from None
         return existing, False
     return attempt, True
+
+
+class _Entry(NamedTuple):
+    """What a lean start reads in one statement: the round's rules and the student's standing."""
+
+    contest_id: int
+    kind: RoundKind
+    opens_at: datetime
+    closes_at: datetime
+    time_limit_seconds: int
+    draw_rules: list
+    balance_difficulty: bool
+    shuffle_questions: bool
+    shuffle_choices: bool
+    attempts_allowed: int
+    eligible_levels: str
+    eligible_grades: str
+    prediction_enabled: bool
+    active: bool
+    school_id: int | None
+    class_id: int | None
+    school_level: SchoolLevel | None
+    grade: int | None
+    is_student: bool
+    extra_seconds: int | None
+    attempts: int
+    open_attempts: int
+
+    @property
+    def is_practice(self) -> bool:
+        return self.kind == RoundKind.PRACTICE
+
+
+_ROUND_ID = sa.bindparam("round_id", type_=sa.Integer)
+_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
+_ENTRY_QUERY = Prepared(
+    sa.select(
+        QuizRound.contest_id,
+        QuizRound.kind,
+        QuizRound.opens_at,
+        QuizRound.closes_at,
+        QuizRound.time_limit_seconds,
+        QuizRound.draw_rules,
+        QuizRound.balance_difficulty,
+        QuizRound.shuffle_questions,
+        QuizRound.shuffle_choices,
+        QuizRound.attempts_allowed,
+        QuizRound.eligible_levels,
+        QuizRound.eligible_grades,
+        QuizRound.prediction_enabled,
+        User.active,
+        User.school_id,
+        User.class_id,
+        School.level,
+        SchoolClass.grade,
+        sa.exists()
+        .where(RoleAssignment.user_id == User.id, RoleAssignment.role == Role.STUDENT)
+        .label("is_student"),
+        sa.select(Accommodation.extra_seconds)
+        .where(Accommodation.contest_id == QuizRound.contest_id, Accommodation.user_id == User.id)
+        .scalar_subquery(),
+        sa.select(sa.func.count())
+        .where(Attempt.round_id == QuizRound.id, Attempt.user_id == User.id)
+        .scalar_subquery(),
+        sa.select(sa.func.count())
+        .where(
+            Attempt.round_id == QuizRound.id,
+            Attempt.user_id == User.id,
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+        )
+        .scalar_subquery(),
+    )
+    .select_from(QuizRound)
+    .join(User, User.id == _USER_ID)
+    .outerjoin(School, School.id == User.school_id)
+    .outerjoin(SchoolClass, SchoolClass.id == User.class_id)
+    .where(QuizRound.id == _ROUND_ID)
+)
+_LEAN_STARTS: dict[str, Prepared] = {}
+
+
+def _start_statement(dialect: str) -> Prepared:
+    """The new attempt's row, unless that attempt number exists already (a start a moment ago)."""
+    if dialect not in _LEAN_STARTS:
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        table = Attempt.__table__
+        values = {
+            "round_id": _ROUND_ID,
+            "user_id": _USER_ID,
+            "number": sa.bindparam("number", type_=sa.Integer),
+            "school_id": sa.bindparam("school_id", type_=sa.Integer),
+            "class_id": sa.bindparam("class_id", type_=sa.Integer),
+            "status": sa.bindparam("status", type_=table.c.status.type),
+            "paper": sa.bindparam("paper", type_=table.c.paper.type),
+            "started_at": sa.bindparam("started_at", type_=table.c.started_at.type),
+            "deadline_at": sa.bindparam("deadline_at", type_=table.c.deadline_at.type),
+        }
+        statement = insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
+        _LEAN_STARTS[dialect] = Prepared(statement)
+    return _LEAN_STARTS[dialect]
+
+
+class LeanStart(NamedTuple):
+    """A new attempt started by the lean route, with what its answer shows."""
+
+    attempt_id: int
+    deadline_at: datetime
+    questions: list[dict]
+    prediction_required: bool
+
+
+def start_attempt_lean(
+    connection: LeanConnection,
+    *,
+    user_id: int,
+    round_id: int,
+    now: datetime,
+    zone: str,
+    ttl: timedelta,
+    rng: random.Random | None = None,
+) -> LeanStart | None:
+    """The plain case of :func:`start_attempt` for the lean route: a new attempt, in one read
+    and one guarded insert.
+
+    Returns None for anything else: not an active, eligible student, the round not open, an
+    attempt in progress (to resume) or none left, a bank too small, a start that raced another.
+    The full route then gives the canonical answer. ``ttl``: how long the bank may be kept
+    (:func:`bank_ttl`). Uses the given connection; the caller commits.
+    """
+    row = connection.first(_ENTRY_QUERY, {"round_id": round_id, "user_id": user_id})
+    if row is None:
+        return None
+    entry = _Entry(*row)
+    if not (entry.active and entry.is_student) or entry.open_attempts:
+        return None
+    if not admits(
+        levels=parse_levels(entry.eligible_levels),
+        grades=parse_grades(entry.eligible_grades),
+        school_level=entry.school_level,
+        grade=entry.grade,
+    ):
+        return None
+    if not entry.opens_at <= now < entry.closes_at:
+        return None
+    if not entry.is_practice and entry.attempts >= entry.attempts_allowed:
+        return None
+    day = local_today(now, zone)
+    pool = Pool.PRACTICE if entry.is_practice else Pool.CONTEST
+    bank = load_bank(pool, day, ttl=ttl, rows=connection.all)
+    try:
+        paper = draw_paper(round_=entry, rng=rng or random.Random(), day=day, bank=bank)
+    except Conflict:
+        return None
+    deadline = _deadline(now, entry, entry.extra_seconds or 0)
+    questions = _questions_of(paper, bank.texts)
+    connection.begin_write()
+    row = connection.first(
+        _start_statement(connection.dialect.name),
+        {
+            "round_id": round_id,
+            "user_id": user_id,
+            "number": entry.attempts + 1,
+            "school_id": entry.school_id,
+            "class_id": entry.class_id,
+            "status": AttemptStatus.IN_PROGRESS,
+            "paper": paper,
+            "started_at": now,
+            "deadline_at": deadline,
+        },
+    )
+    if row is None:
+        return None
+    attempt_id = row[0]
+    # The answer sheet its saves will need (see _sheets: a stale entry only declines).
+    _sheets.put(attempt_id, _sheet_of(user_id, now, deadline, paper))
+    return LeanStart(
+        attempt_id,
+        deadline,
+        questions,
+        bool(entry.prediction_enabled and not entry.is_practice),
+    )
 
 
 # --- saving answers -----------------------------------------------------------------------------
@@ -490,13 +724,14 @@ def _sheet(connection: LeanConnection, attempt_id: int) -> _Sheet | None:
         row = connection.first(_SHEET_QUERY, {"attempt_id": attempt_id})
         if row is None:
             return None
-        user_id, started_at, deadline_at, paper = row
-        items = {
-            item["q"]: (item["k"] == QuestionKind.MULTIPLE, tuple(item["c"])) for item in paper
-        }
-        sheet = _Sheet(user_id, started_at, deadline_at, items)
+        sheet = _sheet_of(*row)
         _sheets.put(attempt_id, sheet)
     return sheet
+
+
+def _sheet_of(user_id: int, started_at: datetime, deadline_at: datetime, paper: list) -> _Sheet:
+    items = {item["q"]: (item["k"] == QuestionKind.MULTIPLE, tuple(item["c"])) for item in paper}
+    return _Sheet(user_id, started_at, deadline_at, items)
 
 
 def store_answer_lean(
@@ -528,6 +763,7 @@ def store_answer_lean(
     if (len(choice_ids) > 1 and not multiple) or any(c not in allowed for c in choice_ids):
         return None
     dialect = connection.dialect.name
+    connection.begin_write()
     if dialect not in _LEAN_SAVES:
         _LEAN_SAVES[dialect] = Prepared(_save_statement(dialect, lean=True))
     stored = connection.first(
@@ -680,7 +916,10 @@ def finalize_expired(*, now: datetime | None = None) -> int:
 def paper_questions(attempt: Attempt) -> list[dict]:
     """The attempt's questions in the order shown, without keys or explanations."""
     # Plain rows, not ORM objects, read through the bank cache: this runs on every start.
-    texts = _question_texts(attempt.question_ids)
+    return _questions_of(attempt.paper, _question_texts(attempt.question_ids))
+
+
+def _questions_of(paper: list[dict], texts: dict[int, tuple[str, dict[int, str]]]) -> list[dict]:
     return [
         {
             "id": item["q"],
@@ -688,7 +927,7 @@ def paper_questions(attempt: Attempt) -> list[dict]:
             "kind": item["k"],
             "choices": [{"id": c, "text": texts[item["q"]][1].get(c, "")} for c in item["c"]],
         }
-        for item in attempt.paper
+        for item in paper
     ]
 
 

@@ -11,6 +11,7 @@ from flask import g
 from sqlalchemy.engine import Engine
 
 from contests import leaderboards
+from contests.quiz import services
 from contests.quiz.models import Attempt, AttemptStatus, Choice
 from core import lean
 from core.extensions import db
@@ -449,15 +450,20 @@ def test_save_answer_query_count(client, setup):
     path = f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}"
     choice = question["choices"][0]["id"]
 
+    with count_queries() as after_start:
+        client.put(path, json={"choice_ids": [choice], "seq": 1})
     forget_loaded_objects()
+    services._sheets.clear()  # a worker other than the one that started the attempt
     with count_queries() as first:
-        response = client.put(path, json={"choice_ids": [choice], "seq": 1})
+        response = client.put(path, json={"choice_ids": [choice], "seq": 2})
     with count_queries() as later:
-        client.put(path, json={"choice_ids": [choice], "seq": 2})
+        client.put(path, json={"choice_ids": [choice], "seq": 3})
 
     assert response.status_code == 200
     assert response.json["saved"] is True
-    # The lean route: the attempt's sheet (once per worker), then the guarded upsert alone.
+    # The lean route: the attempt's sheet (once per worker; the worker that started the attempt
+    # has it already), then the guarded upsert alone.
+    assert len(after_start) == 1, "\n".join(after_start)
     assert len(first) == 2, "\n".join(first)
     assert len(later) == 1, "\n".join(later)
     assert later[0].startswith("INSERT INTO quiz_answer")
@@ -483,11 +489,34 @@ def test_save_answer_query_count_on_the_full_route(app, client, setup):
     assert len(statements) == 3, "\n".join(statements)
 
 
+@contextmanager
+def lean_routes_off(app):
+    app.extensions["mangxanh.lean"].enabled = False
+    try:
+        yield
+    finally:
+        app.extensions["mangxanh.lean"].enabled = True
+
+
 def test_start_attempt_query_count(client, setup):
     round_, _ = setup
 
     forget_loaded_objects()
     with count_queries() as statements:
+        response = start(client, round_)
+
+    assert response.status_code == 201
+    # The lean route: the round and the student in one read, the pool's questions and choices,
+    # the guarded insert.
+    assert len(statements) == 4, "\n".join(statements)
+    assert statements[-1].startswith("INSERT INTO quiz_attempt")
+
+
+def test_start_attempt_query_count_on_the_full_route(app, client, setup):
+    round_, _ = setup
+
+    forget_loaded_objects()
+    with lean_routes_off(app), count_queries() as statements:
         response = start(client, round_)
 
     assert response.status_code == 201
@@ -544,7 +573,8 @@ def test_every_student_payload_of_a_journey_is_free_of_keys(client, setup):
     assert len(payloads) == 8
 
 
-def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make, relogin):
+@pytest.mark.parametrize("lean", [True, False], ids=["lean", "full"])
+def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make, relogin, lean):
     round_, _ = setup
     path = f"/api/v1/rounds/{round_.id}/attempts"
     app.config["QUIZ_BANK_CACHE_SECONDS"] = 30
@@ -553,10 +583,18 @@ def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make
         relogin(make.student())
         forget_loaded_objects()
         with count_queries() as statements:
-            response = client.post(path)
+            if lean:
+                response = client.post(path)
+            else:
+                with lean_routes_off(app):
+                    response = client.post(path)
     finally:
         app.config["QUIZ_BANK_CACHE_SECONDS"] = 0
 
     assert response.status_code == 201
-    # user with roles, round, attempts so far, accommodation, insert
-    assert len(statements) == 5, "\n".join(statements)
+    if lean:
+        # the round and the student in one read, the guarded insert
+        assert len(statements) == 2, "\n".join(statements)
+    else:
+        # user with roles, round, attempts so far, accommodation, insert
+        assert len(statements) == 5, "\n".join(statements)
