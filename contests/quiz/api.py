@@ -199,33 +199,35 @@ START_ATTEMPT_PATH = r"/api/v1/rounds/([1-9][0-9]{0,17})/attempts"
 
 
 def start_attempt_lean(request: LeanRequest) -> tuple[int, dict] | None:
-    """startAttempt's plain case without the full request stack: a new attempt in one read and
-    one guarded insert. A body, when sent, must be empty (``{}``); anything the service does
-    not start outright (resuming included) is declined and served by :func:`start_attempt`.
+    """startAttempt's plain cases without the full request stack: a new attempt in one read and
+    one guarded insert, or the open attempt resumed in reads only. A body, when sent, must be
+    empty (``{}``); anything else is declined and served by :func:`start_attempt`.
     """
     if request.json is not None and request.json != {}:
         return None
     now = utcnow()
+    round_id = int(request.args[0])
     with request.transaction() as connection:
         started = services.start_attempt_lean(
             connection,
             user_id=request.user_id,
-            round_id=int(request.args[0]),
+            round_id=round_id,
             now=now,
             zone=request.config["TIMEZONE"],
             ttl=services.bank_ttl(request.config),
+            grace=services.grace(request.config),
         )
     if started is None:
         return None
     # AttemptSchema's fields as it dumps them (a test compares the two routes' answers).
-    return 201, {
+    return 201 if started.created else 200, {
         "id": started.attempt_id,
-        "round_id": int(request.args[0]),
+        "round_id": round_id,
         "status": AttemptStatus.IN_PROGRESS.value,
         "seconds_remaining": max(0, int((started.deadline_at - now).total_seconds())),
         "deadline_at": started.deadline_at.isoformat(),
         "questions": started.questions,
-        "answers": [],
+        "answers": started.answers,
         "prediction_required": started.prediction_required,
     }
 

@@ -506,12 +506,28 @@ def _start_statement(dialect: str) -> Prepared:
     return _LEAN_STARTS[dialect]
 
 
+_OPEN_ATTEMPT = Prepared(
+    sa.select(Attempt.id, Attempt.paper, Attempt.started_at, Attempt.deadline_at).where(
+        Attempt.round_id == _ROUND_ID,
+        Attempt.user_id == _USER_ID,
+        Attempt.status == AttemptStatus.IN_PROGRESS,
+    )
+)
+_SAVED_ANSWERS = Prepared(
+    sa.select(Answer.question_id, Answer.choice_ids, Answer.seq)
+    .where(Answer.attempt_id == sa.bindparam("attempt_id", type_=sa.Integer))
+    .order_by(Answer.id)
+)
+
+
 class LeanStart(NamedTuple):
-    """A new attempt started by the lean route, with what its answer shows."""
+    """An attempt the lean route started or resumed, with what its answer shows."""
 
     attempt_id: int
+    created: bool
     deadline_at: datetime
     questions: list[dict]
+    answers: list[dict]
     prediction_required: bool
 
 
@@ -523,21 +539,22 @@ def start_attempt_lean(
     now: datetime,
     zone: str,
     ttl: timedelta,
+    grace: timedelta,
     rng: random.Random | None = None,
 ) -> LeanStart | None:
-    """The plain case of :func:`start_attempt` for the lean route: a new attempt, in one read
-    and one guarded insert.
+    """The plain cases of :func:`start_attempt` for the lean route: a new attempt, in one read
+    and one guarded insert, or the open attempt resumed, in reads only.
 
     Returns None for anything else: not an active, eligible student, the round not open, an
-    attempt in progress (to resume) or none left, a bank too small, a start that raced another.
-    The full route then gives the canonical answer. ``ttl``: how long the bank may be kept
-    (:func:`bank_ttl`). Uses the given connection; the caller commits.
+    open attempt past its deadline (to finalize), no attempts left, a bank too small, a start
+    that raced another. The full route then gives the canonical answer. ``ttl``: how long the
+    bank may be kept (:func:`bank_ttl`). Uses the given connection; the caller commits.
     """
     row = connection.first(_ENTRY_QUERY, {"round_id": round_id, "user_id": user_id})
     if row is None:
         return None
     entry = _Entry(*row)
-    if not (entry.active and entry.is_student) or entry.open_attempts:
+    if not (entry.active and entry.is_student):
         return None
     if not admits(
         levels=parse_levels(entry.eligible_levels),
@@ -546,13 +563,24 @@ def start_attempt_lean(
         grade=entry.grade,
     ):
         return None
+    day = local_today(now, zone)
+    pool = Pool.PRACTICE if entry.is_practice else Pool.CONTEST
+    bank = load_bank(pool, day, ttl=ttl, rows=connection.all)
+    prediction_required = bool(entry.prediction_enabled and not entry.is_practice)
+    if entry.open_attempts:
+        return _resume_lean(
+            connection,
+            round_id=round_id,
+            user_id=user_id,
+            now=now,
+            grace=grace,
+            bank=bank,
+            prediction_required=prediction_required,
+        )
     if not entry.opens_at <= now < entry.closes_at:
         return None
     if not entry.is_practice and entry.attempts >= entry.attempts_allowed:
         return None
-    day = local_today(now, zone)
-    pool = Pool.PRACTICE if entry.is_practice else Pool.CONTEST
-    bank = load_bank(pool, day, ttl=ttl, rows=connection.all)
     try:
         paper = draw_paper(round_=entry, rng=rng or random.Random(), day=day, bank=bank)
     except Conflict:
@@ -579,11 +607,40 @@ def start_attempt_lean(
     attempt_id = row[0]
     # The answer sheet its saves will need (see _sheets: a stale entry only declines).
     _sheets.put(attempt_id, _sheet_of(user_id, now, deadline, paper))
+    return LeanStart(attempt_id, True, deadline, questions, [], prediction_required)
+
+
+def _resume_lean(
+    connection: LeanConnection,
+    *,
+    round_id: int,
+    user_id: int,
+    now: datetime,
+    grace: timedelta,
+    bank: Bank,
+    prediction_required: bool,
+) -> LeanStart | None:
+    """The open attempt as it stands, unless its time ran out or a question left the bank."""
+    found = connection.first(_OPEN_ATTEMPT, {"round_id": round_id, "user_id": user_id})
+    if found is None:
+        return None
+    attempt_id, paper, started_at, deadline_at = found
+    if now > deadline_at + grace or any(item["q"] not in bank.texts for item in paper):
+        return None
+    answers = [
+        {"question_id": question_id, "choice_ids": choice_ids, "seq": seq}
+        for question_id, choice_ids, seq in connection.all(
+            _SAVED_ANSWERS, {"attempt_id": attempt_id}
+        )
+    ]
+    _sheets.put(attempt_id, _sheet_of(user_id, started_at, deadline_at, paper))
     return LeanStart(
         attempt_id,
-        deadline,
-        questions,
-        bool(entry.prediction_enabled and not entry.is_practice),
+        False,
+        deadline_at,
+        _questions_of(paper, bank.texts),
+        answers,
+        prediction_required,
     )
 
 
@@ -786,7 +843,11 @@ def store_answer_lean(
 
 
 def saved_answers(attempt_id: int) -> list[Answer]:
-    return list(db.session.scalars(sa.select(Answer).where(Answer.attempt_id == attempt_id)))
+    return list(
+        db.session.scalars(
+            sa.select(Answer).where(Answer.attempt_id == attempt_id).order_by(Answer.id)
+        )
+    )
 
 
 # --- grading and submitting ---------------------------------------------------------------------

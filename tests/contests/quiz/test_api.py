@@ -598,3 +598,19 @@ def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make
     else:
         # user with roles, round, attempts so far, accommodation, insert
         assert len(statements) == 5, "\n".join(statements)
+
+
+def test_resuming_query_count_with_the_bank_cached(app, client, setup):
+    round_, _ = setup
+    app.config["QUIZ_BANK_CACHE_SECONDS"] = 30
+    try:
+        start(client, round_)
+        forget_loaded_objects()
+        with count_queries() as statements:
+            response = start(client, round_)
+    finally:
+        app.config["QUIZ_BANK_CACHE_SECONDS"] = 0
+
+    assert response.status_code == 200
+    # The lean route, in reads only: the round and the student, the open attempt, its answers.
+    assert len(statements) == 3, "\n".join(statements)

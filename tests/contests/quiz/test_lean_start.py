@@ -185,17 +185,68 @@ def test_any_other_body_goes_to_the_full_route(
     assert len(rows(fixed_round)) == 1
 
 
-def test_starting_again_resumes_through_the_full_route(client, fixed_round, make, login, full):
+def test_starting_again_resumes_lean_with_the_full_routes_answer(
+    app, client, fixed_round, make, login, frozen, full
+):
     login(make.student())
-    first = start(client, fixed_round)
+    first = start(client, fixed_round).json
+    for seq, question in enumerate(first["questions"][:2], start=1):
+        path = f"/api/v1/attempts/{first['id']}/answers/{question['id']}"
+        client.put(path, json={"choice_ids": [question["choices"][1]["id"]], "seq": seq})
+    frozen.shift(61)
+
+    again = start(client, fixed_round)
+    with lean_off(app):
+        again_full = start(client, fixed_round)
+
+    assert (again.status_code, again_full.status_code) == (200, 200)
+    assert len(full) == 1
+    assert again.json == again_full.json
+    assert again.json["id"] == first["id"]
+    assert again.json["questions"] == first["questions"]
+    assert again.json["seconds_remaining"] == 900 - 61
+    assert again.json["answers"] == [
+        {"question_id": q["id"], "choice_ids": [q["choices"][1]["id"]], "seq": seq}
+        for seq, q in enumerate(first["questions"][:2], start=1)
+    ]
+    assert len(rows(fixed_round)) == 1
+
+
+def test_within_the_grace_a_resume_is_lean_and_after_it_the_full_route_finalizes(
+    client, fixed_round, make, login, frozen, full
+):
+    login(make.student())
+    first = start(client, fixed_round).json
+
+    frozen.shift(900 + 20)
+    within = start(client, fixed_round)
+    frozen.shift(11)
+    after = start(client, fixed_round)
+
+    assert within.status_code == 200
+    assert within.json["seconds_remaining"] == 0
+    assert after.status_code == 200
+    assert after.json["status"] == "submitted"
+    assert after.json["id"] == first["id"]
+    assert len(full) == 1
+    assert rows(fixed_round)[0][COLUMNS.index("finalized_by")] == "scheduler"
+
+
+def test_a_resume_whose_question_left_the_bank_goes_to_the_full_route(
+    client, fixed_round, make, login, full
+):
+    from contests.quiz.models import Question
+
+    login(make.student())
+    first = start(client, fixed_round).json
+    db.session.get(Question, first["questions"][0]["id"]).retired_at = T0
+    db.session.flush()
 
     again = start(client, fixed_round)
 
-    assert (first.status_code, again.status_code) == (201, 200)
-    assert again.json["id"] == first.json["id"]
-    assert again.json["questions"] == first.json["questions"]
+    assert again.status_code == 200
+    assert again.json["questions"] == first["questions"]  # the paper is fixed at start
     assert len(full) == 1
-    assert len(rows(fixed_round)) == 1
 
 
 @pytest.mark.parametrize("round_kw", [{"attempts_allowed": 3}, {"kind": RoundKind.PRACTICE}])
@@ -210,7 +261,7 @@ def test_an_open_attempt_is_resumed_even_with_attempts_left(
 
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["id"] == first.json["id"]
-    assert len(full) == 1
+    assert full == []
     assert len(rows(round_)) == 1
 
 
@@ -225,11 +276,12 @@ def test_a_later_attempt_is_served_lean_with_its_number(client, quiz, make, logi
 
     assert second.status_code == 201
     assert third.status_code == 200  # the second attempt, resumed
-    assert len(full) == 1
+    assert third.json["id"] == second.json["id"]
+    assert full == []
     client.post(f"/api/v1/attempts/{second.json['id']}/submit")
     used_up = start(client, round_)
     assert used_up.status_code == 409
-    assert len(full) == 2
+    assert len(full) == 1
     assert [row[COLUMNS.index("number")] for row in rows(round_)] == [1, 2]
 
 
