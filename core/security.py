@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_talisman import Talisman
 
 from core import lean
-from core.extensions import talisman
 
 CSP = {
     "default-src": "'self'",
@@ -29,7 +29,9 @@ HSTS_MAX_AGE = 31_536_000
 
 def init_app(app: Flask) -> None:
     force_https = app.config.get("FORCE_HTTPS", False)
-    talisman.init_app(
+    # One Talisman per application: it keeps its settings on itself, so a shared instance
+    # would give every application the settings of the last one created.
+    Talisman(
         app,
         force_https=force_https,
         strict_transport_security=force_https,

@@ -45,3 +45,15 @@ def test_no_inline_scripts_or_styles_in_pages(client, make, login):
     for path in ["/", "/login", "/admin/users", "/admin/schools", "/campaigns"]:
         body = client.get(path).get_data(as_text=True)
         assert "<script>" not in body and "style=" not in body, path
+
+
+def test_each_application_keeps_its_own_security_settings(client, tmp_path):
+    from tests.conftest import make_test_app
+
+    make_test_app(f"sqlite:///{tmp_path / 'other.sqlite3'}", tmp_path, FORCE_HTTPS=True)
+
+    response = client.get("/healthz")
+
+    # The other application redirects plain HTTP and sends HSTS; this one (tests) does not.
+    assert response.status_code == 200
+    assert "Strict-Transport-Security" not in response.headers
