@@ -145,17 +145,22 @@ def login(client):
     """Sign ``user`` in on the test client (without going through the password form)."""
 
     def _login(user, test_client=None):
-        target = test_client or client
-        with target.session_transaction() as session:
-            session["_user_id"] = str(user.id)
-            session["_fresh"] = True
-            # As login_user() records it (the session-protection identifier of this client).
-            session["_id"] = identifier(
-                EnvironBuilder(environ_base=target.environ_base).get_environ()
-            )
-        return target
+        return sign_in(test_client or client, user.id)
 
     return _login
+
+
+def sign_in(client: FlaskClient, user_id: int, **request) -> FlaskClient:
+    """Sign ``user_id`` in on ``client`` as login_user() would, without the password form.
+
+    ``request``: the request the session belongs to (e.g. ``base_url="https://…"``).
+    """
+    with client.session_transaction(**request) as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+        # As login_user() records it (the session-protection identifier of this client).
+        session["_id"] = identifier(EnvironBuilder(environ_base=client.environ_base).get_environ())
+    return client
 
 
 # --- route coverage: every route gets an allowed and a forbidden request (see route_coverage) ---

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -86,6 +87,30 @@ class QuizFactory:
         db.session.add(item)
         db.session.flush()
         return item
+
+
+@contextmanager
+def lean_routes_off(app):
+    """Every request of the block goes through the full application."""
+    app.extensions["mangxanh.lean"].enabled = False
+    try:
+        yield
+    finally:
+        app.extensions["mangxanh.lean"].enabled = True
+
+
+def counting_view(app, monkeypatch, endpoint: str) -> list[dict]:
+    """The calls of a view from now on (its keyword arguments), so a test can tell whether
+    the full route or a lean one answered."""
+    calls: list[dict] = []
+    view = app.view_functions[endpoint]
+
+    def counting(*args, **kwargs):
+        calls.append(kwargs)
+        return view(*args, **kwargs)
+
+    monkeypatch.setitem(app.view_functions, endpoint, counting)
+    return calls
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from contests.quiz.models import Attempt, AttemptStatus, Choice
 from core import lean
 from core.extensions import db
 from tests.conftest import T0
+from tests.contests.quiz.factories import lean_routes_off
 
 SECRET = "Giải thích bí mật"
 
@@ -473,29 +474,17 @@ def test_save_answer_query_count_on_the_full_route(app, client, setup):
     round_, _ = setup
     attempt = start(client, round_).json
     question = attempt["questions"][0]
-    app.extensions["mangxanh.lean"].enabled = False
-    try:
+    with lean_routes_off(app):
         forget_loaded_objects()
         with count_queries() as statements:
             response = client.put(
                 f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
                 json={"choice_ids": [question["choices"][0]["id"]], "seq": 1},
             )
-    finally:
-        app.extensions["mangxanh.lean"].enabled = True
 
     assert response.status_code == 200
     # user with roles, attempt, upsert
     assert len(statements) == 3, "\n".join(statements)
-
-
-@contextmanager
-def lean_routes_off(app):
-    app.extensions["mangxanh.lean"].enabled = False
-    try:
-        yield
-    finally:
-        app.extensions["mangxanh.lean"].enabled = True
 
 
 def test_start_attempt_query_count(client, setup):

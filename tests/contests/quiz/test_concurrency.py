@@ -8,16 +8,14 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 from flask_migrate import upgrade
-from werkzeug.test import EnvironBuilder
 
 from contests.quiz import services
 from contests.quiz.models import Answer, Attempt, AttemptStatus, QuizRound
 from core.accounts.models import User
 from core.clock import utcnow
 from core.extensions import db
-from core.lean import identifier
-from tests.conftest import database_url, make_test_app
-from tests.contests.quiz.factories import QuizFactory
+from tests.conftest import database_url, make_test_app, sign_in
+from tests.contests.quiz.factories import QuizFactory, counting_view
 
 pytestmark = pytest.mark.postgres_only
 
@@ -123,21 +121,12 @@ def test_a_lean_save_commits_by_itself_and_a_dropped_connection_goes_to_the_full
     live_app, seeded, monkeypatch
 ):
     round_id, user_id = seeded
-    client = live_app.test_client()
-    with client.session_transaction() as session:
-        session["_user_id"], session["_fresh"] = str(user_id), True
-        session["_id"] = identifier(EnvironBuilder(environ_base=client.environ_base).get_environ())
+    client = sign_in(live_app.test_client(), user_id)
     attempt = client.post(f"/api/v1/rounds/{round_id}/attempts").json
     question = attempt["questions"][0]
     path = f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}"
     choice = question["choices"][0]["id"]
-    full = []
-    view = live_app.view_functions["quiz_api.save_answer"]
-    monkeypatch.setitem(
-        live_app.view_functions,
-        "quiz_api.save_answer",
-        lambda **kwargs: full.append(kwargs) or view(**kwargs),
-    )
+    full = counting_view(live_app, monkeypatch, "quiz_api.save_answer")
     lean = live_app.extensions["mangxanh.lean"]
 
     def stored_seq():
@@ -167,13 +156,7 @@ def test_concurrent_starts_through_the_api_give_one_attempt(live_app, seeded):
     """Both requests may pass the lean route's read; the insert lets one through, and the other
     is declined to the full route, which resumes that attempt."""
     round_id, user_id = seeded
-    clients = [live_app.test_client() for _ in range(4)]
-    for client in clients:
-        with client.session_transaction() as session:
-            session["_user_id"], session["_fresh"] = str(user_id), True
-            session["_id"] = identifier(
-                EnvironBuilder(environ_base=client.environ_base).get_environ()
-            )
+    clients = [sign_in(live_app.test_client(), user_id) for _ in range(4)]
     barrier = threading.Barrier(len(clients))
     answers = []
 

@@ -7,14 +7,12 @@ from datetime import timedelta
 
 import pytest
 from flask_migrate import upgrade
-from werkzeug.test import EnvironBuilder
 
 from core.clock import utcnow
 from core.extensions import db
-from core.lean import identifier
 from tests import factories
-from tests.conftest import database_url, make_test_app
-from tests.contests.quiz.factories import QuizFactory
+from tests.conftest import database_url, make_test_app, sign_in
+from tests.contests.quiz.factories import QuizFactory, counting_view, lean_routes_off
 
 BASE = "https://mangxanh.example"
 
@@ -42,31 +40,18 @@ def seeded(https_app):
 
 
 def signed_in(app, user_id):
-    client = app.test_client()
-    with client.session_transaction(base_url=BASE) as session:
-        session["_user_id"], session["_fresh"] = str(user_id), True
-        session["_id"] = identifier(EnvironBuilder(environ_base=client.environ_base).get_environ())
-    return client
+    return sign_in(app.test_client(), user_id, base_url=BASE)
 
 
 def test_a_lean_start_over_https_sends_the_full_stacks_headers(https_app, seeded, monkeypatch):
     round_id, (first, second) = seeded
-    full = []
-    view = https_app.view_functions["quiz_api.start_attempt"]
-    monkeypatch.setitem(
-        https_app.view_functions,
-        "quiz_api.start_attempt",
-        lambda **kwargs: full.append(kwargs) or view(**kwargs),
-    )
+    full = counting_view(https_app, monkeypatch, "quiz_api.start_attempt")
     path = f"/api/v1/rounds/{round_id}/attempts"
 
     lean_response = signed_in(https_app, first).post(path, base_url=BASE)
     assert (lean_response.status_code, full) == (201, [])
-    https_app.extensions["mangxanh.lean"].enabled = False
-    try:
+    with lean_routes_off(https_app):
         full_response = signed_in(https_app, second).post(path, base_url=BASE)
-    finally:
-        https_app.extensions["mangxanh.lean"].enabled = True
     assert (full_response.status_code, len(full)) == (201, 1)
 
     ignore = {"Content-Length", "Set-Cookie"}

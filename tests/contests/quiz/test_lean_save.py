@@ -15,19 +15,12 @@ from contests.quiz import services
 from contests.quiz.models import Answer, Attempt, AttemptStatus
 from core.extensions import db
 from core.lean import identifier
+from tests.contests.quiz.factories import counting_view, lean_routes_off
 
 
 @pytest.fixture
 def full(app, monkeypatch):
-    calls = []
-    view = app.view_functions["quiz_api.save_answer"]
-
-    def counting(*args, **kwargs):
-        calls.append(kwargs)
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(app.view_functions, "quiz_api.save_answer", counting)
-    return calls
+    return counting_view(app, monkeypatch, "quiz_api.save_answer")
 
 
 @pytest.fixture
@@ -69,11 +62,8 @@ def test_a_plain_save_is_served_lean_with_the_full_routes_answer(app, client, pa
     }
     assert stored(paper) == [(paper.question["id"], [paper.choices[1]], 5)]
 
-    app.extensions["mangxanh.lean"].enabled = False
-    try:
+    with lean_routes_off(app):
         full_response = client.put(paper.path, json={"choice_ids": [paper.choices[2]], "seq": 6})
-    finally:
-        app.extensions["mangxanh.lean"].enabled = True
 
     assert len(full) == 1
     assert full_response.json == {**lean_response.json, "choice_ids": [paper.choices[2]], "seq": 6}
@@ -267,11 +257,8 @@ def test_a_guarded_write_that_changes_nothing_declines(client, paper, full):
 
 
 def test_the_switch_turns_the_lean_route_off(app, client, paper, full):
-    app.extensions["mangxanh.lean"].enabled = False
-    try:
+    with lean_routes_off(app):
         response = client.put(paper.path, json={"choice_ids": [paper.choices[0]], "seq": 1})
-    finally:
-        app.extensions["mangxanh.lean"].enabled = True
 
     assert response.status_code == 200
     assert len(full) == 1

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-from contextlib import contextmanager
 from datetime import timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from core import lean
 from core.accounts.models import Role
 from core.extensions import db
 from tests.conftest import T0
+from tests.contests.quiz.factories import counting_view, lean_routes_off
 
 pytestmark = pytest.mark.usefixtures("frozen")  # the factory's rounds are open at T0
 
@@ -43,24 +43,7 @@ COLUMNS = (
 
 @pytest.fixture
 def full(app, monkeypatch):
-    calls = []
-    view = app.view_functions["quiz_api.start_attempt"]
-
-    def counting(*args, **kwargs):
-        calls.append(kwargs)
-        return view(*args, **kwargs)
-
-    monkeypatch.setitem(app.view_functions, "quiz_api.start_attempt", counting)
-    return calls
-
-
-@contextmanager
-def lean_off(app):
-    app.extensions["mangxanh.lean"].enabled = False
-    try:
-        yield
-    finally:
-        app.extensions["mangxanh.lean"].enabled = True
+    return counting_view(app, monkeypatch, "quiz_api.start_attempt")
 
 
 def start(client, round_, **kwargs):
@@ -97,7 +80,7 @@ def test_a_new_start_is_served_lean_with_the_full_routes_answer_and_row(
     assert lean_response.status_code == 201
 
     relogin(make.student(klass))
-    with lean_off(app):
+    with lean_routes_off(app):
         full_response = start(client, fixed_round)
 
     assert len(full) == 1
@@ -196,7 +179,7 @@ def test_starting_again_resumes_lean_with_the_full_routes_answer(
     frozen.shift(61)
 
     again = start(client, fixed_round)
-    with lean_off(app):
+    with lean_routes_off(app):
         again_full = start(client, fixed_round)
 
     assert (again.status_code, again_full.status_code) == (200, 200)
