@@ -4,8 +4,9 @@
 
 The application is built as ``make serve`` builds it (production settings, a real secret key)
 and driven through the WSGI stack with Flask's test client, one request at a time. Prints the
-CPU time (``time.process_time``) and wall time per request for startAttempt, getAttempt,
-saveAnswer and getLeaderboard. ``--profile NAME`` prints a cProfile of that phase instead.
+CPU time (``time.process_time``) and wall time per request for the quiz page (HTML),
+startAttempt, getAttempt, saveAnswer and getLeaderboard. ``--profile NAME`` prints a cProfile
+of that phase instead.
 On a shared machine CPU time is the figure to compare: it does not count time spent waiting.
 """
 
@@ -91,8 +92,17 @@ def main() -> None:
 
         return call
 
+    def page(i):
+        def call():
+            response = client.get(f"/quiz/rounds/{round_id}/take", headers=headers(i))
+            assert response.status_code == 200, response.status_code
+
+        return call
+
     # Warm up (first requests compile templates, load catalogs, fill caches).
+    page(0)()
     start(0)()
+    measure("quizPage", [page(1 + n % 100) for n in range(300)], args.profile)
     measure("startAttempt", [start(i) for i in range(1, args.students)], args.profile)
     measure(
         "startAgain",
