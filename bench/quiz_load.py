@@ -3,6 +3,7 @@
     .venv/bin/python -m bench.quiz_load [--database-url URL] [--students 200] [--workers 4]
     .venv/bin/python -m bench.quiz_load --rate 1000 --seconds 10 --trace /tmp/saves.txt
     .venv/bin/python -m bench.quiz_load --spike 10000 --spike-seconds 60   # the start spike
+    .venv/bin/python -m bench.quiz_load --spike 10000 --spike-page        # page, then start
 
 Runs gunicorn as ``make serve`` does (deploy/gunicorn.conf.py: 4 workers, preloaded) on a fresh
 SQLite file or PostgreSQL database, and drives it from this machine with two client processes of
@@ -17,7 +18,9 @@ asyncio keep-alive HTTP clients (one connection per simulated student). Phases s
 
 ``--spike N`` then has N more students, already signed in (sessions made with the server's
 secret key, as if they had signed in in the minutes before), start the round, evenly spread over
-``--spike-seconds``, each on a new connection; latencies from when each start was due.
+``--spike-seconds``, each on a new connection; latencies from when each start was due. With
+``--spike-page`` each first loads the quiz page (HTML), as a browser does, and the latency runs
+until its start is answered.
 """
 
 from __future__ import annotations
@@ -278,7 +281,7 @@ class Client:
         raw = await self.reader.readexactly(length) if length else b""
         if close:
             self.close()
-        return status, (json.loads(raw) if raw else None)
+        return status, (json.loads(raw) if raw[:1] in (b"{", b"[") else None)
 
     def close(self) -> None:
         if self.writer is not None:
@@ -533,7 +536,7 @@ def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[st
     return out
 
 
-async def spike_process(port, sessions, round_id, spread, t0, queue):
+async def spike_process(port, sessions, round_id, spread, t0, with_page, queue):
     latencies, errors = [], []
     count = len(sessions)
 
@@ -544,6 +547,10 @@ async def spike_process(port, sessions, round_id, spread, t0, queue):
             await asyncio.sleep(delay)
         client = Client(port, cookie, token)
         try:
+            if with_page:  # the quiz page first, as a browser opens it, on the same connection
+                status, _ = await client.call("GET", f"/quiz/rounds/{round_id}/take")
+                if status != 200:
+                    raise ConnectionError(f"quiz page: {status}")
             status, _ = await client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
         except (ConnectionError, OSError):
             status = 0
@@ -561,7 +568,9 @@ def spike_main(*args):
     asyncio.run(spike_process(*args))
 
 
-def run_spike(url, tmp, port, count, seconds, round_id, processes, skip, server_pid) -> None:
+def run_spike(
+    url, tmp, port, count, seconds, round_id, processes, skip, server_pid, with_page
+) -> None:
     sessions = forged_sessions(url, tmp, count, skip)
     cpu = cpu_seconds(server_pid)
     queue: mp.Queue = mp.Queue()
@@ -570,7 +579,7 @@ def run_spike(url, tmp, port, count, seconds, round_id, processes, skip, server_
     workers = [
         mp.Process(
             target=spike_main,
-            args=(port, sessions[i::processes], round_id, seconds, t0, queue),
+            args=(port, sessions[i::processes], round_id, seconds, t0, with_page, queue),
         )
         for i in range(processes)
     ]
@@ -585,7 +594,8 @@ def run_spike(url, tmp, port, count, seconds, round_id, processes, skip, server_
         worker.join()
     elapsed = time.time() - t0
     print(
-        f"start spike: {len(latencies)} starts due over {seconds:.0f} s, done in {elapsed:.1f} s, "
+        f"start spike{' (quiz page, then start)' if with_page else ''}: "
+        f"{len(latencies)} starts due over {seconds:.0f} s, done in {elapsed:.1f} s, "
         f"errors {len(errors)}; latency from when due {percentiles(latencies)}; "
         f"server CPU {(cpu_seconds(server_pid) - cpu) / max(1, len(latencies)) * 1000:.1f} ms/start"
     )
@@ -604,6 +614,11 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=5199)
     parser.add_argument("--spike", type=int, default=0, help="also run a start spike of N students")
     parser.add_argument("--spike-seconds", type=float, default=60.0)
+    parser.add_argument(
+        "--spike-page",
+        action="store_true",
+        help="each spike student loads the quiz page (HTML) before starting",
+    )
     args = parser.parse_args()
     print(machine_speed(), flush=True)
     tmp = Path(tempfile.mkdtemp(prefix="quizload-"))
@@ -638,6 +653,7 @@ def main() -> None:
                 args.processes,
                 args.students,
                 server.pid,
+                args.spike_page,
             )
     finally:
         server.terminate()
