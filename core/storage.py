@@ -4,6 +4,11 @@ Files live under ``instance/uploads`` by default. They are never served from ``s
 download goes through a view that checks permission and then calls ``send``. Several app servers
 share files by pointing UPLOAD_FOLDER at shared storage (an S3-compatible backend can implement
 the same three methods).
+
+Files follow the database transaction they belong to (``storage()``): a file written in a
+transaction that does not commit is removed again, and a file deleted is removed only once the
+transaction commits. A request that fails half-way leaves neither a file no row points to nor a
+row pointing to a missing file.
 """
 
 from __future__ import annotations
@@ -11,8 +16,16 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import Flask, current_app, send_file
+from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotFound
+
+from core.extensions import db
+
+#: Keys of ``Session.info``: (storage, key) pairs written, and deleted, in the transaction.
+_WRITTEN = "mangxanh.files_written"
+_DELETED = "mangxanh.files_deleted"
 
 
 class LocalStorage:
@@ -67,9 +80,62 @@ class LocalStorage:
         return response
 
 
-def storage() -> LocalStorage:
-    """Return the application's file storage."""
-    return current_app.extensions["mangxanh.storage"]
+class SessionFiles:
+    """The storage as seen from the current database session (see the module's docstring)."""
+
+    def __init__(self, files: LocalStorage, session) -> None:
+        self.files = files
+        self.session = session
+
+    def save(self, data: bytes, *, prefix: str, suffix: str) -> str:
+        """Store ``data`` under a new random key and return the key; the file is removed again
+        if the transaction ends without a commit."""
+        key = self.files.save(data, prefix=prefix, suffix=suffix)
+        self._remember(_WRITTEN, key)
+        return key
+
+    def delete(self, key: str) -> None:
+        """Remove the file once the transaction commits (kept if it does not)."""
+        self._remember(_DELETED, key)
+
+    def _remember(self, kind: str, key: str) -> None:
+        # The transaction the file belongs to, begun now if the session has none yet, so its
+        # commit or its end settles the file.
+        if not self.session.in_transaction():
+            self.session.begin()
+        self.session.info.setdefault(kind, []).append((self.files, key))
+
+    def read(self, key: str) -> bytes:
+        return self.files.read(key)
+
+    def exists(self, key: str) -> bool:
+        return self.files.exists(key)
+
+    def send(self, key: str, *, mimetype: str, download_name: str | None = None):
+        return self.files.send(key, mimetype=mimetype, download_name=download_name)
+
+
+def storage() -> SessionFiles:
+    """Return the application's file storage, tied to the current database session."""
+    return SessionFiles(current_app.extensions["mangxanh.storage"], db.session())
+
+
+@sa.event.listens_for(Session, "after_commit")
+def _files_committed(session: Session) -> None:
+    session.info.pop(_WRITTEN, None)
+    for files, key in session.info.pop(_DELETED, ()):
+        files.delete(key)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _files_abandoned(session: Session, transaction) -> None:
+    """The outermost transaction ended without a commit: what it wrote goes, what it deleted
+    stays (a savepoint's end changes nothing here)."""
+    if transaction.parent is not None:
+        return
+    session.info.pop(_DELETED, None)
+    for files, key in session.info.pop(_WRITTEN, ()):
+        files.delete(key)
 
 
 def init_app(app: Flask) -> None:

@@ -10,6 +10,7 @@ from PIL import Image
 
 from contests.essay import services
 from core.errors import Conflict, ValidationFailed
+from core.extensions import db
 from core.storage import storage
 from core.uploads import FileTooLarge
 from tests.conftest import T0
@@ -101,4 +102,6 @@ def test_delete_photo_removes_file(app, entry):
     services.delete_photo(photo=photo, now=T0)
 
     assert entry.photos == []
+    assert storage().exists(key) is True  # until the deletion is committed
+    db.session.commit()
     assert storage().exists(key) is False
