@@ -13,6 +13,7 @@ row pointing to a missing file.
 
 from __future__ import annotations
 
+import logging
 import secrets
 from pathlib import Path
 
@@ -26,6 +27,8 @@ from core.extensions import db
 #: Keys of ``Session.info``: (storage, key) pairs written, and deleted, in the transaction.
 _WRITTEN = "mangxanh.files_written"
 _DELETED = "mangxanh.files_deleted"
+
+log = logging.getLogger(__name__)
 
 
 class LocalStorage:
@@ -122,20 +125,36 @@ def storage() -> SessionFiles:
 
 @sa.event.listens_for(Session, "after_commit")
 def _files_committed(session: Session) -> None:
+    """The outermost transaction committed: what it wrote stays, what it deleted goes.
+
+    SQLAlchemy also fires this when a savepoint is released; the outer transaction may still
+    roll back, so that changes nothing here.
+    """
+    if session.in_nested_transaction():
+        return
     session.info.pop(_WRITTEN, None)
-    for files, key in session.info.pop(_DELETED, ()):
-        files.delete(key)
+    _remove(session.info.pop(_DELETED, ()))
 
 
 @sa.event.listens_for(Session, "after_transaction_end")
 def _files_abandoned(session: Session, transaction) -> None:
     """The outermost transaction ended without a commit: what it wrote goes, what it deleted
-    stays (a savepoint's end changes nothing here)."""
+    stays. (A savepoint's end changes nothing here: a file written inside a savepoint that rolls
+    back is kept if the outer transaction commits.)"""
     if transaction.parent is not None:
         return
     session.info.pop(_DELETED, None)
-    for files, key in session.info.pop(_WRITTEN, ()):
-        files.delete(key)
+    _remove(session.info.pop(_WRITTEN, ()))
+
+
+def _remove(files_and_keys) -> None:
+    # The database has already committed or rolled back: a file that cannot be removed is
+    # logged and left, never turned into an error for a request whose work is done.
+    for files, key in files_and_keys:
+        try:
+            files.delete(key)
+        except Exception:
+            log.warning("could not remove stored file %s", key, exc_info=True)
 
 
 def init_app(app: Flask) -> None:

@@ -67,3 +67,32 @@ def test_a_savepoint_rolled_back_inside_a_committed_transaction_changes_nothing(
     db.session.commit()
 
     assert files.exists(key)
+
+
+def test_a_released_savepoint_is_not_the_commit(files):
+    """SQLAlchemy also calls a savepoint's release a commit: the outer transaction decides."""
+    old = files.save(b"old banner", prefix="test", suffix=".jpg")
+    db.session.commit()
+    new = files.save(b"new banner", prefix="test", suffix=".jpg")
+    files.delete(old)
+    with db.session.begin_nested():
+        pass
+
+    db.session.rollback()
+
+    assert files.read(old) == b"old banner"
+    assert not files.exists(new)
+
+
+def test_a_file_that_cannot_be_removed_does_not_fail_the_commit(files, monkeypatch, caplog):
+    key = files.save(b"photo", prefix="test", suffix=".jpg")
+    db.session.commit()
+    files.delete(key)
+
+    def refuse(key):
+        raise OSError("read-only file system")
+
+    monkeypatch.setattr(files.files, "delete", refuse)
+    db.session.commit()
+
+    assert "could not remove stored file" in caplog.text
