@@ -229,19 +229,23 @@ def load_bank(pool: Pool, day: date, *, ttl: timedelta, rows: Rows = _session_ro
     if hit is not None:
         return hit
     params = {"pool": pool, "day": day}
-    by_category: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    kinds: dict[int, str] = {}
-    question_texts: dict[int, str] = {}
-    for question_id, category_id, difficulty, kind, text in rows(_BANK_QUESTIONS, params):
-        by_category[category_id].append((question_id, difficulty))
-        kinds[question_id] = QuestionKind(kind).value
-        question_texts[question_id] = text
+    questions = rows(_BANK_QUESTIONS, params)
     choices: dict[int, list[int]] = defaultdict(list)
     choice_texts: dict[int, dict[int, str]] = defaultdict(dict)
     for choice_id, question_id, text in rows(_BANK_CHOICES, params):
         choices[question_id].append(choice_id)
         choice_texts[question_id][choice_id] = text
-    texts = {q: (text, choice_texts[q]) for q, text in question_texts.items()}
+    by_category: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    kinds: dict[int, str] = {}
+    texts: dict[int, tuple[str, dict[int, str]]] = {}
+    for question_id, category_id, difficulty, kind, text in questions:
+        # The two reads need not see the same moment (a lean start runs them on their own):
+        # a question retired or deleted in between has no choices here and is never drawn.
+        if question_id not in choices:
+            continue
+        by_category[category_id].append((question_id, difficulty))
+        kinds[question_id] = QuestionKind(kind).value
+        texts[question_id] = (text, choice_texts[question_id])
     for question_id, found in texts.items():
         _texts.put(question_id, found, ttl)
     bank = Bank(dict(by_category), kinds, {q: tuple(c) for q, c in choices.items()}, texts)

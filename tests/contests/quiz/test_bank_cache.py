@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import timedelta
 
 import pytest
 
@@ -59,3 +60,21 @@ def test_without_the_cache_every_draw_reads_the_bank(ctx, quiz, frozen):
     second = quiz.question(category)
 
     assert drawn(round_) == {second.id}
+
+
+def test_a_question_whose_choices_were_not_read_is_never_drawn(ctx, quiz, frozen):
+    """The bank's two reads may run on their own (the lean start): a question retired or
+    deleted between them comes without choices and stays out of the bank."""
+    category = quiz.category()
+    kept, gone = quiz.question(category), quiz.question(category)
+
+    def rows(prepared, params):
+        found = services._session_rows(prepared, params)
+        if prepared is services._BANK_CHOICES:
+            return [row for row in found if row[1] != gone.id]
+        return found
+
+    bank = services.load_bank(services.Pool.CONTEST, T0.date(), ttl=timedelta(0), rows=rows)
+
+    assert bank.by_category[category.id] == [(kept.id, kept.difficulty)]
+    assert set(bank.kinds) == set(bank.texts) == {kept.id}
