@@ -1,0 +1,100 @@
+"""The lean start on a database of its own, as a server runs it: committed by the lean route's own
+transaction (SQLite: reads on their own, the write lock for the insert only; PostgreSQL:
+autocommit), not inside a test's rolled-back transaction. Both databases."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+from flask_migrate import upgrade
+from sqlalchemy.engine import make_url
+
+from contests.quiz.models import Attempt
+from core.clock import utcnow
+from core.extensions import db
+from tests import factories
+from tests.conftest import database_url, make_test_app, sign_in
+from tests.contests.quiz.factories import QuizFactory, counting_view
+
+
+@pytest.fixture(scope="module")
+def live_app(request, tmp_path_factory):
+    url = database_url(request, tmp_path_factory, "quizlive")
+    application = make_test_app(url, tmp_path_factory.mktemp("quizlive"))
+    with application.app_context():
+        upgrade()
+    return application
+
+
+@pytest.fixture
+def seeded(live_app):
+    with live_app.test_request_context():
+        round_ = QuizFactory(factories).round(
+            count=3, opens_at=utcnow() - timedelta(hours=1), closes_at=utcnow() + timedelta(hours=1)
+        )
+        student = factories.student()
+        db.session.commit()
+        ids = round_.id, student.id
+        db.session.remove()
+    return ids
+
+
+def attempts_of(live_app, round_id, user_id) -> int:
+    with live_app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Attempt.round_id == round_id, Attempt.user_id == user_id
+            )
+        )
+        db.session.remove()
+    return count
+
+
+def test_concurrent_starts_give_one_attempt(live_app, seeded, monkeypatch):
+    """Every request may pass the lean read; the insert lets one through, and the others are
+    declined to the full route, which resumes that attempt (or, later, resume lean)."""
+    round_id, user_id = seeded
+    clients = [sign_in(live_app.test_client(), user_id) for _ in range(4)]
+    barrier = threading.Barrier(len(clients))
+    answers = []
+
+    def start(client):
+        barrier.wait()
+        response = client.post(f"/api/v1/rounds/{round_id}/attempts")
+        answers.append((response.status_code, response.json["id"]))
+
+    threads = [threading.Thread(target=start, args=(c,)) for c in clients]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(status for status, _ in answers) == [200, 200, 200, 201]
+    assert len({attempt_id for _, attempt_id in answers}) == 1
+    assert attempts_of(live_app, round_id, user_id) == 1
+
+
+def test_a_lean_start_is_committed_and_a_lean_resume_holds_no_lock(live_app, seeded, monkeypatch):
+    round_id, user_id = seeded
+    full = counting_view(live_app, monkeypatch, "quiz_api.start_attempt")
+    client = sign_in(live_app.test_client(), user_id)
+
+    first = client.post(f"/api/v1/rounds/{round_id}/attempts")
+    again = client.post(f"/api/v1/rounds/{round_id}/attempts")
+
+    assert (first.status_code, again.status_code, full) == (201, 200, [])
+    assert again.json["id"] == first.json["id"]
+    assert attempts_of(live_app, round_id, user_id) == 1  # seen from another connection
+    url = make_url(live_app.config["SQLALCHEMY_DATABASE_URI"])
+    if url.get_backend_name() == "sqlite":
+        # Nothing left holding SQLite's write lock: another writer gets it at once.
+        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+        finally:
+            other.close()
