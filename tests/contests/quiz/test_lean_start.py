@@ -215,6 +215,23 @@ def test_within_the_grace_a_resume_is_lean_and_after_it_the_full_route_finalizes
     assert rows(fixed_round)[0][COLUMNS.index("finalized_by")] == "scheduler"
 
 
+@pytest.mark.parametrize(
+    ("after", "status", "lean"), [(930, "in_progress", True), (930.001, "submitted", False)]
+)
+def test_the_grace_ends_exactly_as_on_the_full_route(
+    client, fixed_round, make, login, frozen, full, after, status, lean
+):
+    login(make.student())
+    start(client, fixed_round)
+
+    frozen.shift(after)  # the deadline (900 s) plus the 30 s grace, and just past it
+    again = start(client, fixed_round)
+
+    assert again.status_code == 200
+    assert again.json["status"] == status
+    assert len(full) == (0 if lean else 1)
+
+
 def test_a_resume_whose_question_left_the_bank_goes_to_the_full_route(
     client, fixed_round, make, login, full
 ):
