@@ -89,6 +89,37 @@ class QuizFactory:
         return item
 
 
+def live_app(request, tmp_path_factory, purpose: str, **overrides):
+    """An application on a migrated database of its own (not the tests' rolled-back
+    transaction), for what needs real commits: threads, the lean routes' own transactions."""
+    from flask_migrate import upgrade
+
+    from tests.conftest import database_url, make_test_app
+
+    url = database_url(request, tmp_path_factory, purpose)
+    application = make_test_app(url, tmp_path_factory.mktemp(purpose), **overrides)
+    with application.app_context():
+        upgrade()
+    return application
+
+
+def seed_open_round(app, *, students: int = 1, count: int = 3) -> tuple[int, list[int]]:
+    """Commit a round open now and ``students`` students; return their ids."""
+    from core.clock import utcnow
+    from tests import factories
+
+    with app.test_request_context():
+        now = utcnow()
+        round_ = QuizFactory(factories).round(
+            count=count, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(hours=1)
+        )
+        users = [factories.student() for _ in range(students)]
+        db.session.commit()
+        ids = round_.id, [u.id for u in users]
+        db.session.remove()
+    return ids
+
+
 @contextmanager
 def lean_routes_off(app):
     """Every request of the block goes through the full application."""

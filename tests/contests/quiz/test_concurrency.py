@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 
 from contests.quiz import services
 from contests.quiz.models import Answer, Attempt, AttemptStatus, QuizRound
 from core.accounts.models import User
-from core.clock import utcnow
 from core.extensions import db
-from tests.conftest import database_url, make_test_app, sign_in
-from tests.contests.quiz.factories import QuizFactory, counting_view
+from tests.conftest import sign_in
+from tests.contests.quiz import factories as quiz_factories
+from tests.contests.quiz.factories import counting_view
 
 pytestmark = pytest.mark.postgres_only
 
@@ -24,27 +22,13 @@ pytestmark = pytest.mark.postgres_only
 def live_app(request, tmp_path_factory):
     if request.config.getoption("--db") != "postgresql":
         pytest.skip("needs PostgreSQL")
-    url = database_url(request, tmp_path_factory, "quizconcurrency")
-    application = make_test_app(url, tmp_path_factory.mktemp("quizconc"))
-    with application.app_context():
-        upgrade()
-    return application
+    return quiz_factories.live_app(request, tmp_path_factory, "quizconcurrency")
 
 
 @pytest.fixture
 def seeded(live_app):
-    from tests import factories
-
-    with live_app.test_request_context():
-        quiz = QuizFactory(factories)
-        round_ = quiz.round(
-            count=3, opens_at=utcnow() - timedelta(hours=1), closes_at=utcnow() + timedelta(hours=1)
-        )
-        student = factories.student()
-        db.session.commit()
-        ids = round_.id, student.id
-        db.session.remove()
-    return ids
+    round_id, (student_id,) = quiz_factories.seed_open_round(live_app)
+    return round_id, student_id
 
 
 def run_together(live_app, work, n=2):

@@ -3,40 +3,23 @@ stack (HSTS included), and plain HTTP left to the full stack's redirect."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pytest
-from flask_migrate import upgrade
 
-from core.clock import utcnow
-from core.extensions import db
-from tests import factories
-from tests.conftest import database_url, make_test_app, sign_in
-from tests.contests.quiz.factories import QuizFactory, counting_view, lean_routes_off
+from tests.conftest import sign_in
+from tests.contests.quiz import factories as quiz_factories
+from tests.contests.quiz.factories import counting_view, lean_routes_off
 
 BASE = "https://mangxanh.example"
 
 
 @pytest.fixture(scope="module")
 def https_app(request, tmp_path_factory):
-    url = database_url(request, tmp_path_factory, "quizhttps")
-    application = make_test_app(url, tmp_path_factory.mktemp("quizhttps"), FORCE_HTTPS=True)
-    with application.app_context():
-        upgrade()
-    return application
+    return quiz_factories.live_app(request, tmp_path_factory, "quizhttps", FORCE_HTTPS=True)
 
 
 @pytest.fixture
 def seeded(https_app):
-    with https_app.test_request_context():
-        round_ = QuizFactory(factories).round(
-            count=2, opens_at=utcnow() - timedelta(hours=1), closes_at=utcnow() + timedelta(hours=1)
-        )
-        students = [factories.student(), factories.student()]
-        db.session.commit()
-        ids = round_.id, [s.id for s in students]
-        db.session.remove()
-    return ids
+    return quiz_factories.seed_open_round(https_app, students=2, count=2)
 
 
 def signed_in(app, user_id):

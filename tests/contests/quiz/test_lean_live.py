@@ -6,41 +6,27 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
 from contests.quiz.models import Attempt
-from core.clock import utcnow
 from core.extensions import db
-from tests import factories
-from tests.conftest import database_url, make_test_app, sign_in
-from tests.contests.quiz.factories import QuizFactory, counting_view
+from tests.conftest import sign_in
+from tests.contests.quiz import factories as quiz_factories
+from tests.contests.quiz.factories import counting_view
 
 
 @pytest.fixture(scope="module")
 def live_app(request, tmp_path_factory):
-    url = database_url(request, tmp_path_factory, "quizlive")
-    application = make_test_app(url, tmp_path_factory.mktemp("quizlive"))
-    with application.app_context():
-        upgrade()
-    return application
+    return quiz_factories.live_app(request, tmp_path_factory, "quizlive")
 
 
 @pytest.fixture
 def seeded(live_app):
-    with live_app.test_request_context():
-        round_ = QuizFactory(factories).round(
-            count=3, opens_at=utcnow() - timedelta(hours=1), closes_at=utcnow() + timedelta(hours=1)
-        )
-        student = factories.student()
-        db.session.commit()
-        ids = round_.id, student.id
-        db.session.remove()
-    return ids
+    round_id, (student_id,) = quiz_factories.seed_open_round(live_app)
+    return round_id, student_id
 
 
 def attempts_of(live_app, round_id, user_id) -> int:
