@@ -224,7 +224,7 @@ def start_attempt_lean(request: LeanRequest) -> tuple[int, dict] | None:
         "id": started.attempt_id,
         "round_id": round_id,
         "status": AttemptStatus.IN_PROGRESS.value,
-        "seconds_remaining": max(0, int((started.deadline_at - now).total_seconds())),
+        "seconds_remaining": services.seconds_left(started.deadline_at, now),
         "deadline_at": started.deadline_at.isoformat(),
         "questions": started.questions,
         "answers": started.answers,

@@ -70,10 +70,16 @@ def grace(config=None) -> timedelta:
 
 
 def seconds_remaining(attempt: Attempt, now: datetime) -> int:
-    """Whole seconds left before the attempt's deadline (0 once it has passed)."""
+    """Whole seconds left before the attempt's deadline (0 once it has passed or is submitted)."""
     if attempt.status != AttemptStatus.IN_PROGRESS:
         return 0
-    return max(0, int((attempt.deadline_at - now).total_seconds()))
+    return seconds_left(attempt.deadline_at, now)
+
+
+def seconds_left(deadline_at: datetime, now: datetime) -> int:
+    """Whole seconds before ``deadline_at`` (0 once it has passed): the countdown every route
+    sends, full or lean."""
+    return max(0, int((deadline_at - now).total_seconds()))
 
 
 def accepts_answers(attempt: Attempt, now: datetime) -> bool:
@@ -843,7 +849,7 @@ def store_answer_lean(
     if stored is None:
         _sheets.pop(attempt_id, None)
         return None
-    return max(0, int((sheet.deadline_at - now).total_seconds()))
+    return seconds_left(sheet.deadline_at, now)
 
 
 def saved_answers(attempt_id: int) -> list[Answer]:
