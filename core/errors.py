@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+import sqlite3
+
+import sqlalchemy as sa
+from flask import Flask, current_app, jsonify, make_response, render_template, request
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
+
+from core.i18n import LOCALE_COOKIE
 
 
 class DomainError(Exception):
@@ -137,10 +143,84 @@ def register_error_handlers(app: Flask) -> None:
             status = 400
         return error_response(status, message)
 
+    @app.errorhandler(sa.exc.DBAPIError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def _database_error(error: Exception):
+        if not is_database_unavailable(error):
+            raise error  # a fault of the statement itself: Flask logs it and answers 500
+        return database_unavailable_response(error)
+
     @app.errorhandler(InternalServerError)
     def _crash(error: InternalServerError):
         # Flask logs the original exception before calling this handler.
         return error_response(500)
+
+
+#: How long a client is asked to wait before trying again while the database is unreachable.
+DATABASE_RETRY_AFTER_SECONDS = 10
+
+#: PostgreSQL SQLSTATEs that mean "no database to talk to now" rather than "this statement
+#: failed": class 08 (connection exception), shutdown or start-up, too many connections.
+_PG_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+#: SQLite errors that mean the file cannot be used now (missing, locked, failing disk).
+_SQLITE_UNAVAILABLE = ("unable to open database file", "database is locked", "disk I/O error")
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    """Tell whether ``error`` means the database cannot be reached or used now.
+
+    A lost or refused connection, a server shutting down or starting up, an exhausted pool, a
+    SQLite file that cannot be opened or stays locked. An error of the statement itself (a
+    missing table, a constraint, a cancelled query) is a fault to fix, not an outage.
+    """
+    if isinstance(error, sa.exc.TimeoutError):
+        return True
+    if not isinstance(error, sa.exc.DBAPIError):
+        return False
+    if error.connection_invalidated or isinstance(error, sa.exc.InterfaceError):
+        return True
+    if not isinstance(error, sa.exc.OperationalError):
+        return False
+    orig = error.orig
+    if isinstance(orig, sqlite3.Error):
+        return any(text in str(orig) for text in _SQLITE_UNAVAILABLE)
+    state = getattr(orig, "sqlstate", None)
+    # psycopg leaves the state empty when no server answered (refused, unreachable, timed out).
+    return state is None or state.startswith(_PG_UNAVAILABLE_STATES)
+
+
+def database_unavailable_response(error: BaseException):
+    """Answer 503 with ``Retry-After`` without touching the database, and log one line.
+
+    Nothing here may reach for the database: not the signed-in user (so not the language saved
+    in their profile: the cookie's or Vietnamese), not the context processors ``render_template``
+    runs (navigation, notifications), not the page layout.
+    """
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    locale = chosen if chosen in languages else current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(locale):
+        title = _("The service is briefly unavailable")
+        message = _("The service is briefly unavailable. Please try again in a few minutes.")
+        if wants_json():
+            body = jsonify(
+                {"error": {"status": 503, "code": "database_unavailable", "message": message}}
+            )
+        else:
+            page = current_app.jinja_env.get_template("errors/unavailable.html")
+            body = page.render(lang=locale, title=title, message=message)
+    response = make_response(body, 503)
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    response.headers["Cache-Control"] = "no-store"
+    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
+    current_app.logger.error(
+        "database unavailable: %s %s %s: %s",
+        request.method,
+        request.path,
+        type(error).__name__,
+        reason[0] if reason else "",
+    )
+    return response
 
 
 def show_beside_field(form, error: DomainError, default: str) -> None:
