@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import sqlalchemy.orm
 from flask import Flask
+from flask_babel import force_locale, get_translations
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core.config import PROJECT_ROOT, Config, config_from_env
@@ -85,3 +87,18 @@ def create_app(config: Config | dict | None = None) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app
+
+
+def warm_up(app: Flask) -> None:
+    """Load now what each request would otherwise load on first use: mappers, catalogs, pages.
+
+    gunicorn calls this in the master before it forks the workers (deploy/gunicorn.conf.py), so
+    the workers share one copy instead of building their own on their first requests.
+    """
+    sqlalchemy.orm.configure_mappers()
+    with app.test_request_context():
+        for code in app.config["LANGUAGES"]:
+            with force_locale(code):
+                get_translations()
+    for name in app.jinja_loader.list_templates():
+        app.jinja_env.get_template(name)
