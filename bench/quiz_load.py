@@ -230,10 +230,12 @@ class Client:
     figures measure the server rather than the client (both share this machine's two cores).
     """
 
-    def __init__(self, port: int, cookie: str = "", token: str = ""):
+    def __init__(self, port: int, cookie: str = "", token: str = "", headers=()):
         self.port = port
         self.cookie = cookie
         self.token = token
+        #: Further header lines sent with every request ("X-Attempt-Token: …").
+        self.headers = list(headers)
         self.reader = self.writer = None
 
     async def call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
@@ -259,6 +261,7 @@ class Client:
             head.append(f"X-CSRFToken: {self.token}")
         if body is not None:
             head.append("Content-Type: application/json")
+        head.extend(self.headers)
         head.append(f"Content-Length: {len(data)}")
         self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + data)
         status_line = await self.reader.readline()
