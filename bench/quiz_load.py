@@ -236,6 +236,8 @@ class Client:
         self.token = token
         #: Further header lines sent with every request ("X-Attempt-Token: …").
         self.headers = list(headers)
+        #: The last response's Retry-After header, if it had one.
+        self.retry_after: str | None = None
         self.reader = self.writer = None
 
     async def call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
@@ -269,6 +271,7 @@ class Client:
             raise ConnectionError("the server closed the connection")
         status = int(status_line.split()[1])
         length, close = 0, False
+        self.retry_after = None
         while True:
             line = await self.reader.readline()
             if line in (b"\r\n", b""):
@@ -281,6 +284,8 @@ class Client:
                 self.cookie = value.split(";", 1)[0]
             elif name == "connection" and value.lower() == "close":
                 close = True
+            elif name == "retry-after":
+                self.retry_after = value
         raw = await self.reader.readexactly(length) if length else b""
         if close:
             self.close()

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from core.extensions import db
 from core.i18n import LOCALE_COOKIE
 
 
@@ -150,6 +151,21 @@ def register_error_handlers(app: Flask) -> None:
             raise error  # a fault of the statement itself: Flask logs it and answers 500
         return database_unavailable_response(error)
 
+    @app.teardown_appcontext
+    def _close_session(exc):
+        # Before Flask-SQLAlchemy's own close (teardowns run last registered first): a connection
+        # lost after the response was made fails its rollback here, which would turn the answer
+        # into gunicorn's bare 500. The connection is gone anyway: log one line, keep the answer.
+        try:
+            db.session.remove()
+        except sa.exc.DBAPIError as error:
+            if not is_database_unavailable(error):
+                raise
+            db.session.remove()
+            current_app.logger.warning(
+                "database connection lost at the end of a request: %s", _first_line(error)
+            )
+
     @app.errorhandler(InternalServerError)
     def _crash(error: InternalServerError):
         # Flask logs the original exception before calling this handler.
@@ -212,15 +228,20 @@ def database_unavailable_response(error: BaseException):
     response = make_response(body, 503)
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
     response.headers["Cache-Control"] = "no-store"
-    reason = str(getattr(error, "orig", None) or error).strip().splitlines()
     current_app.logger.error(
         "database unavailable: %s %s %s: %s",
         request.method,
         request.path,
         type(error).__name__,
-        reason[0] if reason else "",
+        _first_line(error),
     )
     return response
+
+
+def _first_line(error: BaseException) -> str:
+    """The driver's message, first line only (psycopg adds hints and SQLAlchemy a link)."""
+    lines = str(getattr(error, "orig", None) or error).strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def show_beside_field(form, error: DomainError, default: str) -> None:

@@ -159,3 +159,45 @@ def test_unavailable_leaves_out_errors_of_the_statement_itself():
         _wrapped(psycopg.errors.UndefinedTable("x"), sa.exc.ProgrammingError)
     )
     assert not is_database_unavailable(ValueError("not a database error"))
+
+
+@pytest.fixture
+def lost_app(request, tmp_path_factory):
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("a SQLite connection is a file handle: it cannot be lost")
+    from flask import current_app
+
+    from core.extensions import db
+    from tests.conftest import database_url
+
+    url = database_url(request, tmp_path_factory, "lost")
+    app = make_test_app(url, tmp_path_factory.mktemp("lost"), PROPAGATE_EXCEPTIONS=False)
+    killer = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+
+    def answer_then_lose_the_connection():
+        pid = db.session.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with killer.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        current_app.logger.info("answered")
+        return {"answered": True}
+
+    app.add_url_rule("/lost", view_func=answer_then_lose_the_connection)
+    yield app
+    killer.dispose()
+
+
+def test_connection_lost_after_the_answer_keeps_the_answer(lost_app, caplog):
+    caplog.set_level(logging.INFO)
+
+    response = lost_app.test_client().get("/lost")
+
+    assert response.status_code == 200
+    assert response.get_json() == {"answered": True}
+    records = [r for r in _records(caplog) if r.getMessage() != "answered"]
+    assert len(records) == 1
+    assert records[0].exc_info is None
+    assert (
+        records[0]
+        .getMessage()
+        .startswith("database connection lost at the end of a request: terminating connection")
+    )
