@@ -544,6 +544,11 @@ def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[st
     return out
 
 
+#: How long after it was due a spike start may take before it counts as an error (keeps the run
+#: bounded when the server falls behind).
+SPIKE_TIMEOUT_SECONDS = 30
+
+
 async def spike_process(port, sessions, round_id, spread, t0, with_page, queue):
     latencies, errors = [], []
     count = len(sessions)
@@ -554,13 +559,20 @@ async def spike_process(port, sessions, round_id, spread, t0, with_page, queue):
         if delay > 0:
             await asyncio.sleep(delay)
         client = Client(port, cookie, token)
-        try:
+
+        async def page_then_start():
             if with_page:  # the quiz page first, as a browser opens it, on the same connection
                 status, _ = await client.call("GET", f"/quiz/rounds/{round_id}/take")
                 if status != 200:
                     raise ConnectionError(f"quiz page: {status}")
-            status, _ = await client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
-        except (ConnectionError, OSError):
+            return (await client.call("POST", f"/api/v1/rounds/{round_id}/attempts"))[0]
+
+        try:
+            # Bounded: a start still unanswered SPIKE_TIMEOUT_SECONDS after it was due is an error.
+            status = await asyncio.wait_for(
+                page_then_start(), due + SPIKE_TIMEOUT_SECONDS - time.time()
+            )
+        except (ConnectionError, OSError, TimeoutError):
             status = 0
         finally:
             client.close()
