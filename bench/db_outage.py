@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench import machine_speed
-from bench.quiz_load import PASSWORD, ROOT, SECRET, Client, prepare, save_body
+from bench.quiz_load import PASSWORD, ROOT, SECRET, Client, prepare, save_body, stop
 
 
 async def proxy(socket_path: str, target: tuple[str, int], down) -> None:
@@ -180,8 +180,7 @@ def main() -> None:
         client.join()
         sizes.append(_log_size(log_path))
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
         relay.terminate()
     periods = [
         ("before", t0, t_down),

@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench import machine_speed
-from bench.quiz_load import PASSWORD, Client, prepare, save_body, serve
+from bench.quiz_load import PASSWORD, Client, prepare, save_body, serve, stop
 
 #: What the issue allows master + 4 workers after a minute of saves.
 BUDGET_MB = 300
@@ -152,8 +152,7 @@ def main() -> None:
             f"({verdict} the {BUDGET_MB} MB budget for master + workers)"
         )
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
 
 
 if __name__ == "__main__":

@@ -676,8 +676,17 @@ def main() -> None:
                 args.spike_page,
             )
     finally:
-        server.terminate()
-        server.wait(10)
+        stop(server)
+
+
+def stop(server: subprocess.Popen) -> None:
+    """Stop gunicorn: gracefully (it waits up to 30 s for open connections), then for good."""
+    server.terminate()
+    try:
+        server.wait(40)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 if __name__ == "__main__":

@@ -42,7 +42,7 @@ from pathlib import Path
 
 from bench import machine_speed
 from bench.floor import create_tables
-from bench.quiz_load import PASSWORD, ROOT, Client, percentiles, prepare, serve
+from bench.quiz_load import PASSWORD, ROOT, Client, percentiles, prepare, serve, stop
 from tests.dbtools import recreate_postgres_database, with_database
 
 WARM_UP_SECONDS = 1.0
@@ -184,8 +184,7 @@ def measure(url, floor_url, args, tmp) -> None:
             client.join()
     finally:
         for server in (ours, floor):
-            server.terminate()
-            server.wait(10)
+            stop(server)
     print(
         f"{args.students} connections (one per student) from {args.processes} client processes "
         f"on this machine, {args.seconds:.0f} s per phase; both servers {args.workers} workers:"
