@@ -70,7 +70,7 @@ def login(body):
     user = services.sign_in(
         username=body["username"], password=body["password"], address=request.remote_addr
     )
-    sessions.begin(user, request=request)
+    sessions.begin(user)
     db.session.commit()
     return me_payload(user)
 

@@ -18,7 +18,7 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask import current_app, g, has_request_context, session
+from flask import current_app, g, has_request_context, request, session
 from flask_login import current_user, login_user
 from sqlalchemy.orm import joinedload
 
@@ -222,26 +222,25 @@ def load_user(value: str) -> User | None:
     return user
 
 
-def begin(user: User, *, remember: bool = False, request=None) -> str | None:
+def begin(user: User, *, remember: bool = False) -> str | None:
     """Sign ``user`` in on this request with a new session; return the remember-me token, if any.
 
     The Flask session starts afresh (nothing of the anonymous session carries over: no session
     fixation) and so does the CSRF token, which Flask-WTF keeps in it.
     """
-    user_agent = request.user_agent.string if request is not None else None
-    row, token = start(user=user, remember=remember, user_agent=user_agent)
+    row, token = start(user=user, remember=remember, user_agent=request.user_agent.string)
     _sign_in(user, row.id)
     if token is not None:
         g.remember_cookie = token
     return token
 
 
-def _sign_in(user: User, session_id: int) -> None:
+def _sign_in(user: User, session_id: int, *, fresh: bool = True) -> None:
     session.clear()
     g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
     user.login_session_id = session_id
     g.login_session_id = session_id
-    login_user(user)
+    login_user(user, fresh=fresh)
 
 
 def end() -> None:
@@ -252,7 +251,7 @@ def end() -> None:
     g.remember_cookie = ""
 
 
-def load_user_from_remember_cookie(request) -> User | None:
+def load_user_from_remember_cookie(_request) -> User | None:
     """Flask-Login's request loader: restore a session from its remember-me cookie.
 
     The token is exchanged for a new one (set on the response), committed at once so that the
@@ -265,14 +264,14 @@ def load_user_from_remember_cookie(request) -> User | None:
     if rotated is None:
         return None
     session_id, user_id, new_token = rotated
+    db.session.commit()
     found = db.session.execute(_USER_WITH_SESSION, {"user_id": user_id, "session_id": session_id})
     found = found.unique().first()
     if found is None or not found[0].active:
-        db.session.rollback()
         return None
-    db.session.commit()
     user = found[0]
-    _sign_in(user, session_id)
+    # Not "fresh", as Flask-Login marks a session its own remember cookie restored.
+    _sign_in(user, session_id, fresh=False)
     g.remember_cookie = new_token
     return user
 
@@ -285,7 +284,7 @@ def set_remember_cookie(response):
     config = current_app.config
     name = config["REMEMBER_ME_COOKIE_NAME"]
     if token == "":
-        if name in _request_cookies():
+        if name in request.cookies:
             response.delete_cookie(name, path="/")
         return response
     response.set_cookie(
@@ -298,9 +297,3 @@ def set_remember_cookie(response):
         samesite=config["REMEMBER_COOKIE_SAMESITE"],
     )
     return response
-
-
-def _request_cookies():
-    from flask import request
-
-    return request.cookies

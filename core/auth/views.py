@@ -52,7 +52,7 @@ def login():
             form.password.errors.append(error.message)
             status = 401
         else:
-            sessions.begin(user, remember=form.remember.data, request=request)
+            sessions.begin(user, remember=form.remember.data)
             db.session.commit()
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
@@ -94,7 +94,7 @@ def activate():
             form.code.errors.append(error.message)
             status = 429
         else:
-            sessions.begin(user, request=request)
+            sessions.begin(user)
             db.session.commit()
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("core.index"))
@@ -122,7 +122,7 @@ def change_password():
             show_beside_field(form, error, "new_password")
         else:
             remembered = current_app.config["REMEMBER_ME_COOKIE_NAME"] in request.cookies
-            sessions.begin(user, remember=remembered, request=request)
+            sessions.begin(user, remember=remembered)
             db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
