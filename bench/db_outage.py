@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench import machine_speed
-from bench.quiz_load import PASSWORD, ROOT, SECRET, Client, prepare, save_body, stop
+from bench.quiz_load import ROOT, SECRET, prepare, save_body, signed_in, stop
 
 
 async def proxy(socket_path: str, target: tuple[str, int], down) -> None:
@@ -75,13 +75,7 @@ async def drive(port, names, round_id, interval, seconds, queue) -> None:
     """Each student: a save, then the home page, ``interval`` apart, for ``seconds``."""
     students = []
     for name in names:
-        client = Client(port)
-        _, data = await client.call("GET", "/api/v1/auth/csrf")
-        client.token = data["csrf_token"]
-        status, _ = await client.call(
-            "POST", "/api/v1/auth/login", {"username": name, "password": PASSWORD}
-        )
-        assert status == 200, f"sign-in of {name}: {status}"
+        client = await signed_in(port, name)
         status, attempt = await client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
         assert status in (200, 201), f"start of {name}: {status}"
         students.append({"client": client, "attempt": attempt, "rng": random.Random(name)})

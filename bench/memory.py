@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 from bench import machine_speed
-from bench.quiz_load import PASSWORD, Client, prepare, save_body, serve, stop
+from bench.quiz_load import prepare, save_body, serve, signed_in, stop
 
 #: What the issue allows master + 4 workers after a minute of saves.
 BUDGET_MB = 300
@@ -61,13 +61,7 @@ def report(label: str, master: int) -> int:
 async def students_save(port, names, round_id, seconds, ready, go, queue):
     clients = []
     for name in names:
-        client = Client(port)
-        _, data = await client.call("GET", "/api/v1/auth/csrf")
-        client.token = data["csrf_token"]
-        status, _ = await client.call(
-            "POST", "/api/v1/auth/login", {"username": name, "password": PASSWORD}
-        )
-        assert status == 200, f"sign-in of {name}: {status}"
+        client = await signed_in(port, name)
         status, attempt = await client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
         assert status in (200, 201), f"start of {name}: {status}"
         clients.append({"client": client, "attempt": attempt, "rng": random.Random(name)})

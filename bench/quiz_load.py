@@ -297,6 +297,22 @@ class Client:
             self.reader = self.writer = None
 
 
+async def signed_in(port: int, username: str) -> Client:
+    """A client signed in as ``username``, holding the CSRF token its new session was given."""
+    client = Client(port)
+    _, data = await client.call("GET", "/api/v1/auth/csrf")
+    client.token = data["csrf_token"]
+    status, _ = await client.call(
+        "POST", "/api/v1/auth/login", {"username": username, "password": PASSWORD}
+    )
+    if status != 200:
+        raise SystemExit(f"sign-in of {username}: {status}")
+    # Signing in gives the session a new CSRF token.
+    _, data = await client.call("GET", "/api/v1/auth/csrf")
+    client.token = data["csrf_token"]
+    return client
+
+
 async def timed(client: Client, method: str, path: str, body=None):
     started = time.perf_counter()
     status, data = await client.call(method, path, body)

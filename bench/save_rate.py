@@ -42,7 +42,7 @@ from pathlib import Path
 
 from bench import machine_speed
 from bench.floor import create_tables
-from bench.quiz_load import PASSWORD, ROOT, Client, percentiles, prepare, serve, stop
+from bench.quiz_load import ROOT, Client, percentiles, prepare, serve, signed_in, stop
 from tests.dbtools import recreate_postgres_database, with_database
 
 WARM_UP_SECONDS = 1.0
@@ -103,13 +103,7 @@ async def students(port, floor_port, names, round_id, seconds, rounds, barrier, 
     loop = asyncio.get_running_loop()
     people = []
     for name in names:
-        client = Client(port)
-        _, data = await client.call("GET", "/api/v1/auth/csrf")
-        client.token = data["csrf_token"]
-        status, _ = await client.call(
-            "POST", "/api/v1/auth/login", {"username": name, "password": PASSWORD}
-        )
-        assert status == 200, f"sign-in of {name}: {status}"
+        client = await signed_in(port, name)
         status, attempt = await client.call("POST", f"/api/v1/rounds/{round_id}/attempts")
         assert status in (200, 201), f"start of {name}: {status}"
         token = attempt.get("attempt_token")

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
 from core.errors import DATABASE_RETRY_AFTER_SECONDS, is_database_unavailable
-from tests.conftest import make_test_app, sign_in
+from tests.conftest import make_test_app
 
 
 def _closed_port() -> int:
@@ -40,8 +40,12 @@ def down_app(request, tmp_path_factory):
 @pytest.fixture
 def down_client(down_app):
     client = down_app.test_client()
-    # Signed in, so that loading the user is the first thing to reach for the database.
-    return sign_in(client, 1)
+    # A signed-in session cookie (conftest's sign_in would record its session in the database),
+    # so that loading the user is the first thing to reach for the database.
+    with client.session_transaction() as session:
+        session["_user_id"] = "1:1"
+        session["_fresh"] = True
+    return client
 
 
 def _records(caplog) -> list[logging.LogRecord]:
