@@ -692,13 +692,22 @@ def _save_statement(dialect: str, *, lean: bool = False):
                 Attempt.started_at == sa.bindparam("started_at", type_=Attempt.started_at.type),
                 sa.exists().where(User.id == Attempt.user_id, User.active.is_(True)),
             ]
-        source = sa.select(
-            sa.bindparam("attempt_id", type_=sa.Integer),
-            sa.bindparam("question_id", type_=sa.Integer),
-            sa.bindparam("choice_ids", type_=sa.JSON),
-            sa.bindparam("seq", type_=sa.Integer),
-            sa.bindparam("saved_at", type_=Answer.saved_at.type),
-        ).where(*guards)
+        # FOR SHARE: the save and a submit or finalization of the same attempt take turns on
+        # its row (PostgreSQL; SQLite's write lock already serializes them). A save that got
+        # there first is committed before the transition reads the answers to grade; one that
+        # comes after sees the attempt submitted and writes nothing.
+        source = (
+            sa.select(
+                sa.bindparam("attempt_id", type_=sa.Integer),
+                sa.bindparam("question_id", type_=sa.Integer),
+                sa.bindparam("choice_ids", type_=sa.JSON),
+                sa.bindparam("seq", type_=sa.Integer),
+                sa.bindparam("saved_at", type_=Answer.saved_at.type),
+            )
+            .select_from(Attempt)
+            .where(*guards)
+            .with_for_update(read=True, of=Attempt)
+        )
         table = Answer.__table__
         statement = insert(table).from_select(
             ["attempt_id", "question_id", "choice_ids", "seq", "saved_at"], source
@@ -881,7 +890,10 @@ def question_points(
 
 
 def grade(attempt: Attempt, scoring: MultipleScoring) -> tuple[float, dict[int, float]]:
-    """Grade the attempt's saved answers; return the score and points per question."""
+    """Grade the attempt's saved answers as stored now; return the score and points per question.
+
+    Reads rows, not ORM objects, so answers loaded earlier in the session are read afresh.
+    """
     question_ids = attempt.question_ids
     correct: dict[int, set[int]] = defaultdict(set)
     counts: dict[int, int] = defaultdict(int)
@@ -895,13 +907,15 @@ def grade(attempt: Attempt, scoring: MultipleScoring) -> tuple[float, dict[int, 
             correct[question_id].add(choice_id)
     kinds = {item["q"]: item["k"] for item in attempt.paper}
     points: dict[int, float] = {}
-    for answer in saved_answers(attempt.id):
-        if answer.question_id in kinds:
-            points[answer.question_id] = question_points(
-                kinds[answer.question_id],
-                set(answer.choice_ids or []),
-                correct[answer.question_id],
-                counts[answer.question_id],
+    for question_id, choice_ids in db.session.execute(
+        sa.select(Answer.question_id, Answer.choice_ids).where(Answer.attempt_id == attempt.id)
+    ):
+        if question_id in kinds:
+            points[question_id] = question_points(
+                kinds[question_id],
+                set(choice_ids or []),
+                correct[question_id],
+                counts[question_id],
                 scoring,
             )
     return round(sum(points.values()), 4), points
@@ -914,10 +928,15 @@ def finalize_attempt(
     by: str = "student",
     prediction: int | None = None,
 ) -> bool:
-    """Grade and close an attempt exactly once; return True if this call closed it."""
+    """Grade and close an attempt exactly once; return True if this call closed it.
+
+    The guarded transition comes first and locks the attempt's row until the transaction ends:
+    a save still writing holds the row, so the transition waits for it, and every save after
+    it finds the attempt submitted (see :func:`_save_statement`). The answers are read after
+    the transition, so the grade holds every save that was acknowledged.
+    """
     now = now or utcnow()
     round_ = attempt.round
-    score, points = grade(attempt, round_.multiple_scoring)
     # A late finalization counts the time up to the deadline, not up to the job's run.
     ended = min(now, attempt.deadline_at)
     duration_ms = max(0, int((ended - attempt.started_at).total_seconds() * 1000))
@@ -925,7 +944,6 @@ def finalize_attempt(
         "status": AttemptStatus.SUBMITTED,
         "submitted_at": ended,
         "finalized_by": by,
-        "score": score,
         "max_score": float(len(attempt.paper)),
         "duration_ms": duration_ms,
     }
@@ -938,16 +956,24 @@ def finalize_attempt(
         .execution_options(synchronize_session=False)
     )
     closed = result.rowcount == 1
-    if closed and points:
+    if closed:
+        score, points = grade(attempt, round_.multiple_scoring)
         db.session.execute(
-            sa.update(Answer.__table__)
-            .where(
-                Answer.__table__.c.attempt_id == attempt.id,
-                Answer.__table__.c.question_id == sa.bindparam("qid"),
-            )
-            .values(points=sa.bindparam("pts")),
-            [{"qid": q, "pts": p} for q, p in points.items()],
+            sa.update(Attempt)
+            .where(Attempt.id == attempt.id)
+            .values(score=score)
+            .execution_options(synchronize_session=False)
         )
+        if points:
+            db.session.execute(
+                sa.update(Answer.__table__)
+                .where(
+                    Answer.__table__.c.attempt_id == attempt.id,
+                    Answer.__table__.c.question_id == sa.bindparam("qid"),
+                )
+                .values(points=sa.bindparam("pts")),
+                [{"qid": q, "pts": p} for q, p in points.items()],
+            )
     db.session.refresh(attempt)
     return closed
 
