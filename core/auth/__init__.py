@@ -9,6 +9,7 @@ from flask_login import current_user
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import User
+from core.auth.models import LoginSession  # noqa: F401  (registers the table)
 from core.errors import error_response, wants_json
 from core.extensions import db, login_manager
 
