@@ -47,7 +47,7 @@ from core.cache import TimedCache
 from core.clock import utcnow
 from core.db import UTCDateTime
 from core.extensions import db
-from core.lean import Prepared
+from core.db import Prepared
 from core.schools.models import School, SchoolClass, SchoolLevel
 
 SCOPES = ("student", "class", "school")
