@@ -582,7 +582,7 @@ def test_save_answer_guarded_when_attempt_closed_by_another_request(quiz, make):
     )
 
     # Refused, not acknowledged as "a newer save was kept": nothing of it will be graded.
-    with pytest.raises(services.AttemptClosed, match="Bài làm này đã được nộp."):
+    with pytest.raises(services.AttemptClosed, match="Bài làm này đã được nộp"):
         services.save_answer(
             attempt=attempt, question_id=item["q"], choice_ids=[item["c"][0]], seq=1, now=T0
         )
