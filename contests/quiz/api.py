@@ -309,10 +309,11 @@ def _token_save(attempt_id: int, question_id: int):
         now=now,
         grace=services.grace(),
     )
-    if not stored:
-        db.session.rollback()
-        return None
+    # Ends the transaction either way (a write that changed nothing commits nothing): SQLite's
+    # write lock is not held while the full route reads.
     db.session.commit()
+    if not stored:
+        return None
     return jsonify(
         question_id=question_id,
         choice_ids=body["choice_ids"],

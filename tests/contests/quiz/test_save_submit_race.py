@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 import time_machine
 
-from contests.quiz import services
+from contests.quiz import api, services
 from contests.quiz.models import Answer, Attempt, AttemptStatus, Choice
 from core.extensions import db
 from tests.conftest import sign_in
@@ -32,9 +32,19 @@ def live_app(request, tmp_path_factory):
     return quiz_factories.live_app(request, tmp_path_factory, "quizrace")
 
 
-@pytest.fixture
-def students(live_app):
+@pytest.fixture(params=["token", "cookie"])
+def students(request, live_app, monkeypatch):
+    """Students of an open round; with ``token`` each has a stored session, so its saves bring
+    the attempt's token (served by the token alone), with ``cookie`` they go the full route."""
     round_id, user_ids = quiz_factories.seed_open_round(live_app, students=TRIALS, count=SAVES + 1)
+    if request.param == "token":
+        sessions = quiz_factories.StoredSessions()
+        with live_app.app_context():
+            for user_id in user_ids:
+                sessions.open(user_id)
+            db.session.commit()
+            db.session.remove()
+        monkeypatch.setattr(api, "current_login_session_id", sessions.current)
     return round_id, user_ids
 
 
@@ -69,6 +79,7 @@ def begin(live_app, round_id, user_id):
     """A started attempt: its id, the questions to save and each one's right choice."""
     client = sign_in(live_app.test_client(), user_id)
     attempt = client.post(f"/api/v1/rounds/{round_id}/attempts").json
+    services.forget_cached_rows()  # the saves' worker has not seen the attempt
     questions = [q["id"] for q in attempt["questions"]][:SAVES]
     return attempt, questions, correct_choices(live_app, questions)
 
