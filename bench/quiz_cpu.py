@@ -127,7 +127,8 @@ def main() -> None:
             response = client.put(
                 f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
                 json={"choice_ids": [question["choices"][seq % 4]["id"]], "seq": seq},
-                headers=headers(i),
+                # The attempt's token, as the quiz page sends it (when the start gave one).
+                headers=headers(i) | {"X-Attempt-Token": attempt.get("attempt_token") or ""},
             )
             assert response.status_code == 200, response.data
             assert "Set-Cookie" not in response.headers
