@@ -274,17 +274,14 @@ def _read_sheet(attempt_id: int) -> services.Sheet | None:
     return sheet
 
 
-def _token_save(attempt_id: int, question_id: int):
+def _token_save(grant: tokens.Grant, attempt_id: int, question_id: int):
     """The save as the attempt token allows it: one guarded statement, no user loaded.
 
-    Returns the response, or None when the save is not plainly fine (not the token's attempt, a
-    body :class:`AnswerInSchema` would not take as it is, a question or choice not on the
-    paper, or a guarded write that changed nothing): the full route then gives the canonical
-    answer or error.
+    Returns the response, or None when the save is not plainly fine (a body
+    :class:`AnswerInSchema` would not take as it is, a question or choice not on the paper, or a
+    guarded write that changed nothing): the full route then gives the canonical answer or
+    error.
     """
-    grant = tokens.read(request.headers.get(tokens.HEADER))
-    if grant is None or grant.attempt_id != attempt_id:
-        return None
     body = request.get_json(silent=True)
     if type(body) is not dict or body.keys() != {"choice_ids", "seq"}:
         return None
@@ -330,12 +327,12 @@ def attempt_token_first(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        token = request.headers.get(tokens.HEADER)
-        if token:
-            answer = _token_save(kwargs["attempt_id"], kwargs["question_id"])
+        grant = tokens.read(request.headers.get(tokens.HEADER))
+        if grant is not None and grant.attempt_id == kwargs["attempt_id"]:
+            answer = _token_save(grant, kwargs["attempt_id"], kwargs["question_id"])
             if answer is not None:
                 return answer
-        if tokens.read(token) is None and current_app.config["WTF_CSRF_ENABLED"]:
+        elif current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()
         return view(*args, **kwargs)
 

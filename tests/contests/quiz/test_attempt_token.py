@@ -176,7 +176,7 @@ def test_an_expired_token_goes_to_the_full_route(app, paper, full, frozen):
     assert stored(paper) == []
 
 
-def test_a_token_for_another_attempt_is_refused(client, paper, quiz, make, relogin, full):
+def test_a_token_for_another_attempt_is_refused(app, client, paper, quiz, make, relogin, full):
     other_student = make.student()
     relogin(other_student)
     other = client.post(f"/api/v1/rounds/{paper.round.id}/attempts").json
@@ -186,10 +186,19 @@ def test_a_token_for_another_attempt_is_refused(client, paper, quiz, make, relog
 
     # The first student's token on the other student's attempt: not a token for it, and the
     # full route does not show the first student someone else's attempt.
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        without_csrf = client.put(
+            other_path, json={"choice_ids": [choice], "seq": 1}, headers=paper.headers
+        )
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
     response = client.put(
         other_path, json={"choice_ids": [choice], "seq": 1}, headers=paper.headers
     )
 
+    # Not a token for this attempt: CSRF is checked, and then the full route answers.
+    assert (without_csrf.status_code, without_csrf.json["error"]["code"]) == (400, "csrf")
     assert (response.status_code, full) == (404, [other["id"]])
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Answer)) == 0
 
