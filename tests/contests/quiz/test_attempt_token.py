@@ -77,9 +77,14 @@ def test_start_and_get_return_a_token_naming_the_attempt_user_and_session(client
     assert client.get(f"/api/v1/attempts/{paper.attempt['id']}").json["attempt_token"] is None
 
 
-def test_without_a_stored_session_no_token_is_issued(client, quiz, make, login, frozen):
+def test_without_a_stored_session_no_token_is_issued(
+    client, quiz, make, login, frozen, monkeypatch
+):
+    from contests.quiz import api
+
     round_ = quiz.round(count=1)
     login(make.student())
+    monkeypatch.setattr(api, "current_login_session_id", lambda: None)
 
     attempt = client.post(f"/api/v1/rounds/{round_.id}/attempts").json
 
