@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
-from flask import current_app, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
 from contests import leaderboards
 from contests.quiz import services, tokens
+from contests.quiz.fastsave import attempt_token_first, end_reads_on_sqlite, write_lock_last
 from contests.quiz.models import Attempt, AttemptStatus, QuizContest, QuizRound
 from contests.quiz.permissions import can_view_contest_leaderboard, can_view_leaderboard
 from core.api import ApiBlueprint
 from core.auth.sessions import current_login_session_id
 from core.clock import utcnow
-from core.db import sqlite_begin_mode
 from core.errors import Forbidden, NotFound
-from core.extensions import csrf, db
+from core.extensions import db
 
 blp = ApiBlueprint("quiz_api", __name__, description="Law quizzes: rounds, attempts, leaderboards")
 
@@ -187,39 +184,6 @@ def list_my_rounds():
     ]
 
 
-def write_lock_last(view):
-    """On SQLite, read without the write lock and take it for the write only.
-
-    Saves and starts are the hottest writes: holding SQLite's single write lock for the whole
-    request (sign-in lookup included) makes every other worker wait. The reads run in a deferred
-    transaction that :func:`_end_reads_on_sqlite` ends before the write opens the write
-    transaction, so the lock is held for the write and the commit.
-    """
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        token = sqlite_begin_mode.set("DEFERRED")
-        try:
-            return view(*args, **kwargs)
-        finally:
-            sqlite_begin_mode.reset(token)
-
-    return wrapper
-
-
-def _end_reads_on_sqlite() -> None:
-    """End SQLite's read transaction, keeping what was read; the next one takes the write lock."""
-    if db.session.get_bind().dialect.name != "sqlite":
-        return
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True
-    sqlite_begin_mode.set("IMMEDIATE")
-
-
 def _with_token(payload: dict, attempt: Attempt) -> dict:
     """The attempt's payload with the token its saves may bring; its sheet kept for them."""
     if attempt.status == AttemptStatus.IN_PROGRESS:
@@ -242,7 +206,7 @@ def start_attempt(round_id: int):
     now = utcnow()
     round_ = get_round(round_id)
     attempt, created = services.start_attempt(
-        round_=round_, user=current_user, now=now, before_write=_end_reads_on_sqlite
+        round_=round_, user=current_user, now=now, before_write=end_reads_on_sqlite
     )
     payload = _with_token(attempt_payload(attempt, now, new=created), attempt)
     db.session.commit()
@@ -256,88 +220,6 @@ def start_attempt(round_id: int):
 def get_attempt(attempt_id: int):
     attempt = services.get_attempt_for(attempt_id=attempt_id, user=current_user)
     return _with_token(attempt_payload(attempt, utcnow()), attempt)
-
-
-_SEQ_MAX = 2**31 - 1
-
-
-def _read_sheet(attempt_id: int) -> services.Sheet | None:
-    """The attempt's sheet; on SQLite a read it needs runs without the write lock."""
-    sheet = services.known_sheet(attempt_id)
-    if sheet is None:
-        token = sqlite_begin_mode.set("DEFERRED")
-        try:
-            sheet = services.read_sheet(attempt_id)
-        finally:
-            sqlite_begin_mode.reset(token)
-        _end_reads_on_sqlite()
-    return sheet
-
-
-def _token_save(grant: tokens.Grant, attempt_id: int, question_id: int):
-    """The save as the attempt token allows it: one guarded statement, no user loaded.
-
-    Returns the response, or None when the save is not plainly fine (a body
-    :class:`AnswerInSchema` would not take as it is, a question or choice not on the paper, or a
-    guarded write that changed nothing): the full route then gives the canonical answer or
-    error.
-    """
-    body = request.get_json(silent=True)
-    if type(body) is not dict or body.keys() != {"choice_ids", "seq"}:
-        return None
-    choice_ids, seq = body["choice_ids"], body["seq"]
-    if type(seq) is not int or not 0 <= seq <= _SEQ_MAX or type(choice_ids) is not list:
-        return None
-    if any(type(c) is not int for c in choice_ids):
-        return None
-    choice_ids = list(dict.fromkeys(choice_ids))
-    now = utcnow()
-    sheet = _read_sheet(attempt_id)
-    if sheet is None or not sheet.admits(question_id, choice_ids):
-        return None
-    stored = services.store_answer_by_token(
-        sheet=sheet,
-        user_id=grant.user_id,
-        session_id=grant.session_id,
-        attempt_id=attempt_id,
-        question_id=question_id,
-        choice_ids=choice_ids,
-        seq=seq,
-        now=now,
-        grace=services.grace(),
-    )
-    # Ends the transaction either way (a write that changed nothing commits nothing): SQLite's
-    # write lock is not held while the full route reads.
-    db.session.commit()
-    if not stored:
-        return None
-    return jsonify(
-        question_id=question_id,
-        choice_ids=body["choice_ids"],
-        seq=seq,
-        saved=True,
-        seconds_remaining=services.seconds_left(sheet.deadline_at, now),
-    )
-
-
-def attempt_token_first(view):
-    """Serve a save that brings a valid attempt token by the token alone (no CSRF token: a
-    custom header cannot be sent cross-site); every other save goes through CSRF and the
-    full route, as does a token save that is not plainly fine."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        grant = tokens.read(request.headers.get(tokens.HEADER))
-        if grant is not None and grant.attempt_id == kwargs["attempt_id"]:
-            answer = _token_save(grant, kwargs["attempt_id"], kwargs["question_id"])
-            if answer is not None:
-                return answer
-        elif current_app.config["WTF_CSRF_ENABLED"]:
-            csrf.protect()
-        return view(*args, **kwargs)
-
-    # Flask-WTF's check runs in the wrapper above, which skips it for a valid token only.
-    return csrf.exempt(wrapper)
 
 
 @blp.route(
@@ -369,7 +251,7 @@ def save_answer(body, attempt_id: int, question_id: int):
         choice_ids=body["choice_ids"],
         seq=body["seq"],
         now=now,
-        before_write=_end_reads_on_sqlite,
+        before_write=end_reads_on_sqlite,
     )
     payload = {
         "question_id": question_id,
