@@ -75,9 +75,9 @@ def _token_save(grant: tokens.Grant, attempt_id: int, question_id: int):
     """The save as the attempt token allows it: one guarded statement, no user loaded.
 
     Returns the response, or None when the save is not plainly fine (a body
-    :class:`AnswerInSchema` would not take as it is, a question or choice not on the paper, or a
-    guarded write that changed nothing): the full route then gives the canonical answer or
-    error.
+    :class:`~contests.quiz.api.AnswerInSchema` would not take as it is, a question or choice not
+    on the paper, or a guarded write that changed nothing): the full route then gives the
+    canonical answer or error.
     """
     body = request.get_json(silent=True)
     if type(body) is not dict or body.keys() != {"choice_ids", "seq"}:
