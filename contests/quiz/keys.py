@@ -1,8 +1,11 @@
 """Keys that stay secret (DOMAIN.md "Key exposure").
 
-- A question whose key a student has been shown (a released review, a practice review) is
-  *exposed* from that moment: recorded once, in the same unit of work as the read that showed
-  it, and never drawn into a ranked paper again (the bank the draws read leaves it out).
+- A question whose key a student is shown (a released review, a practice review) is *exposed*
+  from that moment: recorded once, in the same unit of work as the read that shows it, and
+  never drawn into a ranked paper again (the bank the draws read leaves it out). A paper drawn
+  before may still hold it, so its key is shown only once every ranked attempt in progress
+  with it on its paper has ended (a released review of one contest never answers a live
+  paper of another contest drawing from the same pool).
 - A practice question never has the text of a contest question. Texts are compared once case,
   spacing and punctuation are normalized; diacritics stay meaningful (in Vietnamese "có", "cố"
   and "cỏ" are different words, and nothing else in the quiz folds them), but the same letter
@@ -16,12 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import unicodedata
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from contests.quiz.models import (
+    Attempt,
+    AttemptStatus,
     ExposedBy,
     Pool,
     Question,
@@ -124,17 +129,46 @@ def exposed_among(question_ids) -> set[int]:
     )
 
 
-def record_exposure(
-    *, question_ids, by: ExposedBy, attempt_id: int | None, now: datetime
-) -> list[int]:
-    """Record that a student is being shown these questions' keys; return the newly exposed.
+def held_by_live_papers(question_ids, *, now: datetime, grace: timedelta) -> dict[int, datetime]:
+    """For each question on the paper of a ranked attempt in progress: when the last such
+    attempt ends (its deadline plus grace). Papers drawn after a question's exposure never hold
+    it, so this is read once, when the question is exposed."""
+    wanted = set(question_ids)
+    held: dict[int, datetime] = {}
+    rows = db.session.execute(
+        sa.select(Attempt.deadline_at, Attempt.paper).where(
+            Attempt.status == AttemptStatus.IN_PROGRESS,
+            Attempt.deadline_at >= now - grace,
+            Attempt.round_id.in_(sa.select(QuizRound.id).where(QuizRound.kind == RoundKind.RANKED)),
+        )
+    )
+    for deadline_at, paper in rows:
+        for item in paper:
+            if item["q"] in wanted:
+                held[item["q"]] = max(held.get(item["q"], now), deadline_at + grace)
+    return held
 
-    Idempotent: a question already exposed keeps its first record; two readers at the same
-    moment insert it once (the primary key, and the insert skips a conflict).
+
+def record_exposure(
+    *,
+    question_ids,
+    by: ExposedBy,
+    attempt_id: int | None,
+    now: datetime,
+    grace: timedelta = timedelta(0),
+) -> list[int]:
+    """Record that a review is to show these questions' keys; return the newly exposed.
+
+    From now on they are never drawn into a ranked paper; the key of one that is on the paper
+    of a ranked attempt in progress may be shown once that attempt has ended
+    (:func:`held_by_live_papers`). Idempotent: a
+    question already exposed keeps its first record; two readers at the same moment insert it
+    once (the primary key, and the insert skips a conflict).
     """
     new = sorted(set(question_ids) - exposed_among(question_ids))
     if not new:
         return []
+    held = held_by_live_papers(new, now=now, grace=grace)
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
@@ -143,13 +177,31 @@ def record_exposure(
         insert(QuestionExposure)
         .values(
             [
-                {"question_id": q, "exposed_at": now, "exposed_by": by, "attempt_id": attempt_id}
+                {
+                    "question_id": q,
+                    "exposed_at": now,
+                    "exposed_by": by,
+                    "attempt_id": attempt_id,
+                    "keys_shown_from": held.get(q, now),
+                }
                 for q in new
             ]
         )
         .on_conflict_do_nothing(index_elements=["question_id"])
     )
     return new
+
+
+def keys_held_until(question_ids) -> datetime | None:
+    """The latest moment from which the keys of these exposed questions may be shown."""
+    ids = list(question_ids)
+    if not ids:
+        return None
+    return db.session.scalar(
+        sa.select(sa.func.max(QuestionExposure.keys_shown_from)).where(
+            QuestionExposure.question_id.in_(ids)
+        )
+    )
 
 
 # --- when a review may show keys ----------------------------------------------------------------

@@ -129,10 +129,10 @@ class Choice(db.Model):
 
 
 class QuestionExposure(db.Model):
-    """A question whose key a student has been shown: never drawn into a ranked paper again.
+    """A question whose key a review is to show a student: never drawn into a ranked paper again.
 
-    One row per question, written the first time a review shows its key (later reviews leave
-    it as it is).
+    One row per question, written the first time a review would show its key (later reviews
+    leave it as it is).
     """
 
     __tablename__ = "quiz_question_exposure"
@@ -147,6 +147,9 @@ class QuestionExposure(db.Model):
     attempt_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("quiz_attempt.id", ondelete="SET NULL")
     )
+    #: When reviews may show its key: once every ranked attempt that was in progress with it on
+    #: its paper when it was exposed has ended (papers drawn later never hold it).
+    keys_shown_from: Mapped[datetime]
 
 
 class QuizContest(db.Model):

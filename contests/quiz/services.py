@@ -1087,7 +1087,9 @@ def review(attempt: Attempt, *, now: datetime | None = None) -> list[dict] | Non
     """Questions with the student's answer, the key and explanation — only once the keys may
     be shown (:func:`contests.quiz.keys.keys_visible`).
 
-    Showing them exposes the questions: recorded here, in the unit of work of the read.
+    Showing them exposes the questions: recorded here, in the unit of work of the read. A
+    question just exposed keeps its key hidden until the ranked attempts in progress, whose
+    papers were drawn before, have ended (:func:`review_keys_from` says until when).
     """
     now = now or utcnow()
     round_ = attempt.round
@@ -1103,7 +1105,11 @@ def review(attempt: Attempt, *, now: datetime | None = None) -> list[dict] | Non
         by=ExposedBy.PRACTICE_REVIEW if round_.is_practice else ExposedBy.REVIEW,
         attempt_id=attempt.id,
         now=now,
+        grace=grace(),
     )
+    held = keys.keys_held_until(ids)
+    if held is not None and held > now:
+        return None
     questions = {
         q.id: q
         for q in db.session.scalars(
@@ -1126,6 +1132,19 @@ def review(attempt: Attempt, *, now: datetime | None = None) -> list[dict] | Non
             }
         )
     return items
+
+
+def review_keys_from(attempt: Attempt, *, now: datetime | None = None) -> datetime | None:
+    """From when the attempt's review shows keys (None: the round never shows them, or has no
+    release time yet)."""
+    now = now or utcnow()
+    if not attempt.round.show_answers:
+        return None
+    shown_from = keys.keys_shown_from(attempt.round)
+    if shown_from is None or shown_from > now:
+        return shown_from
+    held = keys.keys_held_until(attempt.question_ids)
+    return max(shown_from, held) if held is not None else shown_from
 
 
 def get_attempt_for(*, attempt_id: int, user: User) -> Attempt:

@@ -144,7 +144,7 @@ def result(attempt_id: int):
         show_score=round_.show_score_on_submit or released or round_.is_practice,
         mine=mine,
         review=review,
-        keys_from=keys.keys_shown_from(round_) if round_.show_answers else None,
+        keys_from=None if review else services.review_keys_from(attempt, now=now),
     )
     db.session.commit()
     return page

@@ -38,6 +38,7 @@ def upgrade():
             nullable=False,
         ),
         sa.Column("attempt_id", sa.Integer(), nullable=True),
+        sa.Column("keys_shown_from", core.db.UTCDateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ["attempt_id"],
             ["quiz_attempt.id"],

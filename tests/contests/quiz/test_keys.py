@@ -85,6 +85,55 @@ def test_released_review_records_exposure_once(quiz, make):
     }
 
 
+def test_review_holds_keys_a_live_paper_of_another_contest_may_hold(quiz, make):
+    category = quiz.category()
+    for _ in range(3):
+        quiz.question(category)
+    done = quiz.round(
+        category=category,
+        count=3,
+        opens_at=T0 - timedelta(days=3),
+        closes_at=T0 - timedelta(days=2),
+        results_release_at=T0 - timedelta(days=1),
+    )
+    live = quiz.round(category=category, count=3)
+    reviewed = submitted(done, make.student(), at=T0 - timedelta(days=3))
+    in_progress, _ = services.start_attempt(round_=live, user=make.student(), now=T0)
+    held_until = in_progress.deadline_at + services.grace()
+
+    during = services.review(reviewed, now=T0 + timedelta(minutes=1))
+    keys_from = services.review_keys_from(reviewed, now=T0 + timedelta(minutes=1))
+    after = services.review(reviewed, now=held_until)
+
+    assert during is None
+    assert keys_from == held_until
+    assert len(after) == 3
+    # Exposed at the first read; never drawn again from then on.
+    assert {e[2] for e in exposures().values()} == {T0 + timedelta(minutes=1)}
+    assert set(exposures()) == set(reviewed.question_ids)
+
+
+def test_review_shows_keys_no_live_paper_holds_while_other_rounds_run(quiz, make):
+    done = quiz.round(
+        count=3,
+        opens_at=T0 - timedelta(days=3),
+        closes_at=T0 - timedelta(days=2),
+        results_release_at=T0 - timedelta(days=1),
+    )
+    live = quiz.round(count=3)  # another category
+    reviewed = submitted(done, make.student(), at=T0 - timedelta(days=3))
+    services.start_attempt(round_=live, user=make.student(), now=T0)
+
+    items = services.review(reviewed, now=T0 + timedelta(minutes=1))
+
+    assert len(items) == 3
+    assert services.review_keys_from(reviewed, now=T0) == T0 + timedelta(minutes=1)
+    assert (
+        db.session.scalars(sa.select(QuestionExposure.keys_shown_from)).all()
+        == [T0 + timedelta(minutes=1)] * 3
+    )
+
+
 def test_practice_review_records_exposure(quiz, make):
     round_ = quiz.round(count=2, kind=RoundKind.PRACTICE)
     attempt = submitted(round_, make.student())

@@ -69,10 +69,21 @@ def contest_world(quiz, make, frozen):
     practice = quiz.round(
         contest, category=practice_category, count=3, kind=RoundKind.PRACTICE, title="Luyện tập"
     )
+    # Another contest, over, its results out, drawing from the same category.
+    elsewhere = quiz.round(
+        category=category,
+        count=3,
+        title="Vòng cũ",
+        opens_at=T0 - timedelta(days=5),
+        closes_at=T0 - timedelta(days=4),
+        results_release_at=T0 - timedelta(days=4),
+    )
     student = make.student()
     earlier = T0 - timedelta(days=3)
     old, _ = services.start_attempt(round_=first, user=student, now=earlier)
     services.submit_attempt(attempt=old, now=earlier)
+    other, _ = services.start_attempt(round_=elsewhere, user=student, now=T0 - timedelta(days=5))
+    services.submit_attempt(attempt=other, now=T0 - timedelta(days=5))
     tried, _ = services.start_attempt(round_=practice, user=student, now=T0)
     services.submit_attempt(attempt=tried, now=T0)
     leaderboards.snapshot_round(round_=first, now=T0 - timedelta(days=1))
@@ -84,6 +95,7 @@ def contest_world(quiz, make, frozen):
         "practice": practice,
         "student": student,
         "old": old,
+        "other": other,
         "tried": tried,
     }
 
@@ -120,6 +132,7 @@ def test_no_student_page_or_payload_shows_a_key_of_an_open_rounds_paper(
         "quiz page": client.get(f"/quiz/rounds/{second}/take"),
         "released review of round 1": client.get(f"/quiz/attempts/{w['old'].id}"),
         "practice review": client.get(f"/quiz/attempts/{w['tried'].id}"),
+        "released review of another contest": client.get(f"/quiz/attempts/{w['other'].id}"),
         "round 1 leaderboard": client.get(f"/quiz/rounds/{first}/leaderboard"),
         "contest leaderboard": client.get(f"/quiz/contests/{w['contest'].id}/leaderboard"),
     }
@@ -152,7 +165,12 @@ def test_no_student_page_or_payload_shows_a_key_of_an_open_rounds_paper(
     # The practice review did show its own keys (practice questions are never on a ranked paper).
     practice_body = pages["practice review"].get_data(as_text=True)
     assert "Lời giải P" in practice_body and "Đáp án đúng" in practice_body
-    assert keys.exposed_among(on_open_papers) == set()
+    # Round 1's review waits for the contest's end; the other contest's review exposed its
+    # questions (never drawn again) but holds their keys while the live papers are open.
+    assert keys.exposed_among(on_open_papers) == set(w["other"].question_ids) & on_open_papers
+    assert 'data-testid="keys-later"' in pages["released review of another contest"].get_data(
+        as_text=True
+    )
 
 
 def test_result_page_says_when_keys_will_be_shown(client, login, contest_world):
