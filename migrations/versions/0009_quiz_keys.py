@@ -1,7 +1,7 @@
 """quiz: exposed questions, the practice/contest text key, reveal keys after the last round
 
-Revision ID: 0008_quiz_keys
-Revises: 0007_quiz_standings
+Revision ID: 0009_quiz_keys
+Revises: 0008_login_sessions
 Create Date: 2026-12-06 18:40:00
 
 """
@@ -14,8 +14,8 @@ from alembic import op
 
 import core.db
 
-revision = "0008_quiz_keys"
-down_revision = "0007_quiz_standings"
+revision = "0009_quiz_keys"
+down_revision = "0008_login_sessions"
 branch_labels = None
 depends_on = None
 
