@@ -28,7 +28,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 
 from bench import machine_speed
-from bench.quiz_load import ROOT, SECRET, prepare, save_body, signed_in, stop
+from bench.quiz_load import ROOT, SECRET, prepare, save_body, save_headers, signed_in, stop
 
 
 async def proxy(socket_path: str, target: tuple[str, int], down) -> None:
@@ -90,7 +90,7 @@ async def drive(port, names, round_id, interval, seconds, queue) -> None:
             seq += 1
             if seq % 2:
                 path, body = save_body(student, seq)
-                status, _ = await student["client"].call("PUT", path, body)
+                status, _ = await student["client"].call("PUT", path, body, save_headers(student))
                 kind = "save"
             else:
                 status, _ = await student["client"].call("GET", "/")

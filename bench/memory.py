@@ -8,7 +8,8 @@ SQLite file under a temporary folder, or on the PostgreSQL database ``--database
 reads each process's PSS (proportional set size: a page shared by n processes counts 1/n in
 each, so the sum is what the server really occupies, unlike summed RSS) and private memory from
 /proc/<pid>/smaps_rollup. Then it drives answer saves flat out for ``--seconds`` from two client
-processes on this machine (they share its cores with the server) and reads the figures again.
+processes on this machine (they share its cores with the server), with the attempt's token as the
+quiz page sends it, and reads the figures again.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 from bench import machine_speed
-from bench.quiz_load import prepare, save_body, serve, signed_in, stop
+from bench.quiz_load import prepare, save_body, save_headers, serve, signed_in, stop
 
 #: What the issue allows master + 4 workers after a minute of saves.
 BUDGET_MB = 300
@@ -77,7 +78,7 @@ async def students_save(port, names, round_id, seconds, ready, go, queue):
         while time.monotonic() < stop:
             seq += 1
             path, body = save_body(student, seq)
-            status, _ = await student["client"].call("PUT", path, body)
+            status, _ = await student["client"].call("PUT", path, body, save_headers(student))
             saves += 1
             errors += status != 200
 
