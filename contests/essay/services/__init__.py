@@ -1,48 +1,61 @@
-"""The writing contest's rules; every public name is importable from here."""
+"""The writing contest's rules, one module per concern; every public name is importable from here.
+
+``rounds`` (contests, rounds, the opening notice), ``entries`` (drafts, submits, versions),
+``photos``, ``organizers`` (disqualify, reference essays, counts per school) and ``text``
+(cleaning and counting what students type).
+"""
 
 from contests.essay.services.entries import (
-    ANNOUNCE_WITHIN,
     CODE_ALPHABET,
     KEEP_VERSIONS,
     MAX_BODY_CHARS,
-    MAX_CAPTION_CHARS,
-    MAX_PHOTO_BYTES,
     MAX_TITLE_CHARS,
-    ROUND_FIELDS,
     VERSION_EVERY,
     EntryLocked,
     Receipt,
     RoundClosed,
     SaveResult,
-    SchoolCount,
-    StudentProgress,
-    add_reference,
-    announce,
     carry_entry,
-    clean_text,
-    count_words,
-    counts_by_school,
-    create_contest,
-    delete_photo,
-    disqualify_entry,
-    eligible_student_ids,
-    entries_by_school,
     find_entry,
-    get_contest,
-    get_round,
     list_versions,
     new_code,
-    open_rounds_for,
-    paragraphs,
     save_draft,
-    save_round,
-    school_progress,
     set_consent,
     start_entry,
     submit_entry,
-    submitted_entries,
-    upload_photo,
     withdraw_entry,
+)
+from contests.essay.services.organizers import (
+    SchoolCount,
+    StudentProgress,
+    add_reference,
+    counts_by_school,
+    disqualify_entry,
+    entries_by_school,
+    school_progress,
+    submitted_entries,
+)
+from contests.essay.services.photos import (
+    MAX_CAPTION_CHARS,
+    MAX_PHOTO_BYTES,
+    delete_photo,
+    upload_photo,
+)
+from contests.essay.services.rounds import (
+    ANNOUNCE_WITHIN,
+    ROUND_FIELDS,
+    announce,
+    create_contest,
+    eligible_student_ids,
+    get_contest,
+    get_round,
+    open_rounds_for,
+    save_round,
+)
+from contests.essay.services.text import (
+    clean_text,
+    count_words,
+    paragraphs,
 )
 
 __all__ = [
