@@ -283,8 +283,7 @@ def dev_command(host: str, port: int) -> None:
     from core.scheduler import start_embedded
 
     app = current_app._get_current_object()
-    if start_embedded(app) is None:
-        click.echo("Scheduler not started here: another scheduler is already running.")
+    start_embedded(app)
     click.echo(f"Mạng Xanh: http://{host}:{port}/  (Ctrl+C to stop)")
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
 
