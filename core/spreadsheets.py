@@ -130,18 +130,24 @@ def read_table(
             _("Missing column(s): %(columns)s.", columns=", ".join(missing)),
         )
         return None
-    body = frame.iloc[1:, list(positions.values())].set_axis(list(positions), axis="columns")
-    # Cells are never missing (no NA parsing): an empty cell is "", so a blank row is one whose
-    # every wanted cell is only whitespace.
-    blank = body.astype(str).apply(lambda column: column.str.strip().eq("")).all(axis="columns")
-    body = body[~blank]
-    if body.empty:
+    body = frame.iloc[1:, list(positions.values())]
+    keys = list(positions)
+    # Row by row from plain lists: a dict per row, and blank rows (every wanted cell empty or
+    # whitespace) left out, in one pass.
+    cells = [body[column].tolist() for column in body.columns]
+    rows = [
+        (number, dict(zip(keys, values, strict=True)))
+        for number, *values in zip((body.index + 1).tolist(), *cells, strict=True)
+        if not all(_blank(value) for value in values)
+    ]
+    if not rows:
         report.add(None, None, _("The file has headers but no rows."))
         return None
-    keys = list(body.columns)
-    records = (dict(zip(keys, values, strict=True)) for values in body.itertuples(index=False))
-    rows = list(zip((body.index + 1).tolist(), records, strict=True))
     return Table(rows=rows, columns=columns)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _read_bytes(stream) -> bytes:
