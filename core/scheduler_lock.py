@@ -88,6 +88,13 @@ class AdvisoryLock:
 
     def release(self) -> None:
         with self._mutex:
+            if self.connection is not None:
+                # Unlock explicitly: a closed connection's backend lets go of it a moment later.
+                with contextlib.suppress(sa.exc.DBAPIError):
+                    self.connection.execute(
+                        sa.text("SELECT pg_advisory_unlock_all()"),
+                    )
+                    self.connection.commit()
             self._drop()
         self.engine.dispose()
 

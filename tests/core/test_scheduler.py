@@ -228,31 +228,49 @@ def test_a_scheduler_that_lost_its_advisory_lock_runs_no_job_while_another_holds
     app, request, fast_checks
 ):
     # A database restart ends the session that held the advisory lock; terminating that
-    # backend does the same to one connection.
+    # backend does the same to one connection. B is already queued for the lock (as a second
+    # scheduler would be), so PostgreSQL hands it to B the moment A's session ends.
     postgres_only(request)
     lock_a = lock_of(app)
     assert lock_a.try_acquire()
     sched_a = scheduler.Scheduler(app, lock_a, jobs=[probe(timedelta(seconds=0.05))])
     thread_a = serve_in_thread(sched_a, "A")
-    lock_b = lock_of(app)
+    b = lock_of(app).engine.connect()
+    b_holds = threading.Event()
+
+    def wait_for_the_lock():
+        b.execute(sa.text("SELECT pg_advisory_lock(:key)"), {"key": scheduler.ADVISORY_LOCK_KEY})
+        b.commit()
+        b_holds.set()
+
+    queued = threading.Thread(target=wait_for_the_lock, name="B", daemon=True)
     try:
         assert wait_until(lambda: len(runs) >= 2)
+        queued.start()
         with app.app_context(), _db.engine.connect() as admin:
+            assert wait_until(
+                lambda: (
+                    admin.execute(
+                        sa.text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory'")
+                    ).scalar()
+                    == 2
+                )
+            )
             admin.execute(
                 sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": lock_a.backend_pid()}
             )
-        assert lock_b.try_acquire()
-        time.sleep(0.2)
+        assert b_holds.wait(5)
+        time.sleep(0.2)  # a run A had already started when its session ended
         runs.clear()
         time.sleep(0.6)
         ran_while_b_held = list(runs)
-        lock_b.release()
+        b.close()
         resumed = wait_until(lambda: len(runs) >= 1)
     finally:
         sched_a.stop()
         thread_a.join(5)
         lock_a.release()
-        lock_b.release()
+        b.close()
 
     assert ran_while_b_held == []
     assert resumed
