@@ -26,7 +26,7 @@ from bench.quiz_load import SECRET, forged_sessions, prepare
 
 
 def build_app(url: str, tmp: Path):
-    from core import create_app
+    from app import create_app
     from core.config import config_from_env
 
     config = config_from_env(

@@ -8,6 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_nav
 
 
@@ -72,6 +73,10 @@ def init_app(app: Flask) -> None:
     app.extensions["mangxanh.notify"] = services.notify
     app.extensions["mangxanh.public_home"] = lambda: {"campaigns": services.public_campaigns()}
     register_seeder(app, 10, seed_campaign)
+    register_job(
+        app,
+        Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
+    )
 
     from campaign import greennet, safety
 

@@ -44,28 +44,14 @@ class Job:
         return getattr(importlib.import_module(module), attr)
 
 
-#: Every periodic job of the platform, in one place.
-JOBS: list[Job] = [
-    Job(
-        "expire-activation-codes", "core.accounts.jobs:expire_activation_codes", timedelta(hours=1)
-    ),
-    Job(
-        "quiz-finalize-expired",
-        "contests.quiz.jobs:finalize_expired_attempts",
-        timedelta(seconds=15),
-    ),
-    Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
-    Job("quiz-announcements", "contests.quiz.jobs:announce_rounds", timedelta(minutes=1)),
-    Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
-    Job("essay-announcements", "contests.essay.jobs:announce_rounds", timedelta(minutes=1)),
-    Job("judging-overdue", "contests.judging.jobs:handle_overdue", timedelta(hours=1)),
-    Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
-    Job(
-        "greennet-return-reminders",
-        "campaign.greennet.jobs:remind_return_deadlines",
-        timedelta(hours=6),
-    ),
-]
+def register_job(app: Flask, job: Job) -> None:
+    """Add a package's periodic job; each package registers its own in its ``init_app``."""
+    app.extensions.setdefault("mangxanh.jobs", []).append(job)
+
+
+def registered_jobs(app: Flask) -> list[Job]:
+    """Every periodic job of the platform, in one table (in the order packages registered them)."""
+    return list(app.extensions.get("mangxanh.jobs", []))
 
 
 def run_job(job: Job, now: datetime | None = None) -> int:
@@ -90,7 +76,7 @@ class Runner:
 
     def __init__(self, app: Flask, jobs: list[Job] | None = None, tick: float = 1.0) -> None:
         self.app = app
-        self.jobs = list(JOBS if jobs is None else jobs)
+        self.jobs = registered_jobs(app) if jobs is None else list(jobs)
         self.tick = tick
         self.stopping = threading.Event()
         self.next_run: dict[str, float] = {job.name: 0.0 for job in self.jobs}
@@ -165,7 +151,7 @@ def run_command(once: bool) -> None:
 @scheduler_cli.command("list")
 def list_command() -> None:
     """List the periodic jobs."""
-    for job in JOBS:
+    for job in registered_jobs(current_app):
         click.echo(f"{job.name:32} every {job.every}  {job.target}")
 
 

@@ -16,8 +16,8 @@ from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 from werkzeug.test import EnvironBuilder
 
+from app import create_app
 from contests.quiz.services import forget_cached_rows
-from core import create_app
 from core.config import TestConfig
 from core.extensions import db as _db
 from core.extensions import limiter

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_nav
 
 
@@ -61,6 +64,14 @@ def init_app(app: Flask) -> None:
     add_content_provider(app, _campaign_contents)
     app.cli.add_command(_cli())
     register_seeder(app, 50, seed_greennet)
+    register_job(
+        app,
+        Job(
+            "greennet-return-reminders",
+            "campaign.greennet.jobs:remind_return_deadlines",
+            timedelta(hours=6),
+        ),
+    )
 
 
 def _campaign_contents(campaign) -> list[dict]:

@@ -3,11 +3,14 @@ photos, anonymity for judges and similarity checks."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, url_for
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_home_section, add_nav
 
 essay_cli = AppGroup("essay", help="Writing contests.")
@@ -90,3 +93,11 @@ def init_app(app: Flask) -> None:
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
     app.cli.add_command(essay_cli)
     register_seeder(app, 30, demo.seed_essay)
+    register_job(
+        app,
+        Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
+    )
+    register_job(
+        app,
+        Job("essay-announcements", "contests.essay.jobs:announce_rounds", timedelta(minutes=1)),
+    )

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import partial
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_home_section, add_nav
 
 
@@ -39,6 +41,20 @@ def init_app(app: Flask) -> None:
     # The campaign page lists what hangs on a campaign; contests never import campaign.
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
     register_seeder(app, 20, demo.seed_quiz)
+    for job in JOBS:
+        register_job(app, job)
+
+
+#: The quiz's periodic jobs (finalize, snapshot, announce), all in ``contests.quiz.jobs``.
+JOBS = [
+    Job(
+        "quiz-finalize-expired",
+        "contests.quiz.jobs:finalize_expired_attempts",
+        timedelta(seconds=15),
+    ),
+    Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
+    Job("quiz-announcements", "contests.quiz.jobs:announce_rounds", timedelta(minutes=1)),
+]
 
 
 def _home_context() -> dict:
