@@ -72,6 +72,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     import core.api
     import core.auth
     import core.demo
+    import core.notifications
     import core.scheduler
     import core.schools
 
@@ -79,6 +80,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     core.auth.init_app(app)
     core.accounts.init_app(app)
     core.schools.init_app(app)
+    core.notifications.init_app(app)
     contests.init_app(app)
     campaign.init_app(app)
     core.scheduler.init_app(app)

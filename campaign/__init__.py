@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from core.scheduler import Job, register_job
+from core.notifications.services import register_kind
 from core.web import NavItem, add_nav
 
 
@@ -60,23 +60,9 @@ def init_app(app: Flask) -> None:
         ),
     )
 
-    @app.context_processor
-    def _notifications():
-        from flask_login import current_user
-
-        if current_user and current_user.is_authenticated:
-            return {"notification_count": services.unread_count(current_user)}
-        return {}
-
-    # Contests tell people about rounds and results without importing campaign (see DESIGN.md):
-    # current_app.extensions["mangxanh.notify"](user_ids=..., kind="round_opened", params=...).
-    app.extensions["mangxanh.notify"] = services.notify
+    register_kind(app, "news_published", _l("News: %(title)s"))
     app.extensions["mangxanh.public_home"] = lambda: {"campaigns": services.public_campaigns()}
     register_seeder(app, 10, seed_campaign)
-    register_job(
-        app,
-        Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
-    )
 
     from campaign import greennet, safety
 

@@ -10,18 +10,15 @@ import nh3
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from campaign.models import (
     Campaign,
     CampaignPhase,
     CampaignStatus,
     NewsPost,
-    Notification,
     PhaseKind,
 )
 from core import audit
-from core.accounts.models import User
 from core.clock import local_zone, utcnow
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
@@ -141,148 +138,6 @@ def campaign_contents(campaign: Campaign) -> list[dict]:
 def add_content_provider(app, provider) -> None:
     """Let a package list what it attaches to a campaign (called from ``campaign.init_app``)."""
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(provider)
-
-
-# --- Notifications ---------------------------------------------------------------------------
-
-#: What each kind of notification says; params are filled in when it is shown.
-NOTIFICATION_TEXTS = {
-    "round_opened": _l("A round is open: %(title)s"),
-    "results_published": _l("Results are published: %(title)s"),
-    "activity_returned": _l("The district returned an activity for more evidence: %(title)s"),
-    "activity_approved": _l("The district approved an activity: %(title)s"),
-    "return_deadline_near": _l("The deadline to resubmit %(title)s is %(deadline)s."),
-    "safety_report_received": _l("A new confidential safety report was received (%(reference)s)."),
-    "news_published": _l("News: %(title)s"),
-}
-
-
-def notification_text(notification: Notification) -> str:
-    """The notification's message in the current language."""
-    template = NOTIFICATION_TEXTS.get(notification.kind)
-    if template is None:
-        return notification.kind
-    try:
-        return str(template) % (notification.params or {})
-    except (KeyError, TypeError, ValueError):
-        return str(template)
-
-
-def notify(
-    *,
-    user_ids,
-    kind: str,
-    params: dict | None = None,
-    url: str | None = None,
-    dedupe_key: str | None = None,
-    now: datetime | None = None,
-) -> int:
-    """Add one notification per user; with ``dedupe_key`` a user is told only once. Return count."""
-    if kind not in NOTIFICATION_TEXTS:
-        raise ValueError(f"unknown notification kind {kind!r}")
-    now = now or utcnow()
-    user_ids = sorted(set(user_ids))
-    if not user_ids:
-        return 0
-    skip: set[int] = set()
-    if dedupe_key is not None:
-        skip = set(
-            db.session.scalars(
-                sa.select(Notification.user_id).where(
-                    Notification.user_id.in_(user_ids), Notification.dedupe_key == dedupe_key
-                )
-            )
-        )
-    count = 0
-    for user_id in user_ids:
-        if user_id in skip:
-            continue
-        db.session.add(
-            Notification(
-                user_id=user_id,
-                kind=kind,
-                params=params or {},
-                url=url,
-                dedupe_key=dedupe_key,
-                created_at=now,
-            )
-        )
-        count += 1
-    db.session.flush()
-    return count
-
-
-def unread_count(user) -> int:
-    """How many notifications the user has not read yet."""
-    return db.session.scalar(
-        sa.select(sa.func.count(Notification.id)).where(
-            Notification.user_id == user.id, Notification.read_at.is_(None)
-        )
-    )
-
-
-def notifications_for(user, *, limit: int = 50) -> list[Notification]:
-    return list(
-        db.session.scalars(
-            sa.select(Notification)
-            .where(Notification.user_id == user.id)
-            .order_by(Notification.created_at.desc(), Notification.id.desc())
-            .limit(limit)
-        )
-    )
-
-
-def mark_all_read(*, user, now: datetime | None = None) -> int:
-    """Mark every unread notification of the user as read; return how many."""
-    result = db.session.execute(
-        sa.update(Notification)
-        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
-        .values(read_at=now or utcnow())
-    )
-    return result.rowcount or 0
-
-
-def send_notification_emails(*, now: datetime | None = None, sender=None) -> int:
-    """E-mail notifications not yet sent, when an SMTP server is configured; return how many."""
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        return 0
-    now = now or utcnow()
-    pending = db.session.execute(
-        sa.select(Notification, User.email)
-        .join(User, User.id == Notification.user_id)
-        .where(
-            Notification.emailed_at.is_(None),
-            Notification.read_at.is_(None),
-            User.email.is_not(None),
-        )
-        .order_by(Notification.id)
-        .limit(200)
-    ).all()
-    send = sender or _smtp_send
-    count = 0
-    for notification, email in pending:
-        send(
-            to=email, subject=notification_text(notification), body=notification_text(notification)
-        )
-        notification.emailed_at = now
-        count += 1
-    db.session.flush()
-    return count
-
-
-def _smtp_send(*, to: str, subject: str, body: str) -> None:
-    import smtplib
-    from email.message import EmailMessage
-
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config.get("MAIL_DEFAULT_SENDER", "mangxanh@localhost")
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    with smtplib.SMTP(config["MAIL_SERVER"], int(config.get("MAIL_PORT", 25)), timeout=10) as smtp:
-        smtp.send_message(message)
 
 
 # --- Phases ------------------------------------------------------------------------------------

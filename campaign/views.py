@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from campaign import services
@@ -256,26 +256,3 @@ def edit_news(slug: str | None = None):
             flash(_("The news post has been saved."), "success")
             return redirect(url_for("campaign.manage_news"))
     return render_template("campaign/edit_news.html", form=form, post=post)
-
-
-# --- notifications -----------------------------------------------------------------------------
-
-
-@bp.route("/notifications")
-@login_required
-def notifications():
-    """The signed-in user's notifications, newest first."""
-    items = services.notifications_for(current_user)
-    return render_template(
-        "campaign/notifications.html",
-        items=[(n, services.notification_text(n)) for n in items],
-    )
-
-
-@bp.route("/notifications/read", methods=["POST"])
-@login_required
-def mark_read():
-    """Mark every notification as read."""
-    services.mark_all_read(user=current_user)
-    db.session.commit()
-    return redirect(url_for("campaign.notifications"))

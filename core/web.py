@@ -58,16 +58,6 @@ def add_nav(app: Flask, item: NavItem) -> None:
     app.extensions.setdefault("mangxanh.nav", []).append(item)
 
 
-def notify(**kwargs) -> int:
-    """Tell users something in-app (``user_ids``, ``kind``, ``params``, ``url``, ``dedupe_key``).
-
-    The campaign package keeps notifications; contests reach it through this seam without
-    importing it (DESIGN.md). Without it installed, nobody is told and 0 is returned.
-    """
-    sender = current_app.extensions.get("mangxanh.notify")
-    return sender(**kwargs) if sender is not None else 0
-
-
 def add_home_section(app: Flask, role: str, template: str, context=None, order: int = 50) -> None:
     """Let a package add a section to the signed-in home page of users holding ``role``."""
     app.extensions.setdefault("mangxanh.home", []).append((order, role, template, context))

@@ -7,6 +7,7 @@ from datetime import timedelta
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.notifications.services import register_kind
 from core.scheduler import Job, register_job
 from core.web import NavItem, add_nav
 
@@ -64,6 +65,15 @@ def init_app(app: Flask) -> None:
     add_content_provider(app, _campaign_contents)
     app.cli.add_command(_cli())
     register_seeder(app, 50, seed_greennet)
+    register_kind(
+        app,
+        "activity_returned",
+        _l("The district returned an activity for more evidence: %(title)s"),
+    )
+    register_kind(app, "activity_approved", _l("The district approved an activity: %(title)s"))
+    register_kind(
+        app, "return_deadline_near", _l("The deadline to resubmit %(title)s is %(deadline)s.")
+    )
     register_job(
         app,
         Job(

@@ -6,6 +6,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from core.notifications.services import register_kind
 from core.web import NavItem, add_nav
 
 
@@ -18,6 +19,11 @@ def init_app(app: Flask) -> None:
     from core.demo import register_seeder
 
     app.config.setdefault("SAFETY_REPORT_LIMIT", "5 per hour")
+    register_kind(
+        app,
+        "safety_report_received",
+        _l("A new confidential safety report was received (%(reference)s)."),
+    )
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
     add_nav(

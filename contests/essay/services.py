@@ -34,10 +34,10 @@ from core.accounts.services import students_of
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.notifications.services import notify
 from core.schools.models import School, SchoolClass
 from core.storage import storage
 from core.uploads import clean_image
-from core.web import notify
 
 #: Server-side caps: the body of an essay and its title, in characters.
 MAX_BODY_CHARS = 30_000

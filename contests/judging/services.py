@@ -52,7 +52,7 @@ from core.accounts.models import Role, User
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
-from core.web import notify
+from core.notifications.services import notify
 
 MARK_STEP = Decimal("0.25")
 MAX_COMMENT_CHARS = 5000

@@ -45,8 +45,8 @@ from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.lean import LeanConnection, Prepared
+from core.notifications.services import notify
 from core.schools.models import School, SchoolClass, SchoolLevel
-from core.web import notify
 
 DEFAULT_GRACE_SECONDS = 30
 

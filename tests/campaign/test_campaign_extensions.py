@@ -4,12 +4,11 @@ import types
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from campaign import services
 from campaign.greennet import metrics
-from campaign.models import Campaign, CampaignStatus, Notification, PhaseKind
+from campaign.models import Campaign, CampaignStatus, PhaseKind
 from core.errors import ValidationFailed
 
 
@@ -249,60 +248,6 @@ def test_news_index_post_not_allowed(client):
     assert client.post("/news").status_code == 405
 
 
-# --- notifications --------------------------------------------------------------------------
-
-
-def test_notify_dedupes_by_key(make):
-    user = make.organizer()
-
-    first = services.notify(
-        user_ids=[user.id], kind="news_published", params={"title": "A"}, dedupe_key="k"
-    )
-    second = services.notify(
-        user_ids=[user.id], kind="news_published", params={"title": "A"}, dedupe_key="k"
-    )
-
-    assert (first, second) == (1, 0)
-    assert services.unread_count(user) == 1
-
-
-def test_unread_count_in_nav_and_mark_read(client, login, make, db):
-    user = make.organizer()
-    services.notify(user_ids=[user.id], kind="news_published", params={"title": "Tin"})
-    login(user)
-
-    before = client.get("/notifications").get_data(as_text=True)
-    client.post("/notifications/read")
-    after = client.get("/").get_data(as_text=True)
-
-    assert 'data-testid="unread-count">1' in before
-    assert "Tin" in before
-    assert 'data-testid="unread-count"' not in after
-
-
-def test_notifications_anonymous_redirected(client):
-    assert client.get("/notifications").status_code == 302
-    assert client.post("/notifications/read").status_code == 302
-
-
-def test_emails_only_when_mail_server_configured(make, app, db):
-    user = make.organizer(email="a@b.vn")
-    services.notify(user_ids=[user.id], kind="news_published", params={"title": "Tin"})
-    sent = []
-
-    without = services.send_notification_emails(sender=lambda **kw: sent.append(kw))
-    app.config["MAIL_SERVER"] = "smtp.example"
-    try:
-        with_server = services.send_notification_emails(sender=lambda **kw: sent.append(kw))
-        again = services.send_notification_emails(sender=lambda **kw: sent.append(kw))
-    finally:
-        app.config["MAIL_SERVER"] = None
-
-    assert (without, with_server, again) == (0, 1, 0)
-    assert sent[0]["to"] == "a@b.vn"
-    assert db.session.scalar(sa.select(Notification.emailed_at)) is not None
-
-
 # --- participation -------------------------------------------------------------------------------
 
 
@@ -346,16 +291,3 @@ def test_participation_xlsx_forbidden_for_coordinator(client, login, make, campa
     login(make.coordinator(make.school()))
 
     assert client.get("/campaigns/mx/participation.xlsx").status_code == 403
-
-
-def test_notify_is_offered_to_contests_without_import(app, make):
-    user = make.student()
-
-    sent = app.extensions["mangxanh.notify"](
-        user_ids=[user.id], kind="round_opened", params={"title": "Vòng 1"}
-    )
-
-    assert sent == 1
-    assert services.notification_text(services.notifications_for(user)[0]) == (
-        "Vòng thi đã mở: Vòng 1"
-    )

@@ -206,13 +206,13 @@ def test_every_scheduled_job_target_exists(app):
 
     assert [job.name for job in jobs] == [
         "expire-activation-codes",
+        "notification-emails",
         "quiz-finalize-expired",
         "quiz-leaderboards",
         "quiz-announcements",
         "essay-similarity",
         "essay-announcements",
         "judging-overdue",
-        "notification-emails",
         "greennet-return-reminders",
     ]
     for job in jobs:

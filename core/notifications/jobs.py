@@ -1,10 +1,10 @@
-"""Scheduled campaign work. A campaign's state is read from its dates; jobs only send messages."""
+"""Scheduled notification work: the e-mail copy of unread notifications."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from campaign import services
+from core.notifications import services
 
 
 def send_notification_emails(*, now: datetime) -> int:
