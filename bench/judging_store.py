@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask_migrate import upgrade
 
 from app import create_app
-from campaign.models import Campaign, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignStatus
 from contests.essay.models import Entry, EntryStatus, EssayContest, EssayRound
 from contests.judging import services
 from contests.judging.models import Assignment

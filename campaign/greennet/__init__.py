@@ -13,9 +13,9 @@ from core.web import NavItem, add_nav
 
 
 def init_app(app: Flask) -> None:
+    from campaign.campaigns.services import add_content_provider
     from campaign.greennet import api, views
     from campaign.greennet.demo import seed_greennet
-    from campaign.services import add_content_provider
     from core import api as core_api
     from core.demo import register_seeder
 

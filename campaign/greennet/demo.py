@@ -10,10 +10,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from PIL import Image, ImageDraw
 
-from campaign import services as campaign_services
+from campaign.campaigns import services as campaign_services
+from campaign.campaigns.models import Campaign, PhaseKind
 from campaign.greennet import services
 from campaign.greennet.models import Activity, MilestoneKind, Movement
-from campaign.models import Campaign, NewsPost, PhaseKind
+from campaign.news import services as news_services
+from campaign.news.models import NewsPost
 from core import pdf as core_pdf
 from core.accounts.models import User
 from core.clock import local_today, school_year
@@ -572,7 +574,7 @@ def _seed_campaign_page(campaign, organizer, now, today, start_year) -> None:
                 )
     if db.session.scalar(sa.select(NewsPost.id).limit(1)) is None:
         for title, body, days_ago in NEWS:
-            campaign_services.save_news(
+            news_services.save_news(
                 actor=organizer,
                 post=None,
                 title=title.format(year=f"{start_year}–{start_year + 1}"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields
 
-from campaign import services
+from campaign.campaigns import services
 from core.api import ApiBlueprint
 
 blp = ApiBlueprint("campaign_api", __name__, description="Campaigns")

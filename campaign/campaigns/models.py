@@ -1,4 +1,4 @@
-"""Campaigns: the container organizers launch, which contests and movements hang on."""
+"""Campaigns: the container organizers launch, which contests, movements and news hang on."""
 
 from __future__ import annotations
 
@@ -77,29 +77,3 @@ class CampaignPhase(db.Model):
     ends_on: Mapped[date]
 
     campaign: Mapped[Campaign] = relationship(back_populates="phases")
-
-
-class NewsPost(db.Model):
-    """A news item by organizers; Markdown source, cleaned HTML kept beside it."""
-
-    __tablename__ = "news_post"
-    __table_args__ = (sa.UniqueConstraint("slug"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    campaign_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("campaign.id", ondelete="SET NULL"), index=True
-    )
-    slug: Mapped[str] = mapped_column(sa.String(100))
-    title: Mapped[str] = mapped_column(sa.String(200))
-    body_markdown: Mapped[str] = mapped_column(sa.Text, default="")
-    #: Rendered from ``body_markdown`` and cleaned with nh3 when saved.
-    body_html: Mapped[str] = mapped_column(sa.Text, default="")
-    #: Storage key of the cover image (re-encoded, metadata stripped).
-    image_key: Mapped[str | None] = mapped_column(sa.String(200))
-    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Null while a draft.
-    published_at: Mapped[datetime | None] = mapped_column(index=True)
-
-    campaign = relationship("Campaign")
-    author = relationship("User")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from campaign.models import Campaign
+from campaign.campaigns.models import Campaign
 from core.accounts.models import Role
 
 

@@ -6,12 +6,11 @@ import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from wtforms.fields.choices import SelectChoice
 
-from campaign import services
-from campaign.forms import CampaignForm, NewsForm, PhaseForm
-from campaign.models import Campaign, CampaignPhase, CampaignStatus, NewsPost, PhaseKind
-from campaign.permissions import can_manage_campaigns, can_view_campaign
+from campaign.campaigns import participation, services
+from campaign.campaigns.forms import CampaignForm, PhaseForm
+from campaign.campaigns.models import Campaign, CampaignPhase, CampaignStatus, PhaseKind
+from campaign.campaigns.permissions import can_view_campaign
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.clock import local_today, utcnow
@@ -33,7 +32,7 @@ def get_campaign(slug: str) -> Campaign:
 @bp.route("/campaigns")
 def index():
     """Public list of campaigns."""
-    return render_template("campaign/index.html", campaigns=services.public_campaigns())
+    return render_template("campaign/campaigns/index.html", campaigns=services.public_campaigns())
 
 
 @bp.route("/campaigns/<slug>")
@@ -44,14 +43,14 @@ def show(slug: str):
         abort(404)
     now = utcnow()
     return render_template(
-        "campaign/show.html",
+        "campaign/campaigns/show.html",
         campaign=campaign,
         contents=services.campaign_contents(campaign),
         today=local_today(now),
         now=now,
-        news=services.latest_news(campaign_id=campaign.id, limit=4),
         rounds=services.rounds_now(campaign, now=now),
-        participation=services.participation(campaign),
+        participation=participation.participation(campaign),
+        **services.page_context(campaign, now=now),
     )
 
 
@@ -69,7 +68,7 @@ def banner(slug: str):
 @roles_required(Role.ADMIN, Role.ORGANIZER)
 def manage():
     """Organizers' list of all campaigns, drafts included."""
-    return render_template("campaign/manage.html", campaigns=services.all_campaigns())
+    return render_template("campaign/campaigns/manage.html", campaigns=services.all_campaigns())
 
 
 @bp.route("/manage/campaigns/new", methods=["GET", "POST"])
@@ -98,7 +97,7 @@ def edit(slug: str | None = None):
             db.session.commit()
             flash(_("The campaign has been saved."), "success")
             return redirect(url_for("campaign.manage"))
-    return render_template("campaign/edit.html", form=form, campaign=campaign)
+    return render_template("campaign/campaigns/edit.html", form=form, campaign=campaign)
 
 
 @bp.route("/manage/campaigns/<slug>/<any(publish, close):action>", methods=["POST"])
@@ -131,7 +130,7 @@ def participation_xlsx(slug: str):
     """Participation by school and level as a workbook."""
     campaign = get_campaign(slug)
     return Response(
-        services.participation_xlsx(campaign),
+        participation.participation_xlsx(campaign),
         mimetype=XLSX_MIME,
         headers={
             "Content-Disposition": f'attachment; filename="tham-gia-{campaign.slug}.xlsx"',
@@ -164,7 +163,7 @@ def phases(slug: str):
             flash(_("The phase has been added."), "success")
             return redirect(url_for("campaign.phases", slug=slug))
     return render_template(
-        "campaign/phases.html", campaign=campaign, form=form, today=local_today()
+        "campaign/campaigns/phases.html", campaign=campaign, form=form, today=local_today()
     )
 
 
@@ -180,79 +179,3 @@ def delete_phase(slug: str, phase_id: int):
     db.session.commit()
     flash(_("The phase has been removed."), "success")
     return redirect(url_for("campaign.phases", slug=slug))
-
-
-# --- news ------------------------------------------------------------------------------------
-
-
-def get_post(slug: str) -> NewsPost:
-    post = db.session.scalar(sa.select(NewsPost).where(NewsPost.slug == slug))
-    if post is None:
-        abort(404)
-    return post
-
-
-@bp.route("/news")
-def news_index():
-    """Published news, newest first."""
-    return render_template("campaign/news_index.html", posts=services.latest_news(limit=50))
-
-
-@bp.route("/news/<slug>")
-def news(slug: str):
-    """One published news post (drafts only for organizers)."""
-    post = get_post(slug)
-    if post.published_at is None and not can_manage_campaigns(current_user):
-        abort(404)
-    return render_template("campaign/news.html", post=post)
-
-
-@bp.route("/news/<slug>/image")
-def news_image(slug: str):
-    """A news post's cover image."""
-    post = get_post(slug)
-    if not post.image_key or (post.published_at is None and not can_manage_campaigns(current_user)):
-        abort(404)
-    mimetype = "image/png" if post.image_key.endswith(".png") else "image/jpeg"
-    return storage().send(post.image_key, mimetype=mimetype)
-
-
-@bp.route("/manage/news")
-@roles_required(Role.ADMIN, Role.ORGANIZER)
-def manage_news():
-    """Organizers' list of news posts, drafts included."""
-    return render_template("campaign/manage_news.html", posts=services.all_news())
-
-
-@bp.route("/manage/news/new", methods=["GET", "POST"])
-@bp.route("/manage/news/<slug>/edit", methods=["GET", "POST"])
-@roles_required(Role.ADMIN, Role.ORGANIZER)
-def edit_news(slug: str | None = None):
-    """Write or edit a news post."""
-    post = get_post(slug) if slug else None
-    form = NewsForm(obj=post)
-    form.campaign_id.choices = [SelectChoice(0, _("No campaign"))] + [
-        SelectChoice(c.id, c.title) for c in services.all_campaigns()
-    ]
-    if not form.is_submitted() and post is not None:
-        form.publish.data = post.published_at is not None
-        form.campaign_id.data = post.campaign_id or 0
-    if form.validate_on_submit():
-        try:
-            post = services.save_news(
-                actor=current_user,
-                post=post,
-                title=form.title.data,
-                body_markdown=form.body_markdown.data or "",
-                campaign_id=form.campaign_id.data or None,
-                publish=form.publish.data,
-                image=form.image.data.read() if form.image.data else None,
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "image")
-        else:
-            db.session.commit()
-            flash(_("The news post has been saved."), "success")
-            return redirect(url_for("campaign.manage_news"))
-    return render_template("campaign/edit_news.html", form=form, post=post)
