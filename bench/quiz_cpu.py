@@ -138,7 +138,7 @@ def main() -> None:
     measure("saveAnswer", calls, args.profile)
 
     with app.app_context():
-        from contests import leaderboards
+        from contests.quiz import leaderboards
         from contests.quiz.models import QuizRound
         from core.clock import utcnow
         from core.extensions import db

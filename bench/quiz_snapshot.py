@@ -24,7 +24,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from bench import machine_speed
-from contests import leaderboards
+from contests.quiz import leaderboards
 from contests.quiz.models import Attempt, QuizContest, QuizRound
 from core.accounts.models import Role, RoleAssignment, User
 from core.clock import utcnow

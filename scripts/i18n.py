@@ -42,7 +42,6 @@ CATALOGS: dict[str, list[str]] = {
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
     "quiz": [
         "contests/quiz/**/*.py",
-        "contests/leaderboards.py",
         "templates/contests/quiz/**/*.html",
     ],
     "essay": ["contests/essay/**/*.py", "templates/contests/essay/**/*.html"],

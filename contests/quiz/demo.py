@@ -9,8 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from contests import leaderboards
-from contests.quiz import services
+from contests.quiz import leaderboards, services
 from contests.quiz.models import (
     Pool,
     PredictionActual,

@@ -777,7 +777,7 @@ _LEAN_SAVES: dict[str, Prepared] = {}
 
 def forget_cached_rows() -> None:
     """Drop what this process remembers of the bank and of attempts (tests roll rows back)."""
-    from contests import leaderboards
+    from contests.quiz import leaderboards
 
     _sheets.clear()
     _drawable.clear()

@@ -7,7 +7,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from contests import leaderboards
+from contests.quiz import leaderboards
+from contests.quiz.leaderboards import ranking
 from contests.quiz.models import (
     Attempt,
     AttemptStatus,
@@ -286,7 +287,7 @@ def test_standings_pack_and_find_every_field():
 
 
 def test_only_top_lines_are_rows_and_everyone_else_reads_their_standing(quiz, make, monkeypatch):
-    monkeypatch.setattr(leaderboards, "TOP_LINES", 2)
+    monkeypatch.setattr(ranking, "TOP_LINES", 2)
     round_ = quiz.round()
     th = make.school_class(make.school(level=SchoolLevel.TH), name="5A1")
     thcs = make.school_class(make.school(level=SchoolLevel.THCS), name="8A1")
