@@ -71,10 +71,11 @@ def create_app(config: Config | dict | None = None) -> Flask:
     import core.accounts
     import core.api
     import core.auth
-    import core.demo
+    import core.devserver
     import core.notifications
     import core.scheduler
     import core.schools
+    import demo
 
     core.api.init_app(app)
     core.auth.init_app(app)
@@ -84,7 +85,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     contests.init_app(app)
     campaign.init_app(app)
     core.scheduler.init_app(app)
-    core.demo.init_app(app)
+    core.devserver.init_app(app)
+    demo.init_app(app)
     # Registered last: flask-smorest installs its own HTTP error handler, ours must win.
     register_error_handlers(app)
     if app.config.get("PROXY_COUNT"):

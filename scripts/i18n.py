@@ -34,6 +34,8 @@ CATALOGS: dict[str, list[str]] = {
     "core": [
         "core/**/*.py",
         "contests/__init__.py",
+        "demo/**/*.py",
+        "app.py",
         "templates/*.html",
         "templates/errors/**/*.html",
         "templates/macros/**/*.html",

@@ -10,9 +10,8 @@ from core.web import NavItem, add_nav, add_public_section
 
 def init_app(app: Flask) -> None:
     """Register the campaign pages, the API, navigation, the home page's list and the demo."""
-    from campaign.campaigns import api, demo, services, views
+    from campaign.campaigns import api, services, views
     from core import api as core_api
-    from core.demo import register_seeder
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -41,4 +40,3 @@ def init_app(app: Flask) -> None:
         "campaign/campaigns/_public_home.html",
         lambda: {"campaigns": services.public_campaigns()},
     )
-    register_seeder(app, 10, demo.seed_campaign)

@@ -15,9 +15,7 @@ from core.web import NavItem, add_nav
 def init_app(app: Flask) -> None:
     from campaign.campaigns.services import add_content_provider
     from campaign.greennet import api, views
-    from campaign.greennet.demo import seed_greennet
     from core import api as core_api
-    from core.demo import register_seeder
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -64,7 +62,6 @@ def init_app(app: Flask) -> None:
     )
     add_content_provider(app, _campaign_contents)
     app.cli.add_command(_cli())
-    register_seeder(app, 50, seed_greennet)
     register_kind(
         app,
         "activity_returned",

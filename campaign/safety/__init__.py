@@ -12,11 +12,9 @@ from core.web import NavItem, add_nav
 
 def init_app(app: Flask) -> None:
     from campaign.safety import api, views
-    from campaign.safety.demo import seed_safety
     from campaign.safety.services import help_lines
     from core import api as core_api
     from core.accounts.models import Role
-    from core.demo import register_seeder
 
     app.config.setdefault("SAFETY_REPORT_LIMIT", "5 per hour")
     register_kind(
@@ -53,5 +51,3 @@ def init_app(app: Flask) -> None:
         if current_user and current_user.is_authenticated and current_user.has_role(Role.STUDENT):
             return {"safety_corner": help_lines(current_user)}
         return {"safety_corner": None}
-
-    register_seeder(app, 50, seed_safety)

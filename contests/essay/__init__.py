@@ -57,9 +57,8 @@ def _campaign_contents(campaign) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
-    from contests.essay import api, demo, views
+    from contests.essay import api, views
     from core import api as core_api
-    from core.demo import register_seeder
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -92,7 +91,6 @@ def init_app(app: Flask) -> None:
     add_home_section(app, "student", "contests/essay/_home_student.html", _home_context, 30)
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
     app.cli.add_command(essay_cli)
-    register_seeder(app, 30, demo.seed_essay)
     register_job(
         app,
         Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),

@@ -14,9 +14,8 @@ from core.web import NavItem, add_home_section, add_nav
 
 def init_app(app: Flask) -> None:
     """Register the quiz blueprints, API, navigation, home section and demo seeder."""
-    from contests.quiz import api, demo, models, services, views  # noqa: F401 - models: tables
+    from contests.quiz import api, models, services, views  # noqa: F401 - models: tables
     from core import api as core_api
-    from core.demo import register_seeder
     from core.lean import add_route
 
     app.register_blueprint(views.bp)
@@ -40,7 +39,6 @@ def init_app(app: Flask) -> None:
     add_home_section(app, "student", "contests/quiz/_home.html", _home_context, order=20)
     # The campaign page lists what hangs on a campaign; contests never import campaign.
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
-    register_seeder(app, 20, demo.seed_quiz)
     for job in JOBS:
         register_job(app, job)
 

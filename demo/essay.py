@@ -1,5 +1,5 @@
 """The demo writing contest: an open round student1 can write in, and a closed round holding
-the 40 demo essays (contests/essay/demo_essays.json) from several schools, ready for judging."""
+the 40 demo essays (demo/essays.json) from several schools, ready for judging."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ from core.extensions import db
 from core.schools.models import School, SchoolClass
 from core.storage import storage
 
-DEMO_ESSAYS = Path(__file__).with_name("demo_essays.json")
+DEMO_ESSAYS = Path(__file__).with_name("essays.json")
 CAMPAIGN_SLUG = "van-hoa-ung-xu-tren-khong-gian-mang"
 TITLE = "Cuộc thi viết \u201cNhững hành động đẹp trên không gian mạng\u201d"
 PROMPT = (

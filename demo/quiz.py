@@ -1,4 +1,4 @@
-"""The demo law quiz: the bank from demo_questions.json, an open round, a closed round with results."""
+"""The demo law quiz: the bank from quiz_questions.json, an open round, a closed round with results."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from core.clock import local_today
 from core.extensions import db
 from core.schools.models import School, SchoolClass, SchoolLevel
 
-DEMO_FILE = Path(__file__).with_name("demo_questions.json")
+DEMO_FILE = Path(__file__).with_name("quiz_questions.json")
 DEMO_CAMPAIGN_SLUG = "van-hoa-ung-xu-tren-khong-gian-mang"
 DEMO_TITLE = "Cuộc thi trực tuyến tìm hiểu pháp luật về an ninh mạng và bảo vệ trẻ em"
 CAMPAIGN = sa.table("campaign", sa.column("id"), sa.column("slug"))

@@ -16,13 +16,13 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from contests.essay import demo as essay_demo
 from contests.essay import services as essay_services
 from contests.essay.models import Entry, EntryStatus, EssayContest, EssayRound
 from contests.judging import services
 from contests.judging.models import MARKING, Assignment, AssignmentKind
 from core.accounts.models import Role, RoleAssignment, User
 from core.extensions import db
+from demo import essay as essay_demo
 
 EARLIER_TITLE = (
     "Cuộc thi viết \u201cNhững hành động đẹp trên không gian mạng\u201d — năm học 2025–2026"

@@ -1,27 +1,18 @@
-"""The demo district: ``flask seed-demo`` and ``flask dev``. Demo accounts exist only here.
-
-Every package adds its part of the demo through ``register_seeder``; each seeder is idempotent
-(it checks for what it made before), so seeding twice changes nothing.
-"""
+"""The demo district: its schools and classes, staff, judges and about 400 students."""
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
 from datetime import date, datetime
 
-import click
 import sqlalchemy as sa
-from flask import Flask, current_app
-from werkzeug.serving import run_simple
+from flask import current_app
 
 from core.accounts import services as accounts
 from core.accounts.models import Role, RoleAssignment, User
-from core.clock import school_year, utcnow
+from core.clock import school_year
 from core.extensions import db
 from core.schools.models import District, School, SchoolClass, SchoolLevel
-
-Seeder = Callable[..., None]
 
 DISTRICT = ("GIALAM", "Phòng GD&ĐT huyện Gia Lâm", "024 3827 1234")
 
@@ -164,11 +155,6 @@ STAFF = [
 ]
 
 
-def register_seeder(app: Flask, order: int, seeder: Seeder) -> None:
-    """Add a package's demo seeder; seeders run in ``order`` and take ``now=``."""
-    app.extensions.setdefault("mangxanh.demo_seeders", []).append((order, seeder))
-
-
 def demo_name(rng: random.Random) -> tuple[str, str]:
     female = rng.random() < 0.5
     parts = [
@@ -250,45 +236,3 @@ def seed_core(*, now: datetime) -> None:
                     date_of_birth=date(birth_year, rng.randint(1, 12), rng.randint(1, 28)),
                 )
     db.session.flush()
-
-
-def seed_demo(*, now: datetime | None = None) -> None:
-    """Run every package's demo seeder in order (idempotent)."""
-    now = now or utcnow()
-    seeders = sorted(current_app.extensions.get("mangxanh.demo_seeders", []), key=lambda s: s[0])
-    for _order, seeder in seeders:
-        seeder(now=now)
-        db.session.flush()
-
-
-@click.command("seed-demo")
-@click.option("--if-empty", is_flag=True, help="Do nothing if the database already has users.")
-def seed_demo_command(if_empty: bool) -> None:
-    """Create the Gia Lâm demo district (idempotent). Demo accounts use the password demo1234."""
-    if if_empty and db.session.scalar(sa.select(sa.func.count(User.id))):
-        click.echo("Database already has data; demo not seeded.")
-        return
-    seed_demo()
-    db.session.commit()
-    click.echo(
-        "Demo district ready. Sign in as admin, organizer, coord1, judge1 or student1 (demo1234)."
-    )
-
-
-@click.command("dev")
-@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
-@click.option("--port", envvar="PORT", default=5000, type=int, show_default=True)
-def dev_command(host: str, port: int) -> None:
-    """Serve the site for development, with the scheduler running inside."""
-    from core.scheduler import start_embedded
-
-    app = current_app._get_current_object()
-    start_embedded(app)
-    click.echo(f"Mạng Xanh: http://{host}:{port}/  (Ctrl+C to stop)")
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
-
-
-def init_app(app: Flask) -> None:
-    register_seeder(app, 0, seed_core)
-    app.cli.add_command(seed_demo_command)
-    app.cli.add_command(dev_command)
