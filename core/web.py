@@ -68,6 +68,11 @@ def add_public_section(app: Flask, template: str, context=None, order: int = 50)
     app.extensions.setdefault("mangxanh.public_home", []).append((order, template, context))
 
 
+def add_page_footer(app: Flask, template: str) -> None:
+    """Let a package add a template at the foot of every page (it decides itself when to show)."""
+    app.extensions.setdefault("mangxanh.page_footers", []).append(template)
+
+
 def _render_section(template: str, context) -> Markup:
     values = context() if context else {}
     # Each section sees its own values at top level (and as ``context``).
@@ -145,4 +150,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _navigation():
         items = sorted(app.extensions.get("mangxanh.nav", []), key=lambda i: i.order)
-        return {"nav_items": [i for i in items if i.visible_to(current_user)]}
+        return {
+            "nav_items": [i for i in items if i.visible_to(current_user)],
+            "page_footers": app.extensions.get("mangxanh.page_footers", []),
+        }

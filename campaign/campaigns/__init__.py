@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from core.web import NavItem, add_nav, add_public_section
+from core.web import NavItem, add_home_section, add_nav, add_public_section
 
 
 def init_app(app: Flask) -> None:
@@ -35,6 +35,7 @@ def init_app(app: Flask) -> None:
             match=("campaign.manage", "campaign.edit"),
         ),
     )
+    add_home_section(app, "organizer", "campaign/campaigns/_home_organizer.html", order=10)
     add_public_section(
         app,
         "campaign/campaigns/_public_home.html",

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from core.notifications.services import register_kind
-from core.web import NavItem, add_nav
+from core.web import NavItem, add_nav, add_page_footer
 
 
 def init_app(app: Flask) -> None:
@@ -51,3 +51,5 @@ def init_app(app: Flask) -> None:
         if current_user and current_user.is_authenticated and current_user.has_role(Role.STUDENT):
             return {"safety_corner": help_lines(current_user)}
         return {"safety_corner": None}
+
+    add_page_footer(app, "campaign/safety/_corner.html")
