@@ -12,7 +12,20 @@ from pathlib import Path
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import campaign
+import contests
+import core.accounts
+import core.api
+import core.auth
+import core.devserver
+import core.notifications
+import core.scheduler
+import core.schools
+import demo
+from core import extensions, i18n, lean, security, storage, web
 from core.config import PROJECT_ROOT, Config, config_from_env
+from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
+from core.errors import register_error_handlers
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
@@ -42,10 +55,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
             "pool_pre_ping": False,
         }
-    from core import extensions, i18n, lean, security, storage, web
-    from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
-    from core.errors import register_error_handlers
-
     extensions.db.init_app(app)
     with app.app_context():
         forget_connections_after_fork(extensions.db.engine)
@@ -65,17 +74,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
     storage.init_app(app)
-
-    import campaign
-    import contests
-    import core.accounts
-    import core.api
-    import core.auth
-    import core.devserver
-    import core.notifications
-    import core.scheduler
-    import core.schools
-    import demo
 
     core.api.init_app(app)
     core.auth.init_app(app)
