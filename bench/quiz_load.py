@@ -336,6 +336,9 @@ async def flow_process(port, usernames, round_id, saves, rate, seconds, barrier,
                 "/api/v1/auth/login",
                 {"username": student["name"], "password": PASSWORD},
             )
+            # Signing in gives the session a new CSRF token.
+            _, data = await client.call("GET", "/api/v1/auth/csrf")
+            client.token = data["csrf_token"]
         out["login"].append(ms)
         out["errors"] += status != 200
 
@@ -512,6 +515,7 @@ def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[st
 
     from app import create_app
     from core.accounts.models import User
+    from core.auth import sessions as login_sessions
     from core.config import TestConfig
     from core.extensions import db
 
@@ -519,15 +523,18 @@ def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[st
         TestConfig({}, SQLALCHEMY_DATABASE_URI=url, INSTANCE_PATH=str(tmp), SECRET_KEY=SECRET)
     )
     with app.app_context():
-        ids = db.session.scalars(
-            sa.select(User.id).order_by(User.id).offset(skip).limit(count)
+        users = db.session.scalars(
+            sa.select(User).order_by(User.id).offset(skip).limit(count)
         ).all()
+        # A signed-in session per student, as a sign-in records it.
+        ids = [(user.id, login_sessions.start(user=user)[0].id) for user in users]
+        db.session.commit()
     serializer = app.session_interface.get_signing_serializer(app)
     out = []
-    for user_id in ids:
+    for user_id, login_session_id in ids:
         with app.test_request_context(environ_base={"REMOTE_ADDR": "127.0.0.1"}):
             token = generate_csrf()
-            session["_user_id"] = str(user_id)
+            session["_user_id"] = login_sessions.alternative_id(user_id, login_session_id)
             session["_fresh"] = True
             # As login_user() records it: the session-protection identifier of this client
             # (127.0.0.1, no User-Agent), else every request would rewrite the cookie.

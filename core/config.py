@@ -38,6 +38,8 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), self.secure_default())
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        #: How long "keep me signed in" lasts; each use starts the period again (core.auth).
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=int(env.get("REMEMBER_ME_DAYS", "30")))
         self.FORCE_HTTPS = _bool(env.get("FORCE_HTTPS"), False)
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
@@ -59,6 +61,13 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: The remember-me cookie: a random token, replaced on each use (core.auth.sessions).
+    REMEMBER_ME_COOKIE_NAME = "mx_remember"
+    #: Flask-Login's own remember cookie (``<user id>|HMAC``) is never set; under a name no
+    #: cookie has, Flask-Login never reads one either and hands over to our request loader.
+    REMEMBER_COOKIE_NAME = "mx_flask_login_remember_unused"
+    #: How long a signed-out or ended session's row is kept before the scheduler deletes it.
+    LOGIN_SESSION_RETENTION = timedelta(days=7)
     #: CSRF tokens live as long as the session, so a long quiz never loses its token.
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = False

@@ -311,8 +311,14 @@ class LeanRoutes:
             return None
         if session.get("_permanent") and self.refresh_permanent:
             return None  # Flask would send a refreshed cookie: leave that to it
+        # Flask-Login's alternative id "<user id>:<login session id>" (core.auth.sessions). The
+        # lean routes do not check that the session is still live: they are being replaced by
+        # the attempt-token path (issue 11), whose guarded statement does.
         user_id = session.get("_user_id")
-        if not isinstance(user_id, str) or not user_id.isdigit():
+        if not isinstance(user_id, str):
+            return None
+        user_id = user_id.partition(":")[0]
+        if not user_id.isdigit():
             return None
         if self.protection in ("basic", "strong") and session.get("_id") != identifier(environ):
             return None

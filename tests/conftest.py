@@ -18,6 +18,7 @@ from werkzeug.test import EnvironBuilder
 
 from app import create_app
 from contests.quiz.services import forget_cached_rows
+from core.auth.models import LoginSession
 from core.config import TestConfig
 from core.extensions import db as _db
 from core.extensions import limiter
@@ -151,16 +152,33 @@ def login(client):
 
 
 def sign_in(client: FlaskClient, user_id: int, **request) -> FlaskClient:
-    """Sign ``user_id`` in on ``client`` as login_user() would, without the password form.
+    """Sign ``user_id`` in on ``client`` as core.auth.sessions.begin() would, without the form.
 
-    ``request``: the request the session belongs to (e.g. ``base_url="https://…"``).
+    A LoginSession row is committed (in a test's rolled-back transaction when there is one); it
+    outlives any clock a test travels to. ``request``: the request the session belongs to (e.g.
+    ``base_url="https://…"``).
     """
+    login_session_id = new_login_session(client.application, user_id)
     with client.session_transaction(**request) as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user_id}:{login_session_id}"
         session["_fresh"] = True
         # As login_user() records it (the session-protection identifier of this client).
         session["_id"] = identifier(EnvironBuilder(environ_base=client.environ_base).get_environ())
     return client
+
+
+def new_login_session(application, user_id: int) -> int:
+    """Record a signed-in session of ``user_id`` as a sign-in does; return its id."""
+    with application.app_context():
+        row = LoginSession(
+            user_id=user_id,
+            created_at=T0,
+            last_seen_at=T0,
+            expires_at=datetime(9999, 1, 1, tzinfo=UTC),
+        )
+        _db.session.add(row)
+        _db.session.commit()
+        return row.id
 
 
 # --- route coverage: every route gets an allowed and a forbidden request (see route_coverage) ---

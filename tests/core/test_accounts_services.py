@@ -205,6 +205,7 @@ def test_every_scheduled_job_target_exists(app):
     jobs = registered_jobs(app)
 
     assert [job.name for job in jobs] == [
+        "prune-login-sessions",
         "expire-activation-codes",
         "notification-emails",
         "quiz-finalize-expired",
