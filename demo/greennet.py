@@ -1,5 +1,9 @@
 """Demo: this school year's movement with criteria per level, activities in every state with
-photo evidence, a mid-term review (locked for some schools), campaign phases and news."""
+photo evidence, a mid-term review (locked for some schools), campaign phases and news.
+
+Over 400 lines because most of it is data (criteria and activity texts per level), read top to
+bottom like the district's own plan; the code that seeds it is short.
+"""
 
 from __future__ import annotations
 
