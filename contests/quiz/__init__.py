@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from functools import partial
 
 from flask import Flask
 from flask_babel import lazy_gettext as _l
@@ -16,15 +15,9 @@ def init_app(app: Flask) -> None:
     """Register the quiz blueprints, API, navigation, home section and demo seeder."""
     from contests.quiz import api, models, services, views  # noqa: F401 - models: tables
     from core import api as core_api
-    from core.lean import add_route
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
-    # Answer saves are the hottest write of a contest: their plain case skips the full stack.
-    grace = services.grace(app.config)
-    add_route(app, "PUT", api.SAVE_ANSWER_PATH, partial(api.save_answer_lean, grace=grace))
-    # So are the starts when a round opens: thousands within its first minute.
-    add_route(app, "POST", api.START_ATTEMPT_PATH, api.start_attempt_lean, bodiless=True)
     add_nav(app, NavItem("quiz.my_rounds", _l("Law quiz"), roles=("student",), order=30))
     add_nav(
         app,
@@ -37,6 +30,10 @@ def init_app(app: Flask) -> None:
         ),
     )
     add_home_section(app, "student", "contests/quiz/_home.html", _home_context, order=20)
+    # Rounds the unexposed questions no longer cover, before they open (exposures go on).
+    add_home_section(
+        app, "organizer", "contests/quiz/_home_organizer.html", _organizer_context, order=20
+    )
     # The campaign page lists what hangs on a campaign; contests never import campaign.
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
     for job in JOBS:
@@ -61,6 +58,12 @@ def _home_context() -> dict:
     from contests.quiz.services import rounds_for_student
 
     return {"quiz_rounds": rounds_for_student(user=current_user)}
+
+
+def _organizer_context() -> dict:
+    from contests.quiz.services import rounds_short_of_questions
+
+    return {"short_rounds": rounds_short_of_questions()}
 
 
 def _campaign_contents(campaign) -> list[dict]:
