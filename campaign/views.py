@@ -15,10 +15,10 @@ from campaign.permissions import can_manage_campaigns, can_view_campaign
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.clock import local_today, utcnow
-from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.spreadsheets import XLSX_MIME
 from core.storage import storage
+from core.transaction import domain_errors
 
 bp = Blueprint("campaign", __name__)
 
@@ -80,7 +80,7 @@ def edit(slug: str | None = None):
     campaign = get_campaign(slug) if slug else None
     form = CampaignForm(obj=campaign)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "title"):
             campaign = services.save_campaign(
                 actor=current_user,
                 campaign=campaign,
@@ -91,11 +91,6 @@ def edit(slug: str | None = None):
                 ends_on=form.ends_on.data,
                 banner=form.banner.data.read() if form.banner.data else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "title")
-        else:
-            db.session.commit()
             flash(_("The campaign has been saved."), "success")
             return redirect(url_for("campaign.manage"))
     return render_template("campaign/edit.html", form=form, campaign=campaign)
@@ -107,12 +102,8 @@ def change_status(slug: str, action: str):
     """Publish a draft or close a published campaign."""
     campaign = get_campaign(slug)
     status = CampaignStatus.PUBLISHED if action == "publish" else CampaignStatus.CLOSED
-    try:
+    with domain_errors(category="warning"):
         services.set_status(actor=current_user, campaign=campaign, status=status)
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(
             _("The campaign is published.")
             if action == "publish"
@@ -147,7 +138,7 @@ def phases(slug: str):
     campaign = get_campaign(slug)
     form = PhaseForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "title"):
             services.add_phase(
                 actor=current_user,
                 campaign=campaign,
@@ -156,11 +147,6 @@ def phases(slug: str):
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "title")
-        else:
-            db.session.commit()
             flash(_("The phase has been added."), "success")
             return redirect(url_for("campaign.phases", slug=slug))
     return render_template(
@@ -177,7 +163,6 @@ def delete_phase(slug: str, phase_id: int):
     if phase is None or phase.campaign_id != campaign.id:
         abort(404)
     services.delete_phase(actor=current_user, phase=phase)
-    db.session.commit()
     flash(_("The phase has been removed."), "success")
     return redirect(url_for("campaign.phases", slug=slug))
 
@@ -238,7 +223,7 @@ def edit_news(slug: str | None = None):
         form.publish.data = post.published_at is not None
         form.campaign_id.data = post.campaign_id or 0
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "image"):
             post = services.save_news(
                 actor=current_user,
                 post=post,
@@ -248,11 +233,6 @@ def edit_news(slug: str | None = None):
                 publish=form.publish.data,
                 image=form.image.data.read() if form.image.data else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "image")
-        else:
-            db.session.commit()
             flash(_("The news post has been saved."), "success")
             return redirect(url_for("campaign.manage_news"))
     return render_template("campaign/edit_news.html", form=form, post=post)
@@ -277,5 +257,4 @@ def notifications():
 def mark_read():
     """Mark every notification as read."""
     services.mark_all_read(user=current_user)
-    db.session.commit()
     return redirect(url_for("campaign.notifications"))

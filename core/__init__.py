@@ -37,7 +37,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
             "pool_pre_ping": False,
         }
-    from core import extensions, i18n, lean, security, storage, web
+    from core import extensions, i18n, lean, security, storage, transaction, web
     from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
     from core.errors import register_error_handlers
 
@@ -55,6 +55,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     )
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    # First, so its before_request runs before any other hook can answer.
+    transaction.init_app(app)
     i18n.init_app(app)
     lean.init_app(app)
     security.init_app(app)

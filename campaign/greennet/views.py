@@ -38,11 +38,11 @@ from core import audit
 from core.accounts.models import Role
 from core.accounts.permissions import require, roles_required
 from core.clock import local_today
-from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import XLSX_MIME, ImportRejected
 from core.storage import storage
+from core.transaction import domain_errors, fail_request
 
 bp = Blueprint("greennet", __name__)
 
@@ -131,18 +131,13 @@ def manage():
         SelectChoice(c.id, c.title) for c in all_campaigns()
     ]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "school_year"):
             movement = services.create_movement(
                 actor=current_user,
                 school_year=form.school_year.data,
                 title=form.title.data,
                 campaign_id=form.campaign_id.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.school_year.errors.append(error.message)
-        else:
-            db.session.commit()
             flash(_("The movement has been created."), "success")
             return redirect(url_for("greennet.settings", movement_id=movement.id))
     return render_template(
@@ -165,7 +160,7 @@ def settings(movement_id: int):
     movement = _movement(movement_id)
     tiers = TierForm(prefix="t", obj=None)
     if tiers.validate_on_submit():
-        try:
+        with domain_errors(category="warning"):
             services.update_tiers(
                 actor=current_user,
                 movement=movement,
@@ -174,11 +169,6 @@ def settings(movement_id: int):
                 pass_min=float(tiers.pass_min.data),
                 quota_percent=float(tiers.quota.data) if tiers.quota.data else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-        else:
-            db.session.commit()
             flash(_("The tiers have been saved."), "success")
         return redirect(url_for("greennet.settings", movement_id=movement.id))
     if not tiers.is_submitted():
@@ -207,7 +197,7 @@ def add_criterion(movement_id: int):
     movement = _movement(movement_id)
     form = _criterion_form()
     if form.validate_on_submit():
-        try:
+        with domain_errors(category="warning"):
             services.add_criterion(
                 actor=current_user,
                 movement=movement,
@@ -221,11 +211,6 @@ def add_criterion(movement_id: int):
                 computed=form.computed.data,
                 metric=form.metric.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-        else:
-            db.session.commit()
             flash(_("The criterion has been added."), "success")
     else:
         flash(_("Check the criterion's fields."), "warning")
@@ -254,7 +239,7 @@ def edit_criterion(movement_id: int, criterion_id: int):
     del form.code
     form.level.data = item.criteria_set.level.value
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "title"):
             services.update_criterion(
                 actor=current_user,
                 criterion=item,
@@ -266,11 +251,6 @@ def edit_criterion(movement_id: int, criterion_id: int):
                 computed=form.computed.data,
                 metric=form.metric.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "title")
-        else:
-            db.session.commit()
             flash(_("The criterion has been saved."), "success")
             return redirect(url_for("greennet.settings", movement_id=movement.id))
     elif not form.is_submitted():
@@ -290,13 +270,8 @@ def edit_criterion(movement_id: int, criterion_id: int):
 def delete_criterion(movement_id: int, criterion_id: int):
     """Remove an unused criterion."""
     item = _criterion(movement_id, criterion_id)
-    try:
+    with domain_errors(category="warning"):
         services.delete_criterion(actor=current_user, criterion=item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(_("The criterion has been deleted."), "success")
     return redirect(url_for("greennet.settings", movement_id=movement_id))
 
@@ -319,10 +294,9 @@ def import_criteria(movement_id: int):
                 filename=upload.filename,
             )
         except ImportRejected as error:
-            db.session.rollback()
+            fail_request()
             report = error.report
         else:
-            db.session.commit()
             flash(
                 _(
                     "%(n)d criteria imported as version %(v)d.",
@@ -352,13 +326,8 @@ def import_criteria(movement_id: int):
 def copy_criteria(movement_id: int):
     """Copy last school year's criteria, every level."""
     movement = _movement(movement_id)
-    try:
+    with domain_errors(category="warning"):
         count = services.copy_from_last_year(actor=current_user, movement=movement)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(_("%(n)d criteria copied from last year.", n=count), "success")
     return redirect(url_for("greennet.settings", movement_id=movement.id))
 
@@ -384,7 +353,6 @@ def milestone(movement_id: int, milestone_id: int):
     form = MilestoneForm(prefix="m")
     if form.validate_on_submit():
         services.set_milestone_date(actor=current_user, milestone=item, due_on=form.due_on.data)
-        db.session.commit()
         flash(_("The milestone has been saved."), "success")
     return redirect(url_for("greennet.settings", movement_id=movement_id))
 
@@ -472,7 +440,6 @@ def lock_all(movement_id: int):
         count = services.lock_all(
             actor=current_user, movement=movement, milestone=item, level=level
         )
-        db.session.commit()
         flash(_("%(n)d schools locked.", n=count), "success")
     return redirect(
         url_for("greennet.dashboard", movement_id=movement_id, level=level.value if level else None)
@@ -552,15 +519,10 @@ def lock(movement_id: int, school_id: int):
     form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
-        try:
+        with domain_errors(category="warning"):
             services.lock_assessment(
                 actor=current_user, movement=movement, school=school_, milestone=item
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-        else:
-            db.session.commit()
             flash(_("The assessment is locked."), "success")
     return redirect(url_for("greennet.school", movement_id=movement_id, school_id=school_id))
 
@@ -571,15 +533,10 @@ def reopen(movement_id: int, school_id: int):
     """Reopen a locked assessment, with a reason."""
     movement, school_ = _movement(movement_id), _school(school_id)
     form = ReopenForm(prefix="reopen")
-    try:
+    with domain_errors(category="warning"):
         services.reopen_assessment(
             actor=current_user, movement=movement, school=school_, reason=form.reason.data or ""
         )
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(_("The assessment is open again."), "success")
     return redirect(url_for("greennet.school", movement_id=movement_id, school_id=school_id))
 
@@ -607,7 +564,6 @@ def new_activity(movement_id: int, school_id: int):
     if form.validate_on_submit():
         activity = _save_activity_from(form, movement, school_, None)
         if activity is not None:
-            db.session.commit()
             flash(_("The activity is saved as a draft. Add evidence, then submit it."), "success")
             return redirect(url_for("greennet.activity", activity_id=activity.id))
     return render_template(
@@ -621,7 +577,7 @@ def new_activity(movement_id: int, school_id: int):
 
 def _save_activity_from(form, movement, school_, activity):
     """Save the activity form through the service; on a rule broken, show it beside the field."""
-    try:
+    with domain_errors(form, "title"):
         return services.save_activity(
             actor=current_user,
             movement=movement,
@@ -634,10 +590,7 @@ def _save_activity_from(form, movement, school_, activity):
             participants=form.participants.data or 0,
             self_score=float(form.self_score.data),
         )
-    except DomainError as error:
-        db.session.rollback()
-        show_beside_field(form, error, "title")
-        return None
+    return None
 
 
 @bp.route("/movement/activities/<int:activity_id>/edit", methods=["GET", "POST"])
@@ -651,7 +604,6 @@ def edit_activity(activity_id: int):
         form.validate_on_submit()
         and _save_activity_from(form, movement, activity.school, activity) is not None
     ):
-        db.session.commit()
         flash(_("The activity has been saved."), "success")
         return redirect(url_for("greennet.activity", activity_id=activity.id))
     return render_template(
@@ -694,7 +646,7 @@ def add_evidence(activity_id: int):
     require(can_edit_assessment(current_user, item.school))
     form = EvidenceForm(prefix="e")
     if form.validate_on_submit():
-        try:
+        with domain_errors(category="warning"):
             if form.file.data:
                 services.add_evidence_file(
                     actor=current_user,
@@ -707,12 +659,7 @@ def add_evidence(activity_id: int):
             else:
                 flash(_("Choose a file or enter a link."), "warning")
                 return redirect(url_for("greennet.activity", activity_id=item.id))
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-            return redirect(url_for("greennet.activity", activity_id=item.id))
-        db.session.commit()
-        flash(_("The evidence has been added."), "success")
+            flash(_("The evidence has been added."), "success")
     return redirect(url_for("greennet.activity", activity_id=item.id))
 
 
@@ -741,13 +688,8 @@ def delete_evidence(evidence_id: int):
         abort(404)
     require(can_edit_assessment(current_user, item.activity.school))
     activity_id = item.activity_id
-    try:
+    with domain_errors(category="warning"):
         services.remove_evidence(actor=current_user, evidence=item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(_("The evidence has been removed."), "success")
     return redirect(url_for("greennet.activity", activity_id=activity_id))
 
@@ -757,13 +699,8 @@ def submit(activity_id: int):
     """Send the activity to the district."""
     item = _activity(activity_id)
     require(can_edit_assessment(current_user, item.school))
-    try:
+    with domain_errors(category="warning"):
         services.submit_activity(actor=current_user, activity=item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(_("The activity has been sent to the district."), "success")
     return redirect(url_for("greennet.activity", activity_id=item.id))
 
@@ -774,15 +711,11 @@ def delete(activity_id: int):
     item = _activity(activity_id)
     require(can_edit_assessment(current_user, item.school))
     target = url_for("greennet.school", movement_id=item.movement_id, school_id=item.school_id)
-    try:
+    with domain_errors(category="warning"):
         services.delete_activity(actor=current_user, activity=item)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-        return redirect(url_for("greennet.activity", activity_id=activity_id))
-    db.session.commit()
-    flash(_("The draft has been deleted."), "success")
-    return redirect(target)
+        flash(_("The draft has been deleted."), "success")
+        return redirect(target)
+    return redirect(url_for("greennet.activity", activity_id=activity_id))
 
 
 @bp.route("/movement/activities/<int:activity_id>/verify", methods=["POST"])
@@ -794,7 +727,7 @@ def verify(activity_id: int):
     if not form.validate_on_submit() or form.action.data not in ("approve", "return"):
         flash(_("Check the verification fields."), "warning")
         return redirect(url_for("greennet.activity", activity_id=item.id))
-    try:
+    with domain_errors(category="warning"):
         if form.action.data == "approve":
             services.approve_activity(
                 actor=current_user,
@@ -811,13 +744,8 @@ def verify(activity_id: int):
                 deadline=form.deadline.data,
             )
             message = _("The activity has been returned to the school.")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-        return redirect(url_for("greennet.activity", activity_id=item.id))
-    db.session.commit()
-    flash(message, "success")
-    nxt = request.args.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
+        flash(message, "success")
+        nxt = request.args.get("next", "")
+        if nxt.startswith("/") and not nxt.startswith("//"):
+            return redirect(nxt)
     return redirect(url_for("greennet.activity", activity_id=item.id))

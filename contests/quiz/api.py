@@ -19,6 +19,7 @@ from core.db import sqlite_begin_mode
 from core.errors import Forbidden, NotFound
 from core.extensions import db
 from core.lean import LeanRequest
+from core.transaction import end_reads
 
 blp = ApiBlueprint("quiz_api", __name__, description="Law quizzes: rounds, attempts, leaderboards")
 
@@ -190,7 +191,6 @@ def start_attempt(round_id: int):
     round_ = get_round(round_id)
     attempt, created = services.start_attempt(round_=round_, user=current_user, now=now)
     payload = attempt_payload(attempt, now, new=created)
-    db.session.commit()
     return payload, 201 if created else 200
 
 
@@ -266,7 +266,7 @@ def _end_reads_on_sqlite(*objects) -> None:
         return
     for item in objects:
         db.session.expunge(item)
-    db.session.commit()
+    end_reads()
     sqlite_begin_mode.set("IMMEDIATE")
 
 
@@ -294,7 +294,6 @@ def save_answer(body, attempt_id: int, question_id: int):
         "saved": saved,
         "seconds_remaining": services.seconds_remaining(attempt, now),
     }
-    db.session.commit()
     return payload
 
 
@@ -349,7 +348,6 @@ def save_answer_lean(request: LeanRequest, *, grace: timedelta) -> tuple[int, di
 def submit_attempt(body, attempt_id: int):
     attempt = services.get_attempt_for(attempt_id=attempt_id, user=current_user)
     services.submit_attempt(attempt=attempt, prediction=(body or {}).get("prediction"))
-    db.session.commit()
     return submit_payload(attempt)
 
 

@@ -9,8 +9,8 @@ from flask_login import current_user, login_required, login_user, logout_user
 from core.accounts import services as accounts
 from core.auth import services
 from core.auth.forms import ActivationForm, ChangePasswordForm, LoginForm
-from core.errors import DomainError, ValidationFailed, show_beside_field
-from core.extensions import db
+from core.errors import ValidationFailed, show_beside_field
+from core.transaction import domain_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -43,7 +43,6 @@ def login():
             status = 401
         else:
             login_user(user, remember=form.remember.data)
-            db.session.commit()
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
@@ -82,7 +81,6 @@ def activate():
             status = 429
         else:
             login_user(user)
-            db.session.commit()
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("core.index"))
     return render_template("core/auth/activate.html", form=form), status
@@ -94,16 +92,12 @@ def change_password():
     """Change one's password (required after an administrator's reset)."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "new_password"):
             accounts.change_password(
                 user=current_user,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
             )
-        except DomainError as error:
-            show_beside_field(form, error, "new_password")
-        else:
-            db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
     return render_template("core/auth/change_password.html", form=form)
