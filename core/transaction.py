@@ -8,10 +8,11 @@ its one transaction after the view:
 - **roll back** otherwise: a ``DomainError`` or ``abort()`` that became a 4xx page or JSON error
   (the API blueprint's errors included), a crash (500), an exception that escapes, or a request
   marked failed.
-- A read (GET, HEAD, OPTIONS) is rolled back too, unless its view is marked
+- A read (GET, HEAD, OPTIONS) commits nothing, unless its view is marked
   ``core.web.writes_on_read`` (a read logged for the audit, a default created on first view):
-  those commit like a write. So an object changed only to be shown is never stored, and the
-  same mark tells SQLite to begin the transaction with the write lock (``core.db``).
+  those commit like a write. A plain read's transaction ends with the request's application
+  context (Flask-SQLAlchemy removes the session: a rollback), so an object changed only to be
+  shown is never stored. The same mark tells SQLite to begin with the write lock (``core.db``).
 
 A view that catches a ``DomainError`` to answer with a success status (re-render the form with
 the message beside its field, or flash it and redirect) does it with ``domain_errors``: the half
@@ -94,11 +95,11 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _settle(response):
         failed = g.pop("_unit_of_work_failed", False)
-        if response.status_code < 400 and not failed and not is_read_only_request():
+        if response.status_code >= 400 or failed:
+            db.session.rollback()
+        elif not is_read_only_request():
             # A failing commit raises here: Flask answers 500, and this runs again for it.
             db.session.commit()
-        else:
-            db.session.rollback()
         g._unit_of_work = "settled"
         return response
 
