@@ -468,7 +468,7 @@ def all_news() -> list[NewsPost]:
 
 
 def _campaign_period(campaign: Campaign) -> tuple[datetime, datetime]:
-    zone = local_zone("Asia/Ho_Chi_Minh")
+    zone = local_zone()
     since = datetime.combine(campaign.starts_on, time(), zone).astimezone(UTC)
     until = datetime.combine(campaign.ends_on + timedelta(days=1), time(), zone).astimezone(UTC)
     return since, until

@@ -166,14 +166,14 @@ def current_movement(now: datetime | None = None) -> Movement | None:
     """The movement of the current school year, else the latest one."""
     from core.clock import school_year
 
-    year = school_year(now, "Asia/Ho_Chi_Minh")
+    year = school_year(now)
     found = db.session.scalar(sa.select(Movement).where(Movement.school_year == year))
     return found or db.session.scalar(sa.select(Movement).order_by(Movement.school_year.desc()))
 
 
 def period(movement: Movement) -> tuple[datetime, datetime]:
     """The movement's school year as UTC instants: 1 August to 1 August (local time)."""
-    zone = local_zone("Asia/Ho_Chi_Minh")
+    zone = local_zone()
     since = datetime.combine(date(movement.start_year, 8, 1), time(), zone).astimezone(UTC)
     until = datetime.combine(date(movement.start_year + 1, 8, 1), time(), zone).astimezone(UTC)
     return since, until
@@ -782,7 +782,7 @@ def return_activity(
         raise Conflict(_("Only submitted or approved activities can be returned."))
     if not (reason or "").strip():
         raise ValidationFailed(_("Say what evidence is missing."), field="comment")
-    if deadline is None or deadline < local_today(now, "Asia/Ho_Chi_Minh"):
+    if deadline is None or deadline < local_today(now):
         raise ValidationFailed(_("The deadline must be today or later."), field="deadline")
     before = {"status": activity.status.value, "points": activity.awarded_points}
     activity.status = ActivityStatus.RETURNED
@@ -962,7 +962,7 @@ def standings(
     movement: Movement, *, level: SchoolLevel | None = None, now: datetime | None = None
 ) -> list[SchoolScore]:
     """Every school's score, tier and rank within its level (a handful of queries in all)."""
-    today = local_today(now or utcnow(), "Asia/Ho_Chi_Minh")
+    today = local_today(now or utcnow())
     query = sa.select(School).order_by(School.level, School.code)
     if level is not None:
         query = query.where(School.level == level)
@@ -1100,7 +1100,7 @@ def verification_queue(movement: Movement, *, level: SchoolLevel | None = None) 
 def remind_return_deadlines(*, now: datetime | None = None) -> int:
     """Tell coordinators two days before a returned activity's deadline (once per activity)."""
     now = now or utcnow()
-    today = local_today(now, "Asia/Ho_Chi_Minh")
+    today = local_today(now)
     from datetime import timedelta
 
     due = db.session.scalars(
