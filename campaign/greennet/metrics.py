@@ -21,7 +21,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import User
 from core.extensions import db
 
 #: metric name → "module:function" offered by the contests package.
@@ -48,10 +48,8 @@ def eligible_students(school_ids: list[int]) -> dict[int, int]:
     """Active student accounts per school (the denominator of every participation rate)."""
     rows = db.session.execute(
         sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(
-            RoleAssignment.role == Role.STUDENT,
-            User.active.is_(True),
+            User.is_active_student,
             User.school_id.in_(school_ids),
         )
         .group_by(User.school_id)
@@ -62,10 +60,8 @@ def eligible_students(school_ids: list[int]) -> dict[int, int]:
 def _student_counts(school_ids: list[int], condition) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(
-            RoleAssignment.role == Role.STUDENT,
-            User.active.is_(True),
+            User.is_active_student,
             User.school_id.in_(school_ids),
             condition,
         )

@@ -287,11 +287,9 @@ def students_of(columns: sa.Select, *, levels=(), grades=()) -> sa.Select:
     this query with its levels and grades.
     """
     query = (
-        # One student role per user and school: no DISTINCT needed.
-        columns.join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(School, School.id == User.school_id)
+        columns.join(School, School.id == User.school_id)
         .join(SchoolClass, SchoolClass.id == User.class_id)
-        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
+        .where(User.is_active_student)
     )
     if levels:
         query = query.where(School.level.in_(list(levels)))
