@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -36,6 +35,7 @@ from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
 from core.schools.models import School, SchoolClass
 from core.storage import storage
+from core.text import clean_text
 from core.uploads import clean_image
 from core.web import notify
 
@@ -80,26 +80,7 @@ class Receipt:
 
 # --- text ----------------------------------------------------------------------------------
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_MANY_BLANKS = re.compile(r"\n{3,}")
 _WORD = re.compile(r"\S+")
-
-
-def clean_text(value: str | None, *, limit: int, field: str, single_line: bool = False) -> str:
-    """Return plain text (NFC, no control characters, paragraphs kept) or refuse if too long."""
-    text = unicodedata.normalize("NFC", value or "")
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _CONTROL.sub("", text)
-    if single_line:
-        text = " ".join(text.split())
-    else:
-        text = "\n".join(line.rstrip() for line in text.split("\n"))
-        text = _MANY_BLANKS.sub("\n\n", text).strip()
-    if len(text) > limit:
-        raise ValidationFailed(
-            _("The text is too long (at most %(limit)d characters).", limit=limit), field=field
-        )
-    return text
 
 
 def count_words(text: str) -> int:
