@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import IO, Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from python_calamine import CalamineError, CalamineWorkbook
@@ -221,4 +220,3 @@ def workbook_bytes(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]])
 
 
 #: Shown to people when a whole-file problem has no row.
-WHOLE_FILE = _l("whole file")

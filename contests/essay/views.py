@@ -26,7 +26,6 @@ from contests.essay.models import (
     SimilarityFlag,
 )
 from contests.essay.permissions import (
-    can_manage_contests,
     can_view_contest,
     can_view_photo,
     can_view_school_progress,
@@ -107,10 +106,6 @@ def photo(photo_id: int):
 
 
 # --- organizers -------------------------------------------------------------------------------
-
-
-def _manager() -> None:
-    require(can_manage_contests(current_user))
 
 
 @bp.route("/manage/essay", methods=["GET", "POST"])
