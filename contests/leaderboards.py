@@ -10,7 +10,7 @@ The rule (DOMAIN.md "Law quizzes"), printed on every contest page:
 
 With several attempts allowed, each student's best attempt counts (score ↓, duration ↑, time ↑).
 A snapshot reads the submitted attempts once, as numpy columns (core.arrays: no Python object
-per value), and ranks them with numpy, where sorting 100,000 lines takes a few milliseconds; it
+per value), and ranks them with numpy (bench/quiz_snapshot times it); it
 stores the top lines as rows and every student's standing packed in one value (see
 ``Standings``), so a snapshot of 100,000 attempts writes a few hundred rows rather than 100,000. Classes are ranked by their
 mean score, schools by participation rate (% of eligible students who took part) plus prize

@@ -313,9 +313,9 @@ _STUDENT_ROLES = Prepared(
 def student_counts(*, levels=(), grades=()) -> dict[tuple[int, int], int]:
     """How many students ``students_of`` finds in each (school, class).
 
-    The same rule, joined with numpy: for 100,000 students the database's hash join of users
-    and roles costs more than reading both sides as columns and matching them (a third of the
-    time on PostgreSQL, half on SQLite). A student counts once, whatever their roles.
+    The same rule, joined with numpy: for a whole district's students the database's hash join
+    of users and roles costs more than reading both sides as columns and matching them. A
+    student counts once, whatever their roles.
     """
     users = fetch_columns(_PLACED_USERS, [("id", "i4"), ("school", "i4"), ("klass", "i4")])
     students = fetch_columns(_STUDENT_ROLES, [("user", "i4")])
