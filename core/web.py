@@ -61,7 +61,8 @@ def add_nav(app: Flask, item: NavItem) -> None:
 
 
 def notify(**kwargs) -> int:
-    """Tell users something in-app (``user_ids``, ``kind``, ``params``, ``url``, ``dedupe_key``).
+    """Tell users something in-app (``user_ids``, ``kind``, ``params``, ``endpoint`` and its
+    ``values``, ``dedupe_key``).
 
     The campaign package keeps notifications; contests reach it through this seam without
     importing it (DESIGN.md). Without it installed, nobody is told and 0 is returned.

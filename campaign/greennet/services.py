@@ -765,7 +765,8 @@ def approve_activity(
         user_ids=coordinator_ids(activity.school_id),
         kind="activity_approved",
         params={"title": activity.title},
-        url=f"/movement/activities/{activity.id}",
+        endpoint="greennet.activity",
+        values={"activity_id": activity.id},
         now=now,
     )
     db.session.flush()
@@ -804,7 +805,8 @@ def return_activity(
         user_ids=coordinator_ids(activity.school_id),
         kind="activity_returned",
         params={"title": activity.title},
-        url=f"/movement/activities/{activity.id}",
+        endpoint="greennet.activity",
+        values={"activity_id": activity.id},
         now=now,
     )
     db.session.flush()
@@ -1120,7 +1122,8 @@ def remind_return_deadlines(*, now: datetime | None = None) -> int:
                 "title": activity.title,
                 "deadline": activity.return_deadline.strftime("%d/%m/%Y"),
             },
-            url=f"/movement/activities/{activity.id}",
+            endpoint="greennet.activity",
+            values={"activity_id": activity.id},
             dedupe_key=f"deadline:{activity.id}:{activity.return_deadline.isoformat()}",
             now=now,
         )

@@ -280,6 +280,36 @@ def test_unread_count_in_nav_and_mark_read(client, login, make, db):
     assert 'data-testid="unread-count"' not in after
 
 
+def test_notification_links_to_its_endpoint_built_when_shown(client, login, make, db):
+    user = make.organizer()
+    services.notify(
+        user_ids=[user.id],
+        kind="activity_approved",
+        params={"title": "Hội nghị"},
+        endpoint="greennet.activity",
+        values={"activity_id": 7},
+    )
+    login(user)
+
+    page = client.get("/notifications").get_data(as_text=True)
+
+    assert '<a href="/movement/activities/7">' in page
+
+
+def test_notification_link_none_for_a_page_that_is_gone_or_off_site(app, make, db):
+    from campaign.models import Notification
+
+    user = make.organizer()
+    gone = Notification(user_id=user.id, kind="news_published", endpoint="nowhere.page")
+    older = Notification(user_id=user.id, kind="news_published", url="/quiz/rounds/3")
+    off_site = Notification(user_id=user.id, kind="news_published", url="//evil.example/")
+
+    with app.test_request_context():
+        links = [gone.link, older.link, off_site.link]
+
+    assert links == [None, "/quiz/rounds/3", None]
+
+
 def test_notifications_anonymous_redirected(client):
     assert client.get("/notifications").status_code == 302
     assert client.post("/notifications/read").status_code == 302
