@@ -17,8 +17,9 @@ its one transaction after the view:
 A view that catches a ``DomainError`` to answer with a success status (re-render the form with
 the message beside its field, or flash it and redirect) does it with ``domain_errors``: the half
 done work is rolled back at once, so the page shows what is stored, and the request is marked
-failed, so nothing is committed after it. Catching a ``DomainError`` any other way in a view
-would let a half-done service's flushed rows be committed: don't.
+failed, so nothing is committed after it. A view may catch a ``DomainError`` itself only from
+a service that stores nothing before it raises (judging's assignment preview, which tells why no
+plan can be made yet); otherwise a half-done service's flushed rows would be committed.
 
 A response that streams is committed before its body is sent; its generator must not write.
 Side effects that must not happen for work that is rolled back follow the commit: stored files
