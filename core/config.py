@@ -38,6 +38,8 @@ class Config:
         self.BABEL_DEFAULT_TIMEZONE = self.TIMEZONE
         self.SESSION_COOKIE_SECURE = _bool(env.get("SESSION_COOKIE_SECURE"), self.secure_default())
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        #: How long "keep me signed in" lasts; each use starts the period again (core.auth).
+        self.REMEMBER_COOKIE_DURATION = timedelta(days=int(env.get("REMEMBER_ME_DAYS", "30")))
         self.FORCE_HTTPS = _bool(env.get("FORCE_HTTPS"), False)
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
@@ -45,8 +47,6 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "mangxanh")
         self.SCHEDULER_EMBEDDED = _bool(env.get("SCHEDULER_EMBEDDED"), False)
-        #: core.lean's fast answer saves (an operator's switch; the full route stays).
-        self.LEAN_ROUTES = _bool(env.get("LEAN_ROUTES"), True)
         #: How long a worker keeps the question bank it read for starts (seconds; 0: off).
         self.QUIZ_BANK_CACHE_SECONDS = int(env.get("QUIZ_BANK_CACHE_SECONDS", "30"))
 
@@ -58,6 +58,13 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    #: The remember-me cookie: a random token, replaced on each use (core.auth.sessions).
+    REMEMBER_ME_COOKIE_NAME = "mx_remember"
+    #: Flask-Login's own remember cookie (``<user id>|HMAC``) is never set; under a name no
+    #: cookie has, Flask-Login never reads one either and hands over to our request loader.
+    REMEMBER_COOKIE_NAME = "mx_flask_login_remember_unused"
+    #: How long a signed-out or ended session's row is kept before the scheduler deletes it.
+    LOGIN_SESSION_RETENTION = timedelta(days=7)
     #: CSRF tokens live as long as the session, so a long quiz never loses its token.
     WTF_CSRF_TIME_LIMIT = None
     WTF_CSRF_SSL_STRICT = False

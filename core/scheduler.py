@@ -49,6 +49,7 @@ JOBS: list[Job] = [
     Job(
         "expire-activation-codes", "core.accounts.jobs:expire_activation_codes", timedelta(hours=1)
     ),
+    Job("prune-login-sessions", "core.auth.jobs:prune_login_sessions", timedelta(minutes=10)),
     Job(
         "quiz-finalize-expired",
         "contests.quiz.jobs:finalize_expired_attempts",

@@ -76,14 +76,6 @@ def is_read_only_request() -> bool:
     return not getattr(view, "writes_on_read", False)
 
 
-def end_reads() -> None:
-    """End the current read-only transaction before a write begins (SQLite: a write lock).
-
-    Only for a view that has read but not yet written: it commits nothing but the reads.
-    """
-    db.session.commit()
-
-
 def init_app(app: Flask) -> None:
     """Settle each request's transaction after its view (see the module's docstring)."""
 

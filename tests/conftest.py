@@ -12,16 +12,16 @@ import pytest
 import time_machine
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
-from werkzeug.test import EnvironBuilder
 
 from contests.quiz.services import forget_cached_rows
 from core import create_app
+from core.auth.models import LoginSession
 from core.config import TestConfig
 from core.extensions import db as _db
 from core.extensions import limiter
-from core.lean import identifier
 from tests import factories, route_coverage
 from tests.dbtools import recreate_postgres_database, with_database
 
@@ -151,16 +151,34 @@ def login(client):
 
 
 def sign_in(client: FlaskClient, user_id: int, **request) -> FlaskClient:
-    """Sign ``user_id`` in on ``client`` as login_user() would, without the password form.
+    """Sign ``user_id`` in on ``client`` as core.auth.sessions.begin() would, without the form.
 
-    ``request``: the request the session belongs to (e.g. ``base_url="https://…"``).
+    A LoginSession row is committed (in a test's rolled-back transaction when there is one); it
+    outlives any clock a test travels to. ``request``: the request the session belongs to (e.g.
+    ``base_url="https://…"``).
     """
+    login_session_id = new_login_session(client.application, user_id)
     with client.session_transaction(**request) as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = f"{user_id}:{login_session_id}"
         session["_fresh"] = True
         # As login_user() records it (the session-protection identifier of this client).
-        session["_id"] = identifier(EnvironBuilder(environ_base=client.environ_base).get_environ())
+        with client.application.test_request_context(environ_base=client.environ_base):
+            session["_id"] = _create_identifier()
     return client
+
+
+def new_login_session(application, user_id: int) -> int:
+    """Record a signed-in session of ``user_id`` as a sign-in does; return its id."""
+    with application.app_context():
+        row = LoginSession(
+            user_id=user_id,
+            created_at=T0,
+            last_seen_at=T0,
+            expires_at=datetime(9999, 1, 1, tzinfo=UTC),
+        )
+        _db.session.add(row)
+        _db.session.commit()
+        return row.id
 
 
 # --- route coverage: every route gets an allowed and a forbidden request (see route_coverage) ---
@@ -211,7 +229,7 @@ class FreshGlobalsClient(FlaskClient):
             # What the test arranged exists before the request, as it would in production: a
             # request that rolls back (a forbidden one, say) undoes its own work only. Nothing
             # is expired, so the request's query counts stay what they were; and the session's
-            # next savepoint opens now, before anything the request (or a lean route) begins.
+            # next savepoint opens now, before anything the request begins.
             session = _db.session()
             session.expire_on_commit = False
             try:

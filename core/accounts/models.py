@@ -61,13 +61,38 @@ class User(UserMixin, db.Model):
         back_populates="user", cascade="all, delete-orphan", lazy="selectin"
     )
 
+    #: The signed-in session (core.auth LoginSession id) this object was loaded or signed in
+    #: for; not a column.
+    login_session_id = None
+
     # Flask-Login reads is_active.
     @property
     def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:
-        return str(self.id)
+        """Flask-Login's alternative id: the user and their signed-in session, "<id>:<session>".
+
+        The user loader accepts nothing else, so a session cookie names a session that can be
+        ended (core.auth.sessions).
+        """
+        if self.login_session_id is None:
+            raise RuntimeError(
+                "sign in through core.auth.sessions.begin(), which names the session"
+            )
+        return f"{self.id}:{self.login_session_id}"
+
+    # UserMixin compares get_id(); two loads of one person in different sessions are one user.
+    __hash__ = object.__hash__
+
+    def __eq__(self, other):
+        if isinstance(other, User):
+            return self.id == other.id if self.id is not None else self is other
+        return NotImplemented
+
+    def __ne__(self, other):
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
 
     @property
     def roles(self) -> set[Role]:

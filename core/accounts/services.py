@@ -17,10 +17,11 @@ from flask_babel import gettext as _
 from core import audit
 from core.accounts.models import DISTRICT_ROLES, SCHOOL_SCOPED_ROLES, Role, RoleAssignment, User
 from core.arrays import fetch_columns
+from core.auth import sessions as login_sessions
 from core.clock import utcnow
+from core.db import Prepared
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from core.lean import Prepared
 from core.schools.models import School, SchoolClass
 
 #: Activation codes avoid letters and digits that are easy to misread on paper (0/O, 1/I/L).
@@ -97,12 +98,17 @@ def validate_new_password(user: User, password: str) -> None:
 
 
 def set_password(*, user: User, new_password: str) -> None:
-    """Give the user a new password and clear the must-change flag and any activation code."""
+    """Give the user a new password and clear the must-change flag and any activation code.
+
+    Every session and remember-me login of the account ends (the caller may sign the user in
+    again on this request).
+    """
     validate_new_password(user, new_password)
     user.password_hash = hash_password(new_password)
     user.must_change_password = False
     user.activation_code_hash = None
     user.activation_expires_at = None
+    login_sessions.revoke_all(user=user)
     db.session.flush()
 
 
@@ -118,10 +124,14 @@ def change_password(*, user: User, current_password: str, new_password: str) -> 
 
 
 def reset_password(*, actor: User, user: User, now: datetime | None = None) -> str:
-    """Give the user a temporary password they must change at next sign-in; return it."""
+    """Give the user a temporary password they must change at next sign-in; return it.
+
+    Every session and remember-me login of the account ends.
+    """
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
+    login_sessions.revoke_all(user=user, now=now)
     audit.record(actor=actor, action="user.password_reset", obj=user, now=now)
     db.session.flush()
     return temporary
@@ -264,7 +274,7 @@ def revoke_role(*, actor: User, user: User, assignment_id: int, now=None) -> Non
 
 
 def set_active(*, actor: User, user: User, active: bool, now=None) -> None:
-    """Enable or disable an account; audited."""
+    """Enable or disable an account; audited. Disabling ends every session of the account."""
     if user.id == actor.id and not active:
         raise Conflict(_("You cannot disable your own account."))
     if user.active != active:
@@ -277,6 +287,8 @@ def set_active(*, actor: User, user: User, active: bool, now=None) -> None:
             now=now,
         )
         user.active = active
+        if not active:
+            login_sessions.revoke_all(user=user, now=now)
         db.session.flush()
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import request
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required, logout_user
 from flask_wtf.csrf import generate_csrf
 from marshmallow import Schema, fields
 
 from core.api import ApiBlueprint
-from core.auth import services
+from core.auth import services, sessions
 
 blp = ApiBlueprint("auth_api", __name__, description="Sign-in and the signed-in user")
 
@@ -69,7 +69,7 @@ def login(body):
     user = services.sign_in(
         username=body["username"], password=body["password"], address=request.remote_addr
     )
-    login_user(user)
+    sessions.begin(user)
     return me_payload(user)
 
 
@@ -77,6 +77,7 @@ def login(body):
 @blp.operation("logout", "Sign out")
 @blp.response(200, StatusSchema)
 def logout():
+    sessions.end()
     logout_user()
     return {"status": "signed_out"}
 

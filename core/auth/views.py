@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_babel import ngettext
+from flask_login import current_user, login_required, logout_user
 
 from core.accounts import services as accounts
-from core.auth import services
+from core.auth import services, sessions
 from core.auth.forms import ActivationForm, ChangePasswordForm, LoginForm
 from core.errors import ValidationFailed, show_beside_field
 from core.transaction import domain_errors
@@ -42,7 +52,7 @@ def login():
             form.password.errors.append(error.message)
             status = 401
         else:
-            login_user(user, remember=form.remember.data)
+            sessions.begin(user, remember=form.remember.data)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
@@ -51,8 +61,10 @@ def login():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    """Sign out."""
+    """Sign out: this session ends (its cookies no longer sign anyone in)."""
+    sessions.end()
     logout_user()
+    session.clear()
     flash(_("You have signed out."), "info")
     return redirect(url_for("core.index"))
 
@@ -80,7 +92,7 @@ def activate():
             form.code.errors.append(error.message)
             status = 429
         else:
-            login_user(user)
+            sessions.begin(user)
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("core.index"))
     return render_template("core/auth/activate.html", form=form), status
@@ -89,15 +101,39 @@ def activate():
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password():
-    """Change one's password (required after an administrator's reset)."""
+    """Change one's password (required after an administrator's reset).
+
+    Every session of the account ends; this device goes on in a new one (remembered again if it
+    was), so whoever knew the old password is signed out everywhere else.
+    """
     form = ChangePasswordForm()
     if form.validate_on_submit():
+        user = current_user._get_current_object()
         with domain_errors(form, "new_password"):
             accounts.change_password(
-                user=current_user,
+                user=user,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
             )
+            remembered = current_app.config["REMEMBER_ME_COOKIE_NAME"] in request.cookies
+            sessions.begin(user, remember=remembered)
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
-    return render_template("core/auth/change_password.html", form=form)
+    others = sessions.count_others(
+        user=current_user, session_id=sessions.current_login_session_id()
+    )
+    return render_template("core/auth/change_password.html", form=form, other_sessions=others)
+
+
+@bp.route("/account/sessions/end-others", methods=["POST"])
+@login_required
+def end_other_sessions():
+    """Sign out of other devices: every session of the account but this one ends."""
+    ended = sessions.revoke_all(user=current_user, keep=sessions.current_login_session_id())
+    flash(
+        ngettext(
+            "Signed out of %(num)d other device.", "Signed out of %(num)d other devices.", ended
+        ),
+        "success",
+    )
+    return redirect(url_for("auth.change_password"))

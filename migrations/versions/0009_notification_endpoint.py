@@ -1,7 +1,7 @@
 """notifications store the endpoint they lead to (and its values), not a hand-built URL
 
-Revision ID: 0008_notification_endpoint
-Revises: 0007_quiz_standings
+Revision ID: 0009_notification_endpoint
+Revises: 0008_login_sessions
 Create Date: 2026-12-06 19:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-06 19:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0008_notification_endpoint"
-down_revision = "0007_quiz_standings"
+revision = "0009_notification_endpoint"
+down_revision = "0008_login_sessions"
 branch_labels = None
 depends_on = None
 
