@@ -1,7 +1,7 @@
 """notifications store the endpoint they lead to (and its values), not a hand-built URL
 
-Revision ID: 0009_notification_endpoint
-Revises: 0008_login_sessions
+Revision ID: 0010_notification_endpoint
+Revises: 0009_quiz_keys
 Create Date: 2026-12-06 19:00:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-06 19:00:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_notification_endpoint"
-down_revision = "0008_login_sessions"
+revision = "0010_notification_endpoint"
+down_revision = "0009_quiz_keys"
 branch_labels = None
 depends_on = None
 
