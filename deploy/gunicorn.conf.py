@@ -50,8 +50,8 @@ raw_env = ["APP_ENV=" + os.environ.get("APP_ENV", "production")]
 
 
 def when_ready(server):
-    # Loaded once here, shared by every worker (core.warm_up).
-    from core import warm_up
+    # Loaded once here, shared by every worker (app.warm_up).
+    from app import warm_up
 
     warm_up(server.app.wsgi())
 

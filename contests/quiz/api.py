@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
-from contests import leaderboards
-from contests.quiz import services, tokens
+from contests.quiz import leaderboards, services, tokens
 from contests.quiz.fastsave import attempt_token_first, end_reads_on_sqlite, write_lock_last
 from contests.quiz.models import Attempt, AttemptStatus, QuizContest, QuizRound
 from contests.quiz.permissions import can_view_contest_leaderboard, can_view_leaderboard
@@ -209,7 +208,6 @@ def start_attempt(round_id: int):
         round_=round_, user=current_user, now=now, before_write=end_reads_on_sqlite
     )
     payload = _with_token(attempt_payload(attempt, now, new=created), attempt)
-    db.session.commit()
     return payload, 201 if created else 200
 
 
@@ -260,7 +258,6 @@ def save_answer(body, attempt_id: int, question_id: int):
         "saved": saved,
         "seconds_remaining": services.seconds_remaining(attempt, now),
     }
-    db.session.commit()
     return payload
 
 
@@ -272,7 +269,6 @@ def save_answer(body, attempt_id: int, question_id: int):
 def submit_attempt(body, attempt_id: int):
     attempt = services.get_attempt_for(attempt_id=attempt_id, user=current_user)
     services.submit_attempt(attempt=attempt, prediction=(body or {}).get("prediction"))
-    db.session.commit()
     return submit_payload(attempt)
 
 

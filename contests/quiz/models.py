@@ -269,7 +269,7 @@ class Attempt(db.Model):
         sa.UniqueConstraint("round_id", "user_id", "number"),
         sa.Index("ix_quiz_attempt_open", "status", "deadline_at"),
         # Covers what a leaderboard snapshot reads of a round's submitted attempts, so ranking
-        # 100,000 of them never visits the table (half the ranking time on SQLite).
+        # them never visits the table (bench/quiz_snapshot times a snapshot).
         sa.Index(
             "ix_quiz_attempt_ranking",
             "round_id",
@@ -385,7 +385,7 @@ class LeaderboardEntry(db.Model):
 
 
 class LeaderboardStandings(db.Model):
-    """Every ranked student of a snapshot in one packed value (contests.leaderboards.Standings).
+    """Every ranked student of a snapshot in one packed value (contests.quiz.leaderboards.ranking.Standings).
 
     Like the lines, a rebuildable cache: UNLOGGED on PostgreSQL, stored uncompressed (the
     arrays are read whole, once per worker and snapshot).

@@ -1,8 +1,8 @@
-"""core.warm_up: what gunicorn's master loads before forking, for the workers to share."""
+"""app.warm_up: what gunicorn's master loads before forking, for the workers to share."""
 
 from __future__ import annotations
 
-from core import warm_up
+from app import warm_up
 
 
 def test_warm_up_compiles_every_page(app):
