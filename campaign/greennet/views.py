@@ -40,6 +40,7 @@ from core.accounts.permissions import require, roles_required
 from core.clock import local_today
 from core.errors import DomainError, show_beside_field
 from core.extensions import db
+from core.hardening import safe_next
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import XLSX_MIME, ImportRejected
 from core.storage import storage
@@ -817,7 +818,5 @@ def verify(activity_id: int):
         return redirect(url_for("greennet.activity", activity_id=item.id))
     db.session.commit()
     flash(message, "success")
-    nxt = request.args.get("next", "")
-    if nxt.startswith("/") and not nxt.startswith("//"):
-        return redirect(nxt)
-    return redirect(url_for("greennet.activity", activity_id=item.id))
+    fallback = url_for("greennet.activity", activity_id=item.id)
+    return redirect(safe_next(request.args.get("next"), fallback))

@@ -21,21 +21,16 @@ from core.auth import services, sessions
 from core.auth.forms import ActivationForm, ChangePasswordForm, LoginForm
 from core.errors import DomainError, ValidationFailed, show_beside_field
 from core.extensions import db
+from core.hardening import safe_next
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with a username and password."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -56,7 +51,7 @@ def login():
             db.session.commit()
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("core/auth/login.html", form=form), status
 
 
