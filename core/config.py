@@ -67,6 +67,8 @@ class Config:
         #: own per-address limit there).
         self.LOGIN_TRUSTED_NETWORKS = _networks(env.get("LOGIN_TRUSTED_NETWORKS"))
         self.SCHEDULER_EMBEDDED = _bool(env.get("SCHEDULER_EMBEDDED"), False)
+        #: How often the scheduler checks it still holds its lock, or retries taking it (s).
+        self.SCHEDULER_LOCK_CHECK_SECONDS = float(env.get("SCHEDULER_LOCK_CHECK_SECONDS", "5"))
         #: How long a worker keeps the question bank it read for starts (seconds; 0: off).
         self.QUIZ_BANK_CACHE_SECONDS = int(env.get("QUIZ_BANK_CACHE_SECONDS", "30"))
 
