@@ -5,7 +5,8 @@
 The application is built as ``make serve`` builds it (production settings, a real secret key)
 and driven through the WSGI stack with Flask's test client, one request at a time. Prints the
 CPU time (``time.process_time``) and wall time per request for the quiz page (HTML),
-startAttempt, getAttempt, saveAnswer and getLeaderboard. ``--profile NAME`` prints a cProfile
+startAttempt, getAttempt, saveAnswer (with the attempt token, when starts issue one, and without
+it: the full route) and getLeaderboard. ``--profile NAME`` prints a cProfile
 of that phase instead.
 On a shared machine CPU time is the figure to compare: it does not count time spent waiting.
 """
@@ -119,23 +120,32 @@ def main() -> None:
 
     measure("getAttempt", [get(1 + n % 100) for n in range(500)], args.profile)
 
-    def save(i, seq):
+    def save(i, seq, token: bool):
         attempt = attempts[i]
         question = attempt["questions"][seq % len(attempt["questions"])]
+        extra = {"X-Attempt-Token": attempt["attempt_token"]} if token else {}
 
         def call():
             response = client.put(
                 f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
                 json={"choice_ids": [question["choices"][seq % 4]["id"]], "seq": seq},
-                headers=headers(i),
+                headers=headers(i) | extra,
             )
             assert response.status_code == 200, response.data
             assert "Set-Cookie" not in response.headers
 
         return call
 
-    calls = [save(1 + n % 100, 1 + n // 100) for n in range(args.saves)]
-    measure("saveAnswer", calls, args.profile)
+    # With the attempt's token, as the quiz page sends it (when the start gave one), and
+    # through the full route (session cookie and CSRF token).
+    tokens = all(attempts[i].get("attempt_token") for i in range(1, min(args.students, 101)))
+    print(f"attempt tokens issued: {tokens}")
+    if tokens:
+        calls = [save(1 + n % 100, 1 + n // 100, True) for n in range(args.saves)]
+        measure("saveAnswer", calls, args.profile)
+    offset = args.saves // 100 + 1
+    calls = [save(1 + n % 100, offset + 1 + n // 100, False) for n in range(args.saves)]
+    measure("saveNoToken", calls, args.profile)
 
     with app.app_context():
         from contests import leaderboards

@@ -236,19 +236,23 @@ class Client:
         self.token = token
         self.reader = self.writer = None
 
-    async def call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
+    async def call(
+        self, method: str, path: str, body=None, headers: dict | None = None
+    ) -> tuple[int, dict | None]:
         reused = self.writer is not None
         try:
-            return await self._call(method, path, body)
+            return await self._call(method, path, body, headers)
         except (ConnectionError, asyncio.IncompleteReadError):
             self.close()
             if not reused:
                 raise
             # A kept-alive connection the server had closed (gunicorn recycles its workers
             # every few thousand requests): a browser sends the request again, so do we.
-            return await self._call(method, path, body)
+            return await self._call(method, path, body, headers)
 
-    async def _call(self, method: str, path: str, body=None) -> tuple[int, dict | None]:
+    async def _call(
+        self, method: str, path: str, body=None, headers: dict | None = None
+    ) -> tuple[int, dict | None]:
         if self.writer is None:
             self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
         data = json.dumps(body).encode() if body is not None else b""
@@ -257,6 +261,7 @@ class Client:
             head.append(f"Cookie: {self.cookie}")
         if self.token and method != "GET":
             head.append(f"X-CSRFToken: {self.token}")
+        head.extend(f"{name}: {value}" for name, value in (headers or {}).items())
         if body is not None:
             head.append("Content-Type: application/json")
         head.append(f"Content-Length: {len(data)}")
@@ -289,10 +294,16 @@ class Client:
             self.reader = self.writer = None
 
 
-async def timed(client: Client, method: str, path: str, body=None):
+async def timed(client: Client, method: str, path: str, body=None, headers=None):
     started = time.perf_counter()
-    status, data = await client.call(method, path, body)
+    status, data = await client.call(method, path, body, headers)
     return status, data, (time.perf_counter() - started) * 1000
+
+
+def save_headers(student: dict) -> dict:
+    """The attempt's token, sent as the quiz page sends it (saves then take the token path)."""
+    token = student["attempt"].get("attempt_token")
+    return {"X-Attempt-Token": token} if token else {}
 
 
 def save_body(student: dict, seq: int) -> tuple[str, dict]:
@@ -322,6 +333,7 @@ async def flow_process(port, usernames, round_id, saves, rate, seconds, barrier,
         "paced": [],
         "submit": [],
         "errors": 0,
+        "tokens": 0,
         "trace": [],
     }
 
@@ -350,12 +362,13 @@ async def flow_process(port, usernames, round_id, saves, rate, seconds, barrier,
         out["errors"] += status not in (200, 201)
         student["attempt"] = data
         student["seq"] = 0
+        out["tokens"] += bool(data and data.get("attempt_token"))
 
     async def save_flat_out(student):
         for _ in range(saves):
             student["seq"] += 1
             path, body = save_body(student, student["seq"])
-            status, _, ms = await timed(student["client"], "PUT", path, body)
+            status, _, ms = await timed(student["client"], "PUT", path, body, save_headers(student))
             out["save"].append(ms)
             out["errors"] += status != 200
 
@@ -372,7 +385,7 @@ async def flow_process(port, usernames, round_id, saves, rate, seconds, barrier,
                 await asyncio.sleep(delay)
             student["seq"] += 1
             path, body = save_body(student, student["seq"])
-            status, _ = await student["client"].call("PUT", path, body)
+            status, _ = await student["client"].call("PUT", path, body, save_headers(student))
             out["paced"].append((time.perf_counter() - due) * 1000)
             out["trace"].append((due - t0, out["paced"][-1]))
             out["errors"] += status != 200
@@ -482,6 +495,8 @@ def run_flow(
     end = max(r["flat"][1] for r in results)
     cpu = max(r["flat"][2] for r in results)
     print(f"students {students}, errors {errors}")
+    # Saves take the attempt-token path only for students whose start returned a token.
+    print(f"attempt tokens: {sum(r['tokens'] for r in results)} of {students} students")
     print(f"sign in : {percentiles(merged['login'])}")
     print(f"start   : {percentiles(merged['start'])}")
     flat = len(merged["save"])

@@ -45,9 +45,8 @@ from core.accounts.services import student_counts
 from core.arrays import Columns, fetch_columns
 from core.cache import TimedCache
 from core.clock import utcnow
-from core.db import UTCDateTime
+from core.db import Prepared, UTCDateTime
 from core.extensions import db
-from core.lean import Prepared
 from core.schools.models import School, SchoolClass, SchoolLevel
 
 SCOPES = ("student", "class", "school")

@@ -37,7 +37,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
             **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
             "pool_pre_ping": False,
         }
-    from core import extensions, i18n, lean, security, storage, web
+    from core import extensions, i18n, security, storage, web
     from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
     from core.errors import register_error_handlers
 
@@ -56,7 +56,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
     i18n.init_app(app)
-    lean.init_app(app)
     security.init_app(app)
     web.init_app(app)
     storage.init_app(app)
@@ -81,7 +80,6 @@ def create_app(config: Config | dict | None = None) -> Flask:
     # Registered last: flask-smorest installs its own HTTP error handler, ours must win.
     register_error_handlers(app)
     if app.config.get("PROXY_COUNT"):
-        # Outermost, so the lean routes see the client's address and scheme as Flask does.
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     return app

@@ -26,8 +26,8 @@ import warnings
 
 import numpy as np
 
+from core.db import Prepared
 from core.extensions import db
-from core.lean import Prepared
 
 #: SQLite keeps a UTC time as fixed-width text ('2026-11-29 10:49:00.211884'); the database
 #: concatenates the texts, which numpy reads as one array of 26-byte strings.

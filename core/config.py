@@ -48,8 +48,6 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "mangxanh")
         self.SCHEDULER_EMBEDDED = _bool(env.get("SCHEDULER_EMBEDDED"), False)
-        #: core.lean's fast answer saves (an operator's switch; the full route stays).
-        self.LEAN_ROUTES = _bool(env.get("LEAN_ROUTES"), True)
         #: How long a worker keeps the question bank it read for starts (seconds; 0: off).
         self.QUIZ_BANK_CACHE_SECONDS = int(env.get("QUIZ_BANK_CACHE_SECONDS", "30"))
 

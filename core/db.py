@@ -1,4 +1,4 @@
-"""Database helpers: the UTC datetime column, the model base, SQLite tuning."""
+"""Database helpers: the UTC datetime column, the model base, SQLite tuning, prepared statements."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import random
 import sqlite3
 import time
 import weakref
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -140,3 +141,45 @@ def tune_sqlite(engine: Engine) -> None:
             begin_immediate(conn.connection.dbapi_connection)
         else:
             conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
+
+
+#: Called with the text of each statement a :class:`Prepared` binds (it runs on the driver's
+#: cursor, which SQLAlchemy's events do not see): the query-count tests listen here.
+statement_listeners: list[Callable[[str], None]] = []
+
+
+class Prepared:
+    """An SQLAlchemy statement compiled once per dialect, for code that runs it on the driver's
+    cursor (:func:`core.arrays.fetch_columns`).
+
+    The statement is still written (and reviewed) as SQLAlchemy; ``statement`` runs it through a
+    session as usual. Parameters go through the same type processors SQLAlchemy would apply.
+    """
+
+    def __init__(self, statement):
+        self.statement = statement
+        self._compiled: dict[str, tuple] = {}
+
+    def _for(self, dialect) -> tuple:
+        compiled = self._compiled.get(dialect.name)
+        if compiled is None:
+            built = self.statement.compile(dialect=dialect)
+            binds = {
+                name: processor
+                for name, bind in built.binds.items()
+                if (processor := bind.type.dialect_impl(dialect).bind_processor(dialect))
+            }
+            order = list(built.positiontup) if built.positional else None
+            compiled = self._compiled[dialect.name] = (built, binds, order)
+        return compiled
+
+    def bind(self, dialect, params: dict) -> tuple[str, list | dict]:
+        """The statement's text for ``dialect`` and its processed parameters."""
+        built, binds, order = self._for(dialect)
+        values = built.construct_params(params)
+        for name, processor in binds.items():
+            if name in values:
+                values[name] = processor(values[name])
+        for listener in statement_listeners:
+            listener(built.string)
+        return built.string, [values[n] for n in order] if order else values

@@ -5,8 +5,6 @@ from __future__ import annotations
 from flask import Flask
 from flask_talisman import Talisman
 
-from core import lean
-
 CSP = {
     "default-src": "'self'",
     "img-src": "'self' data: blob:",
@@ -43,24 +41,8 @@ def init_app(app: Flask) -> None:
         referrer_policy=REFERRER_POLICY,
         permissions_policy=PERMISSIONS,
     )
-    lean.set_headers(app, json_headers(force_https))
 
     @app.after_request
     def _no_sniff(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         return response
-
-
-def json_headers(https: bool) -> list[tuple[str, str]]:
-    """The headers the stack above puts on a JSON answer, for the lean routes to send too."""
-    headers = [
-        ("Content-Security-Policy", "; ".join(f"{k} {v}" for k, v in CSP.items())),
-        ("Permissions-Policy", ", ".join(f"{k}={v}" for k, v in PERMISSIONS.items())),
-        ("Referrer-Policy", REFERRER_POLICY),
-        ("Vary", "Cookie"),
-        ("X-Content-Type-Options", "nosniff"),
-        ("X-Frame-Options", FRAME_OPTIONS),
-    ]
-    if https:
-        headers.append(("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}; includeSubDomains"))
-    return headers

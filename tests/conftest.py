@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from flask import g, has_app_context
 from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
-from werkzeug.test import EnvironBuilder
 
 from contests.quiz.services import forget_cached_rows
 from core import create_app
@@ -22,7 +22,6 @@ from core.auth.models import LoginSession
 from core.config import TestConfig
 from core.extensions import db as _db
 from core.extensions import limiter
-from core.lean import identifier
 from tests import factories, route_coverage
 from tests.dbtools import recreate_postgres_database, with_database
 
@@ -163,7 +162,8 @@ def sign_in(client: FlaskClient, user_id: int, **request) -> FlaskClient:
         session["_user_id"] = f"{user_id}:{login_session_id}"
         session["_fresh"] = True
         # As login_user() records it (the session-protection identifier of this client).
-        session["_id"] = identifier(EnvironBuilder(environ_base=client.environ_base).get_environ())
+        with client.application.test_request_context(environ_base=client.environ_base):
+            session["_id"] = _create_identifier()
     return client
 
 

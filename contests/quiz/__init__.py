@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import partial
-
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
@@ -15,15 +13,9 @@ def init_app(app: Flask) -> None:
     from contests.quiz import api, demo, models, services, views  # noqa: F401 - models: tables
     from core import api as core_api
     from core.demo import register_seeder
-    from core.lean import add_route
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
-    # Answer saves are the hottest write of a contest: their plain case skips the full stack.
-    grace = services.grace(app.config)
-    add_route(app, "PUT", api.SAVE_ANSWER_PATH, partial(api.save_answer_lean, grace=grace))
-    # So are the starts when a round opens: thousands within its first minute.
-    add_route(app, "POST", api.START_ATTEMPT_PATH, api.start_attempt_lean, bodiless=True)
     add_nav(app, NavItem("quiz.my_rounds", _l("Law quiz"), roles=("student",), order=30))
     add_nav(
         app,

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from functools import wraps
-
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
 from contests import leaderboards
-from contests.quiz import services
+from contests.quiz import services, tokens
+from contests.quiz.fastsave import attempt_token_first, end_reads_on_sqlite, write_lock_last
 from contests.quiz.models import Attempt, AttemptStatus, QuizContest, QuizRound
 from contests.quiz.permissions import can_view_contest_leaderboard, can_view_leaderboard
 from core.api import ApiBlueprint
+from core.auth.sessions import current_login_session_id
 from core.clock import utcnow
-from core.db import sqlite_begin_mode
 from core.errors import Forbidden, NotFound
 from core.extensions import db
-from core.lean import LeanRequest
 
 blp = ApiBlueprint("quiz_api", __name__, description="Law quizzes: rounds, attempts, leaderboards")
 
@@ -60,6 +57,13 @@ class AttemptSchema(Schema):
     questions = fields.List(fields.Nested(QuestionSchema))
     answers = fields.List(fields.Nested(SavedAnswerSchema))
     prediction_required = fields.Boolean()
+    attempt_token = fields.String(
+        allow_none=True,
+        metadata={
+            "description": f"Send it as the {tokens.HEADER} header of saveAnswer (a capability "
+            "for this attempt and session; null when the session is not a stored one)"
+        },
+    )
 
 
 class AnswerInSchema(Schema):
@@ -180,56 +184,33 @@ def list_my_rounds():
     ]
 
 
+def _with_token(payload: dict, attempt: Attempt) -> dict:
+    """The attempt's payload with the token its saves may bring; its sheet kept for them."""
+    if attempt.status == AttemptStatus.IN_PROGRESS:
+        services.remember_sheet(attempt)
+        payload["attempt_token"] = tokens.issue(
+            attempt_id=attempt.id, user_id=attempt.user_id, session_id=current_login_session_id()
+        )
+    else:
+        payload["attempt_token"] = None
+    return payload
+
+
 @blp.route("/rounds/<int:round_id>/attempts", methods=["POST"])
 @blp.operation("startAttempt", "Start the round, or resume the open attempt (idempotent)")
 @blp.response(200, AttemptSchema)
 @blp.alt_response(201, schema=AttemptSchema, description="A new attempt was started")
+@write_lock_last
 @login_required
 def start_attempt(round_id: int):
     now = utcnow()
     round_ = get_round(round_id)
-    attempt, created = services.start_attempt(round_=round_, user=current_user, now=now)
-    payload = attempt_payload(attempt, now, new=created)
+    attempt, created = services.start_attempt(
+        round_=round_, user=current_user, now=now, before_write=end_reads_on_sqlite
+    )
+    payload = _with_token(attempt_payload(attempt, now, new=created), attempt)
     db.session.commit()
     return payload, 201 if created else 200
-
-
-#: startAttempt's path for the lean route (``core.lean``); a test checks it against the rule above.
-START_ATTEMPT_PATH = r"/api/v1/rounds/([1-9][0-9]{0,17})/attempts"
-
-
-def start_attempt_lean(request: LeanRequest) -> tuple[int, dict] | None:
-    """startAttempt's plain cases without the full request stack: a new attempt in one read and
-    one guarded insert, or the open attempt resumed in reads only. A body, when sent, must be
-    empty (``{}``); anything else is declined and served by :func:`start_attempt`.
-    """
-    if request.json is not None and request.json != {}:
-        return None
-    now = utcnow()
-    round_id = int(request.args[0])
-    with request.transaction() as connection:
-        started = services.start_attempt_lean(
-            connection,
-            user_id=request.user_id,
-            round_id=round_id,
-            now=now,
-            zone=request.config["TIMEZONE"],
-            ttl=services.bank_ttl(request.config),
-            grace=services.grace(request.config),
-        )
-    if started is None:
-        return None
-    # AttemptSchema's fields as it dumps them (a test compares the two routes' answers).
-    return 201 if started.created else 200, {
-        "id": started.attempt_id,
-        "round_id": round_id,
-        "status": AttemptStatus.IN_PROGRESS.value,
-        "seconds_remaining": services.seconds_left(started.deadline_at, now),
-        "deadline_at": started.deadline_at.isoformat(),
-        "questions": started.questions,
-        "answers": started.answers,
-        "prediction_required": started.prediction_required,
-    }
 
 
 @blp.route("/attempts/<int:attempt_id>", methods=["GET"])
@@ -238,40 +219,25 @@ def start_attempt_lean(request: LeanRequest) -> tuple[int, dict] | None:
 @login_required
 def get_attempt(attempt_id: int):
     attempt = services.get_attempt_for(attempt_id=attempt_id, user=current_user)
-    return attempt_payload(attempt, utcnow())
+    return _with_token(attempt_payload(attempt, utcnow()), attempt)
 
 
-def write_lock_last(view):
-    """On SQLite, read the user and the attempt without the write lock; take it for the write only.
-
-    Answer saves are the hottest write: holding SQLite's single write lock for the whole request
-    (sign-in lookup included) makes every other worker wait. The reads run in a deferred
-    transaction that ends before the guarded upsert opens the write transaction, so the lock is
-    held for one statement and the commit.
-    """
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        token = sqlite_begin_mode.set("DEFERRED")
-        try:
-            return view(*args, **kwargs)
-        finally:
-            sqlite_begin_mode.reset(token)
-
-    return wrapper
-
-
-def _end_reads_on_sqlite(*objects) -> None:
-    if db.session.get_bind().dialect.name != "sqlite":
-        return
-    for item in objects:
-        db.session.expunge(item)
-    db.session.commit()
-    sqlite_begin_mode.set("IMMEDIATE")
-
-
-@blp.route("/attempts/<int:attempt_id>/answers/<int:question_id>", methods=["PUT"])
+@blp.route(
+    "/attempts/<int:attempt_id>/answers/<int:question_id>",
+    methods=["PUT"],
+    parameters=[
+        {
+            "in": "header",
+            "name": tokens.HEADER,
+            "required": False,
+            "schema": {"type": "string"},
+            "description": "The attempt_token of startAttempt or getAttempt: the save is "
+            "authenticated by it (no session cookie or CSRF token needed)",
+        }
+    ],
+)
 @blp.operation("saveAnswer", "Save one answer; an older seq never overwrites a newer one")
+@attempt_token_first
 @blp.arguments(AnswerInSchema)
 @blp.response(200, AnswerOutSchema)
 @write_lock_last
@@ -279,13 +245,13 @@ def _end_reads_on_sqlite(*objects) -> None:
 def save_answer(body, attempt_id: int, question_id: int):
     now = utcnow()
     attempt = services.get_attempt_for(attempt_id=attempt_id, user=current_user)
-    _end_reads_on_sqlite(attempt)
     saved = services.save_answer(
         attempt=attempt,
         question_id=question_id,
         choice_ids=body["choice_ids"],
         seq=body["seq"],
         now=now,
+        before_write=end_reads_on_sqlite,
     )
     payload = {
         "question_id": question_id,
@@ -296,49 +262,6 @@ def save_answer(body, attempt_id: int, question_id: int):
     }
     db.session.commit()
     return payload
-
-
-#: saveAnswer's path for the lean route (``core.lean``); a test checks it against the rule above.
-SAVE_ANSWER_PATH = r"/api/v1/attempts/([1-9][0-9]{0,17})/answers/([1-9][0-9]{0,17})"
-_SEQ_MAX = 2**31 - 1
-
-
-def save_answer_lean(request: LeanRequest, *, grace: timedelta) -> tuple[int, dict] | None:
-    """saveAnswer's plain case without the full request stack: one guarded write.
-
-    The body must be exactly what :class:`AnswerInSchema` accepts; anything else, and any save
-    the service does not store outright, is declined and served by :func:`save_answer`.
-    """
-    body = request.json
-    if type(body) is not dict or body.keys() != {"choice_ids", "seq"}:
-        return None
-    choice_ids, seq = body["choice_ids"], body["seq"]
-    if type(seq) is not int or not 0 <= seq <= _SEQ_MAX or type(choice_ids) is not list:
-        return None
-    if any(type(c) is not int for c in choice_ids):
-        return None
-    attempt_id, question_id = (int(x) for x in request.args)
-    now = utcnow()
-    with request.transaction() as connection:
-        remaining = services.store_answer_lean(
-            connection,
-            user_id=request.user_id,
-            attempt_id=attempt_id,
-            question_id=question_id,
-            choice_ids=choice_ids,
-            seq=seq,
-            now=now,
-            grace=grace,
-        )
-    if remaining is None:
-        return None
-    return 200, {
-        "question_id": question_id,
-        "choice_ids": choice_ids,
-        "seq": seq,
-        "saved": True,
-        "seconds_remaining": remaining,
-    }
 
 
 @blp.route("/attempts/<int:attempt_id>/submit", methods=["POST"])

@@ -34,18 +34,15 @@ from contests.quiz.models import (
     QuizContest,
     QuizRound,
     RoundKind,
-    parse_grades,
-    parse_levels,
 )
 from core import audit
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import Role, User
 from core.accounts.services import students_of
+from core.auth.sessions import live_session_clause
 from core.cache import BoundedDict, TimedCache
 from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
-from core.lean import LeanConnection, Prepared
-from core.schools.models import School, SchoolClass, SchoolLevel
 from core.web import notify
 
 DEFAULT_GRACE_SECONDS = 30
@@ -77,8 +74,8 @@ def seconds_remaining(attempt: Attempt, now: datetime) -> int:
 
 
 def seconds_left(deadline_at: datetime, now: datetime) -> int:
-    """Whole seconds before ``deadline_at`` (0 once it has passed): the countdown every route
-    sends, full or lean."""
+    """Whole seconds before ``deadline_at`` (0 once it has passed): the countdown every save
+    answer sends, with a token or without."""
     return max(0, int((deadline_at - now).total_seconds()))
 
 
@@ -207,46 +204,43 @@ class Bank(NamedTuple):
 
 
 _DAY = sa.bindparam("day", type_=sa.Date)
-_BANK_QUESTIONS = Prepared(
+_BANK_QUESTIONS = (
     sa.select(Question.id, Question.category_id, Question.difficulty, Question.kind, Question.text)
     .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY))
     .order_by(Question.id)
 )
-_BANK_CHOICES = Prepared(
+_BANK_CHOICES = (
     sa.select(Choice.id, Choice.question_id, Choice.text)
     .join(Question, Question.id == Choice.question_id)
     .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY))
     .order_by(Choice.question_id, Choice.position, Choice.id)
 )
 
-#: Runs a prepared SELECT and returns its rows: the session's (the full routes) or a lean
-#: route's connection.
-Rows = Callable[[Prepared, dict], list]
+
+def _bank_rows(statement, params: dict) -> list:
+    return db.session.execute(statement, params).all()
 
 
-def _session_rows(prepared: Prepared, params: dict) -> list:
-    return db.session.execute(prepared.statement, params).all()
-
-
-def load_bank(pool: Pool, day: date, *, ttl: timedelta, rows: Rows = _session_rows) -> Bank:
+def load_bank(pool: Pool, day: date, *, ttl: timedelta) -> Bank:
     """The pool's valid questions on ``day``, through the worker's cache."""
     key = (pool, day)
     hit = _drawable.get(key, ttl)
     if hit is not None:
         return hit
     params = {"pool": pool, "day": day}
-    questions = rows(_BANK_QUESTIONS, params)
+    questions = _bank_rows(_BANK_QUESTIONS, params)
     choices: dict[int, list[int]] = defaultdict(list)
     choice_texts: dict[int, dict[int, str]] = defaultdict(dict)
-    for choice_id, question_id, text in rows(_BANK_CHOICES, params):
+    for choice_id, question_id, text in _bank_rows(_BANK_CHOICES, params):
         choices[question_id].append(choice_id)
         choice_texts[question_id][choice_id] = text
     by_category: dict[int, list[tuple[int, int]]] = defaultdict(list)
     kinds: dict[int, str] = {}
     texts: dict[int, tuple[str, dict[int, str]]] = {}
     for question_id, category_id, difficulty, kind, text in questions:
-        # The two reads need not see the same moment (a lean start runs them on their own):
-        # a question retired or deleted in between has no choices here and is never drawn.
+        # The two reads need not see the same moment (PostgreSQL's READ COMMITTED gives each
+        # statement its own): a question retired or deleted in between has no choices here
+        # and is never drawn.
         if question_id not in choices:
             continue
         by_category[category_id].append((question_id, difficulty))
@@ -354,14 +348,23 @@ def _attempts_of(round_id: int, user_id: int) -> list[Attempt]:
 
 
 def start_attempt(
-    *, round_: QuizRound, user: User, now: datetime | None = None, rng: random.Random | None = None
+    *,
+    round_: QuizRound,
+    user: User,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> tuple[Attempt, bool]:
     """Start (or resume) the student's attempt; return it and whether it was created now.
 
     Starting again returns the open attempt with its fixed paper and deadline. The deadline is
-    min(start + time limit + the student's extra time, round close).
+    min(start + time limit + the student's extra time, round close). ``before_write`` is called
+    once everything is read, before the first write (the view ends SQLite's read transaction
+    there, so the write lock is held for the write alone); a resume that writes nothing never
+    calls it.
     """
     now = now or utcnow()
+    before_write = before_write or (lambda: None)
     if not is_eligible(round_, user):
         raise Forbidden(_("This round is not open to you."))
     attempts = _attempts_of(round_.id, user.id)
@@ -369,6 +372,7 @@ def start_attempt(
         if attempt.status == AttemptStatus.IN_PROGRESS:
             if not accepts_answers(attempt, now):
                 # Time ran out before the scheduler came by: close it now, from its answers.
+                before_write()
                 finalize_attempt(attempt=attempt, now=now, by="scheduler")
             return attempt, False
     status = round_.status(now)
@@ -394,6 +398,7 @@ def start_attempt(
         started_at=now,
         deadline_at=deadline,
     )
+    before_write()
     try:
         with db.session.begin_nested():
             db.session.add(attempt)
@@ -413,247 +418,6 @@ def start_attempt(
     return attempt, True
 
 
-class _Entry(NamedTuple):
-    """What a lean start reads in one statement: the round's rules and the student's standing."""
-
-    contest_id: int
-    kind: RoundKind
-    opens_at: datetime
-    closes_at: datetime
-    time_limit_seconds: int
-    draw_rules: list
-    balance_difficulty: bool
-    shuffle_questions: bool
-    shuffle_choices: bool
-    attempts_allowed: int
-    eligible_levels: str
-    eligible_grades: str
-    prediction_enabled: bool
-    active: bool
-    school_id: int | None
-    class_id: int | None
-    school_level: SchoolLevel | None
-    grade: int | None
-    is_student: bool
-    extra_seconds: int | None
-    attempts: int
-    open_attempts: int
-
-    @property
-    def is_practice(self) -> bool:
-        return self.kind == RoundKind.PRACTICE
-
-
-_ROUND_ID = sa.bindparam("round_id", type_=sa.Integer)
-_USER_ID = sa.bindparam("user_id", type_=sa.Integer)
-_ENTRY_QUERY = Prepared(
-    sa.select(
-        QuizRound.contest_id,
-        QuizRound.kind,
-        QuizRound.opens_at,
-        QuizRound.closes_at,
-        QuizRound.time_limit_seconds,
-        QuizRound.draw_rules,
-        QuizRound.balance_difficulty,
-        QuizRound.shuffle_questions,
-        QuizRound.shuffle_choices,
-        QuizRound.attempts_allowed,
-        QuizRound.eligible_levels,
-        QuizRound.eligible_grades,
-        QuizRound.prediction_enabled,
-        User.active,
-        User.school_id,
-        User.class_id,
-        School.level,
-        SchoolClass.grade,
-        sa.exists()
-        .where(RoleAssignment.user_id == User.id, RoleAssignment.role == Role.STUDENT)
-        .label("is_student"),
-        sa.select(Accommodation.extra_seconds)
-        .where(Accommodation.contest_id == QuizRound.contest_id, Accommodation.user_id == User.id)
-        .scalar_subquery(),
-        sa.select(sa.func.count())
-        .where(Attempt.round_id == QuizRound.id, Attempt.user_id == User.id)
-        .scalar_subquery(),
-        sa.select(sa.func.count())
-        .where(
-            Attempt.round_id == QuizRound.id,
-            Attempt.user_id == User.id,
-            Attempt.status == AttemptStatus.IN_PROGRESS,
-        )
-        .scalar_subquery(),
-    )
-    .select_from(QuizRound)
-    .join(User, User.id == _USER_ID)
-    .outerjoin(School, School.id == User.school_id)
-    .outerjoin(SchoolClass, SchoolClass.id == User.class_id)
-    .where(QuizRound.id == _ROUND_ID)
-)
-_LEAN_STARTS: dict[str, Prepared] = {}
-
-
-def _start_statement(dialect: str) -> Prepared:
-    """The new attempt's row, unless that attempt number exists already (a start a moment ago)."""
-    if dialect not in _LEAN_STARTS:
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        table = Attempt.__table__
-        values = {
-            "round_id": _ROUND_ID,
-            "user_id": _USER_ID,
-            "number": sa.bindparam("number", type_=sa.Integer),
-            "school_id": sa.bindparam("school_id", type_=sa.Integer),
-            "class_id": sa.bindparam("class_id", type_=sa.Integer),
-            "status": sa.bindparam("status", type_=table.c.status.type),
-            "paper": sa.bindparam("paper", type_=table.c.paper.type),
-            "started_at": sa.bindparam("started_at", type_=table.c.started_at.type),
-            "deadline_at": sa.bindparam("deadline_at", type_=table.c.deadline_at.type),
-        }
-        statement = insert(table).values(values).on_conflict_do_nothing().returning(table.c.id)
-        _LEAN_STARTS[dialect] = Prepared(statement)
-    return _LEAN_STARTS[dialect]
-
-
-_OPEN_ATTEMPT = Prepared(
-    sa.select(Attempt.id, Attempt.paper, Attempt.started_at, Attempt.deadline_at).where(
-        Attempt.round_id == _ROUND_ID,
-        Attempt.user_id == _USER_ID,
-        Attempt.status == AttemptStatus.IN_PROGRESS,
-    )
-)
-_SAVED_ANSWERS = Prepared(
-    sa.select(Answer.question_id, Answer.choice_ids, Answer.seq)
-    .where(Answer.attempt_id == sa.bindparam("attempt_id", type_=sa.Integer))
-    .order_by(Answer.id)
-)
-
-
-class LeanStart(NamedTuple):
-    """An attempt the lean route started or resumed, with what its answer shows."""
-
-    attempt_id: int
-    created: bool
-    deadline_at: datetime
-    questions: list[dict]
-    answers: list[dict]
-    prediction_required: bool
-
-
-def start_attempt_lean(
-    connection: LeanConnection,
-    *,
-    user_id: int,
-    round_id: int,
-    now: datetime,
-    zone: str,
-    ttl: timedelta,
-    grace: timedelta,
-    rng: random.Random | None = None,
-) -> LeanStart | None:
-    """The plain cases of :func:`start_attempt` for the lean route: a new attempt, in one read
-    and one guarded insert, or the open attempt resumed, in reads only.
-
-    Returns None for anything else: not an active, eligible student, the round not open, an
-    open attempt past its deadline (to finalize), no attempts left, a bank too small, a start
-    that raced another. The full route then gives the canonical answer. ``ttl``: how long the
-    bank may be kept (:func:`bank_ttl`). Uses the given connection; the caller commits.
-    """
-    row = connection.first(_ENTRY_QUERY, {"round_id": round_id, "user_id": user_id})
-    if row is None:
-        return None
-    entry = _Entry(*row)
-    if not (entry.active and entry.is_student):
-        return None
-    if not admits(
-        levels=parse_levels(entry.eligible_levels),
-        grades=parse_grades(entry.eligible_grades),
-        school_level=entry.school_level,
-        grade=entry.grade,
-    ):
-        return None
-    day = local_today(now, zone)
-    pool = Pool.PRACTICE if entry.is_practice else Pool.CONTEST
-    bank = load_bank(pool, day, ttl=ttl, rows=connection.all)
-    prediction_required = bool(entry.prediction_enabled and not entry.is_practice)
-    if entry.open_attempts:
-        return _resume_lean(
-            connection,
-            round_id=round_id,
-            user_id=user_id,
-            now=now,
-            grace=grace,
-            bank=bank,
-            prediction_required=prediction_required,
-        )
-    if not entry.opens_at <= now < entry.closes_at:
-        return None
-    if not entry.is_practice and entry.attempts >= entry.attempts_allowed:
-        return None
-    try:
-        paper = draw_paper(round_=entry, rng=rng or random.Random(), day=day, bank=bank)
-    except Conflict:
-        return None
-    deadline = _deadline(now, entry, entry.extra_seconds or 0)
-    questions = _questions_of(paper, bank.texts)
-    connection.begin_write()
-    row = connection.first(
-        _start_statement(connection.dialect.name),
-        {
-            "round_id": round_id,
-            "user_id": user_id,
-            "number": entry.attempts + 1,
-            "school_id": entry.school_id,
-            "class_id": entry.class_id,
-            "status": AttemptStatus.IN_PROGRESS,
-            "paper": paper,
-            "started_at": now,
-            "deadline_at": deadline,
-        },
-    )
-    if row is None:
-        return None
-    attempt_id = row[0]
-    # The answer sheet its saves will need (see _sheets: a stale entry only declines).
-    _sheets.put(attempt_id, _sheet_of(user_id, now, deadline, paper))
-    return LeanStart(attempt_id, True, deadline, questions, [], prediction_required)
-
-
-def _resume_lean(
-    connection: LeanConnection,
-    *,
-    round_id: int,
-    user_id: int,
-    now: datetime,
-    grace: timedelta,
-    bank: Bank,
-    prediction_required: bool,
-) -> LeanStart | None:
-    """The open attempt as it stands, unless its time ran out or a question left the bank."""
-    found = connection.first(_OPEN_ATTEMPT, {"round_id": round_id, "user_id": user_id})
-    if found is None:
-        return None
-    attempt_id, paper, started_at, deadline_at = found
-    if now > deadline_at + grace or any(item["q"] not in bank.texts for item in paper):
-        return None
-    answers = [
-        {"question_id": question_id, "choice_ids": choice_ids, "seq": seq}
-        for question_id, choice_ids, seq in connection.all(
-            _SAVED_ANSWERS, {"attempt_id": attempt_id}
-        )
-    ]
-    _sheets.put(attempt_id, _sheet_of(user_id, started_at, deadline_at, paper))
-    return LeanStart(
-        attempt_id,
-        False,
-        deadline_at,
-        _questions_of(paper, bank.texts),
-        answers,
-        prediction_required,
-    )
-
-
 # --- saving answers -----------------------------------------------------------------------------
 
 
@@ -667,15 +431,17 @@ def _paper_item(attempt: Attempt, question_id: int) -> dict:
 _save_statements: dict = {}
 
 
-def _save_statement(dialect: str, *, lean: bool = False):
+def _save_statement(dialect: str, *, token: bool = False):
     """The guarded upsert, built once per dialect (saves are the hottest path).
 
     One statement: the row is written only while the attempt is open (even if it was submitted
-    a moment ago by another request), and only over an older sequence number. The lean variant
-    also checks what the full stack checks before it: the attempt is this (active) user's and is
-    the attempt the cached paper came from (``started_at``).
+    a moment ago by another request), and only over an older sequence number. The ``token``
+    variant (a save that brings an attempt token, authenticated by it alone) also checks what
+    the full route checks before it: the attempt is the token's user's and is the attempt the
+    cached sheet came from (``started_at``), the account is active and the signed-in session
+    the token was issued to is still live.
     """
-    key = (dialect, lean)
+    key = (dialect, token)
     if key not in _save_statements:
         if dialect == "postgresql":
             from sqlalchemy.dialects.postgresql import insert
@@ -686,19 +452,34 @@ def _save_statement(dialect: str, *, lean: bool = False):
             Attempt.status == AttemptStatus.IN_PROGRESS,
             Attempt.deadline_at >= sa.bindparam("not_before", type_=Attempt.deadline_at.type),
         ]
-        if lean:
+        if token:
+            user_id = sa.bindparam("user_id", type_=sa.Integer)
             guards += [
-                Attempt.user_id == sa.bindparam("user_id", type_=sa.Integer),
+                Attempt.user_id == user_id,
                 Attempt.started_at == sa.bindparam("started_at", type_=Attempt.started_at.type),
                 sa.exists().where(User.id == Attempt.user_id, User.active.is_(True)),
+                live_session_clause(
+                    sa.bindparam("session_id", type_=sa.Integer),
+                    user_id,
+                    now=sa.bindparam("now", type_=Attempt.started_at.type),
+                ),
             ]
-        source = sa.select(
-            sa.bindparam("attempt_id", type_=sa.Integer),
-            sa.bindparam("question_id", type_=sa.Integer),
-            sa.bindparam("choice_ids", type_=sa.JSON),
-            sa.bindparam("seq", type_=sa.Integer),
-            sa.bindparam("saved_at", type_=Answer.saved_at.type),
-        ).where(*guards)
+        # FOR SHARE: the save and a submit or finalization of the same attempt take turns on
+        # its row (PostgreSQL; SQLite's write lock already serializes them). A save that got
+        # there first is committed before the transition reads the answers to grade; one that
+        # comes after sees the attempt submitted and writes nothing.
+        source = (
+            sa.select(
+                sa.bindparam("attempt_id", type_=sa.Integer),
+                sa.bindparam("question_id", type_=sa.Integer),
+                sa.bindparam("choice_ids", type_=sa.JSON),
+                sa.bindparam("seq", type_=sa.Integer),
+                sa.bindparam("saved_at", type_=Answer.saved_at.type),
+            )
+            .select_from(Attempt)
+            .where(*guards)
+            .with_for_update(read=True, of=Attempt)
+        )
         table = Answer.__table__
         statement = insert(table).from_select(
             ["attempt_id", "question_id", "choice_ids", "seq", "saved_at"], source
@@ -722,10 +503,12 @@ def save_answer(
     choice_ids: list[int],
     seq: int,
     now: datetime | None = None,
+    before_write: Callable[[], None] | None = None,
 ) -> bool:
     """Record a student's answer; an older retry never overwrites a newer one.
 
     Returns True when this save is now the stored answer, False when a newer one was kept.
+    ``before_write``: called after the checks, before the write (see :func:`start_attempt`).
     """
     now = now or utcnow()
     if attempt.status != AttemptStatus.IN_PROGRESS:
@@ -740,6 +523,8 @@ def save_answer(
         )
     if item["k"] != QuestionKind.MULTIPLE and len(choice_ids) > 1:
         raise ValidationFailed(_("Choose only one answer to this question."), field="choice_ids")
+    if before_write is not None:
+        before_write()
     statement = _save_statement(db.session.get_bind().dialect.name)
     params = {
         "attempt_id": attempt.id,
@@ -749,11 +534,22 @@ def save_answer(
         "saved_at": now,
         "not_before": now - grace(),
     }
-    return db.session.execute(statement, params).first() is not None
+    stored = db.session.execute(statement, params).first() is not None
+    if not stored:
+        # A newer save was kept, or the attempt closed since it was read above (a submit or
+        # the scheduler got there first): that save is refused, never acknowledged.
+        status, deadline_at = db.session.execute(
+            sa.select(Attempt.status, Attempt.deadline_at).where(Attempt.id == attempt.id)
+        ).one()
+        if status != AttemptStatus.IN_PROGRESS:
+            raise AttemptClosed(_("This attempt has already been submitted."))
+        if now > deadline_at + grace():
+            raise AttemptClosed(_("Time is up: the answer was not saved."))
+    return stored
 
 
-class _Sheet(NamedTuple):
-    """What a lean save needs to know about an attempt; all of it is fixed at start."""
+class Sheet(NamedTuple):
+    """What a token save needs to know about an attempt; all of it is fixed at start."""
 
     user_id: int
     started_at: datetime
@@ -761,18 +557,51 @@ class _Sheet(NamedTuple):
     #: question id → (multiple choice?, the question's choice ids)
     items: dict[int, tuple[bool, tuple[int, ...]]]
 
+    def admits(self, question_id: int, choice_ids: list[int]) -> bool:
+        """The question is on the paper and the choices are its own (one, unless multiple)."""
+        item = self.items.get(question_id)
+        if item is None:
+            return False
+        multiple, allowed = item
+        return (multiple or len(choice_ids) <= 1) and all(c in allowed for c in choice_ids)
+
 
 #: Answer sheets by attempt id, per process (first in, first out past the cap). Safe to keep:
 #: paper, owner and deadline never change after start, and the guarded write re-checks the
-#: attempt's ``started_at``, so a stale entry (an id reused after a rollback) only declines.
+#: attempt's ``started_at``, so a stale entry (an id reused after a rollback) writes nothing.
 _sheets: BoundedDict = BoundedDict(max_items=10_000)
 
-_SHEET_QUERY = Prepared(
-    sa.select(Attempt.user_id, Attempt.started_at, Attempt.deadline_at, Attempt.paper).where(
-        Attempt.id == sa.bindparam("attempt_id")
+
+def remember_sheet(attempt: Attempt) -> None:
+    """Keep the attempt's sheet for the token saves this process will serve."""
+    _sheets.put(
+        attempt.id,
+        _sheet_of(attempt.user_id, attempt.started_at, attempt.deadline_at, attempt.paper),
     )
-)
-_LEAN_SAVES: dict[str, Prepared] = {}
+
+
+def known_sheet(attempt_id: int) -> Sheet | None:
+    """The attempt's sheet if this process remembers it (no query)."""
+    return _sheets.get(attempt_id)
+
+
+def read_sheet(attempt_id: int) -> Sheet | None:
+    """The attempt's sheet, read (one statement) and remembered; None if there is no attempt."""
+    row = db.session.execute(
+        sa.select(Attempt.user_id, Attempt.started_at, Attempt.deadline_at, Attempt.paper).where(
+            Attempt.id == attempt_id
+        )
+    ).first()
+    if row is None:
+        return None
+    sheet = _sheet_of(*row)
+    _sheets.put(attempt_id, sheet)
+    return sheet
+
+
+def _sheet_of(user_id: int, started_at: datetime, deadline_at: datetime, paper: list) -> Sheet:
+    items = {item["q"]: (item["k"] == QuestionKind.MULTIPLE, tuple(item["c"])) for item in paper}
+    return Sheet(user_id, started_at, deadline_at, items)
 
 
 def forget_cached_rows() -> None:
@@ -785,71 +614,43 @@ def forget_cached_rows() -> None:
     leaderboards.forget_cached_rows()
 
 
-def _sheet(connection: LeanConnection, attempt_id: int) -> _Sheet | None:
-    sheet = _sheets.get(attempt_id)
-    if sheet is None:
-        row = connection.first(_SHEET_QUERY, {"attempt_id": attempt_id})
-        if row is None:
-            return None
-        sheet = _sheet_of(*row)
-        _sheets.put(attempt_id, sheet)
-    return sheet
-
-
-def _sheet_of(user_id: int, started_at: datetime, deadline_at: datetime, paper: list) -> _Sheet:
-    items = {item["q"]: (item["k"] == QuestionKind.MULTIPLE, tuple(item["c"])) for item in paper}
-    return _Sheet(user_id, started_at, deadline_at, items)
-
-
-def store_answer_lean(
-    connection: LeanConnection,
+def store_answer_by_token(
     *,
+    sheet: Sheet,
     user_id: int,
+    session_id: int,
     attempt_id: int,
     question_id: int,
     choice_ids: list[int],
     seq: int,
     now: datetime,
     grace: timedelta,
-) -> int | None:
-    """The plain case of :func:`save_answer` in one guarded statement, for the lean route.
+) -> bool:
+    """Store an answer sent with an attempt token, in one guarded statement; True if stored.
 
-    Returns the seconds remaining once the answer is stored, or None for anything else (not
-    this user's attempt, a question or choice not on the paper, closed, late, an older
-    ``seq``): the full route then gives the canonical answer or error. Uses the given
-    connection; the caller commits.
+    The statement writes only if the attempt is ``user_id``'s, open, within its deadline plus
+    ``grace``, the account active and the session ``session_id`` live (see
+    :func:`_save_statement`). False for anything else — closed, late, refused, an older
+    ``seq`` — and the full route then gives the canonical answer. ``sheet`` must have been
+    checked to admit the question and choices. Flushes nothing; the caller commits.
     """
-    sheet = _sheet(connection, attempt_id)
-    if sheet is None or sheet.user_id != user_id or now > sheet.deadline_at + grace:
-        return None
-    item = sheet.items.get(question_id)
-    if item is None:
-        return None
-    multiple, allowed = item
-    choice_ids = list(dict.fromkeys(choice_ids))
-    if (len(choice_ids) > 1 and not multiple) or any(c not in allowed for c in choice_ids):
-        return None
-    dialect = connection.dialect.name
-    connection.begin_write()
-    if dialect not in _LEAN_SAVES:
-        _LEAN_SAVES[dialect] = Prepared(_save_statement(dialect, lean=True))
-    stored = connection.first(
-        _LEAN_SAVES[dialect],
-        {
-            "attempt_id": attempt_id,
-            "question_id": question_id,
-            "choice_ids": choice_ids,
-            "seq": seq,
-            "saved_at": now,
-            "not_before": now - grace,
-            "user_id": user_id,
-            "started_at": sheet.started_at,
-        },
-    )
-    if stored is None:
+    statement = _save_statement(db.session.get_bind().dialect.name, token=True)
+    params = {
+        "attempt_id": attempt_id,
+        "question_id": question_id,
+        "choice_ids": choice_ids,
+        "seq": seq,
+        "saved_at": now,
+        "not_before": now - grace,
+        "user_id": user_id,
+        "started_at": sheet.started_at,
+        "session_id": session_id,
+        "now": now,
+    }
+    stored = db.session.execute(statement, params).first() is not None
+    if not stored:
         _sheets.pop(attempt_id, None)
-        return None
-    return seconds_left(sheet.deadline_at, now)
+    return stored
 
 
 def saved_answers(attempt_id: int) -> list[Answer]:
@@ -881,7 +682,10 @@ def question_points(
 
 
 def grade(attempt: Attempt, scoring: MultipleScoring) -> tuple[float, dict[int, float]]:
-    """Grade the attempt's saved answers; return the score and points per question."""
+    """Grade the attempt's saved answers as stored now; return the score and points per question.
+
+    Reads rows, not ORM objects, so answers loaded earlier in the session are read afresh.
+    """
     question_ids = attempt.question_ids
     correct: dict[int, set[int]] = defaultdict(set)
     counts: dict[int, int] = defaultdict(int)
@@ -895,13 +699,15 @@ def grade(attempt: Attempt, scoring: MultipleScoring) -> tuple[float, dict[int, 
             correct[question_id].add(choice_id)
     kinds = {item["q"]: item["k"] for item in attempt.paper}
     points: dict[int, float] = {}
-    for answer in saved_answers(attempt.id):
-        if answer.question_id in kinds:
-            points[answer.question_id] = question_points(
-                kinds[answer.question_id],
-                set(answer.choice_ids or []),
-                correct[answer.question_id],
-                counts[answer.question_id],
+    for question_id, choice_ids in db.session.execute(
+        sa.select(Answer.question_id, Answer.choice_ids).where(Answer.attempt_id == attempt.id)
+    ):
+        if question_id in kinds:
+            points[question_id] = question_points(
+                kinds[question_id],
+                set(choice_ids or []),
+                correct[question_id],
+                counts[question_id],
                 scoring,
             )
     return round(sum(points.values()), 4), points
@@ -914,10 +720,15 @@ def finalize_attempt(
     by: str = "student",
     prediction: int | None = None,
 ) -> bool:
-    """Grade and close an attempt exactly once; return True if this call closed it."""
+    """Grade and close an attempt exactly once; return True if this call closed it.
+
+    The guarded transition comes first and locks the attempt's row until the transaction ends:
+    a save still writing holds the row, so the transition waits for it, and every save after
+    it finds the attempt submitted (see :func:`_save_statement`). The answers are read after
+    the transition, so the grade holds every save that was acknowledged.
+    """
     now = now or utcnow()
     round_ = attempt.round
-    score, points = grade(attempt, round_.multiple_scoring)
     # A late finalization counts the time up to the deadline, not up to the job's run.
     ended = min(now, attempt.deadline_at)
     duration_ms = max(0, int((ended - attempt.started_at).total_seconds() * 1000))
@@ -925,7 +736,6 @@ def finalize_attempt(
         "status": AttemptStatus.SUBMITTED,
         "submitted_at": ended,
         "finalized_by": by,
-        "score": score,
         "max_score": float(len(attempt.paper)),
         "duration_ms": duration_ms,
     }
@@ -938,16 +748,24 @@ def finalize_attempt(
         .execution_options(synchronize_session=False)
     )
     closed = result.rowcount == 1
-    if closed and points:
+    if closed:
+        score, points = grade(attempt, round_.multiple_scoring)
         db.session.execute(
-            sa.update(Answer.__table__)
-            .where(
-                Answer.__table__.c.attempt_id == attempt.id,
-                Answer.__table__.c.question_id == sa.bindparam("qid"),
-            )
-            .values(points=sa.bindparam("pts")),
-            [{"qid": q, "pts": p} for q, p in points.items()],
+            sa.update(Attempt)
+            .where(Attempt.id == attempt.id)
+            .values(score=score)
+            .execution_options(synchronize_session=False)
         )
+        if points:
+            db.session.execute(
+                sa.update(Answer.__table__)
+                .where(
+                    Answer.__table__.c.attempt_id == attempt.id,
+                    Answer.__table__.c.question_id == sa.bindparam("qid"),
+                )
+                .values(points=sa.bindparam("pts")),
+                [{"qid": q, "pts": p} for q, p in points.items()],
+            )
     db.session.refresh(attempt)
     return closed
 

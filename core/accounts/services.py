@@ -19,9 +19,9 @@ from core.accounts.models import DISTRICT_ROLES, SCHOOL_SCOPED_ROLES, Role, Role
 from core.arrays import fetch_columns
 from core.auth import sessions as login_sessions
 from core.clock import utcnow
+from core.db import Prepared
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from core.lean import Prepared
 from core.schools.models import School, SchoolClass
 
 #: Activation codes avoid letters and digits that are easy to misread on paper (0/O, 1/I/L).

@@ -41,11 +41,12 @@ def init_app(app: Flask) -> None:
 
     @app.before_request
     def _force_password_change():
+        # The path first: an API request (an answer save by its token) loads no user here.
         if (
-            current_user.is_authenticated
+            not request.path.startswith("/api/")
+            and current_user.is_authenticated
             and current_user.must_change_password
             and request.endpoint not in _OPEN_WHILE_CHANGING
-            and not request.path.startswith("/api/")
         ):
             return redirect(url_for("auth.change_password"))
         return None

@@ -12,8 +12,7 @@ import sqlalchemy as sa
 
 from core.accounts.models import User
 from core.arrays import Columns, _parse, _parse_packed, fetch_columns
-from core.db import UTCDateTime
-from core.lean import Prepared
+from core.db import Prepared, UTCDateTime
 from tests.conftest import T0
 
 FAR = datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)

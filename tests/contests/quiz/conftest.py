@@ -1,1 +1,6 @@
-from tests.contests.quiz.factories import ctx, quiz, relogin  # noqa: F401 - fixtures
+from tests.contests.quiz.factories import (  # noqa: F401 - fixtures
+    ctx,
+    quiz,
+    relogin,
+    stored_sessions,
+)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-from contextlib import contextmanager
 from datetime import date, timedelta
 
 import pytest
@@ -91,7 +90,7 @@ class QuizFactory:
 
 def live_app(request, tmp_path_factory, purpose: str, **overrides):
     """An application on a migrated database of its own (not the tests' rolled-back
-    transaction), for what needs real commits: threads, the lean routes' own transactions."""
+    transaction), for what needs real commits: threads, SQLite's write lock, concurrency."""
     from flask_migrate import upgrade
 
     from tests.conftest import database_url, make_test_app
@@ -120,19 +119,55 @@ def seed_open_round(app, *, students: int = 1, count: int = 3) -> tuple[int, lis
     return ids
 
 
-@contextmanager
-def lean_routes_off(app):
-    """Every request of the block goes through the full application."""
-    app.extensions["mangxanh.lean"].enabled = False
-    try:
-        yield
-    finally:
-        app.extensions["mangxanh.lean"].enabled = True
+class StoredSessions:
+    """Signed-in sessions stored as ``LoginSession`` rows, and the request's one as
+    :func:`core.auth.sessions.current_login_session_id` names it for the quiz API (each
+    signed-in user's row opened here).
+
+    ``open`` adds a live row for a user; ``revoke`` ends it, as a sign-out does.
+    """
+
+    def __init__(self):
+        self.by_user: dict[int, int] = {}
+
+    def open(self, user_id: int, *, expires_in: timedelta = timedelta(hours=12)) -> int:
+        from core.auth.models import LoginSession
+        from core.clock import utcnow
+
+        row = LoginSession(user_id=user_id, expires_at=utcnow() + expires_in)
+        db.session.add(row)
+        db.session.flush()
+        self.by_user[user_id] = row.id
+        return row.id
+
+    def revoke(self, user_id: int) -> None:
+        from core.auth.models import LoginSession
+        from core.clock import utcnow
+
+        db.session.get(LoginSession, self.by_user[user_id]).revoked_at = utcnow()
+        db.session.flush()
+
+    def current(self) -> int | None:
+        from flask_login import current_user
+
+        if not current_user.is_authenticated:
+            return None
+        return self.by_user.get(current_user.id)
+
+
+@pytest.fixture
+def stored_sessions(monkeypatch) -> StoredSessions:
+    """The quiz API issues attempt tokens naming the sessions opened here."""
+    from contests.quiz import api
+
+    sessions = StoredSessions()
+    monkeypatch.setattr(api, "current_login_session_id", sessions.current)
+    return sessions
 
 
 def counting_view(app, monkeypatch, endpoint: str) -> list[dict]:
     """The calls of a view from now on (its keyword arguments), so a test can tell whether
-    the full route or a lean one answered."""
+    the full route answered."""
     calls: list[dict] = []
     view = app.view_functions[endpoint]
 

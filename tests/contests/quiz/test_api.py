@@ -13,10 +13,9 @@ from sqlalchemy.engine import Engine
 from contests import leaderboards
 from contests.quiz import services
 from contests.quiz.models import Attempt, AttemptStatus, Choice
-from core import lean
+from core import db as core_db
 from core.extensions import db
 from tests.conftest import T0
-from tests.contests.quiz.factories import lean_routes_off
 
 SECRET = "Giải thích bí mật"
 
@@ -29,16 +28,16 @@ def count_queries():
         if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")):
             statements.append(statement)
 
-    def _count_lean(statement):
+    def _count_prepared(statement):
         statements.append(statement)
 
     sa.event.listen(Engine, "before_cursor_execute", _count)
-    lean.statement_listeners.append(_count_lean)
+    core_db.statement_listeners.append(_count_prepared)
     try:
         yield statements
     finally:
         sa.event.remove(Engine, "before_cursor_execute", _count)
-        lean.statement_listeners.remove(_count_lean)
+        core_db.statement_listeners.remove(_count_prepared)
 
 
 def forget_loaded_objects():
@@ -444,50 +443,52 @@ def test_openapi_names_the_operations(client, db):
     assert "/api/v1/attempts/{attempt_id}/answers/{question_id}" in spec["paths"]
 
 
-def test_save_answer_query_count(client, setup):
-    round_, _ = setup
+def test_save_answer_query_count_with_the_attempt_token(client, setup, stored_sessions):
+    round_, student = setup
+    stored_sessions.open(student.id)
     attempt = start(client, round_).json
     question = attempt["questions"][0]
     path = f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}"
     choice = question["choices"][0]["id"]
+    headers = {"X-Attempt-Token": attempt["attempt_token"]}
 
-    with count_queries() as after_start:
-        client.put(path, json={"choice_ids": [choice], "seq": 1})
     forget_loaded_objects()
+    with count_queries() as after_start:
+        client.put(path, json={"choice_ids": [choice], "seq": 1}, headers=headers)
     services._sheets.clear()  # a worker other than the one that started the attempt
     with count_queries() as first:
-        response = client.put(path, json={"choice_ids": [choice], "seq": 2})
+        response = client.put(path, json={"choice_ids": [choice], "seq": 2}, headers=headers)
     with count_queries() as later:
-        client.put(path, json={"choice_ids": [choice], "seq": 3})
+        client.put(path, json={"choice_ids": [choice], "seq": 3}, headers=headers)
 
     assert response.status_code == 200
     assert response.json["saved"] is True
-    # The lean route: the attempt's sheet (once per worker; the worker that started the attempt
-    # has it already), then the guarded upsert alone.
+    # No user loaded: the guarded upsert alone, once this worker knows the attempt's sheet (the
+    # worker that started it does); another worker reads the sheet once.
     assert len(after_start) == 1, "\n".join(after_start)
+    assert after_start[0].startswith("INSERT INTO quiz_answer")
     assert len(first) == 2, "\n".join(first)
     assert len(later) == 1, "\n".join(later)
     assert later[0].startswith("INSERT INTO quiz_answer")
 
 
-def test_save_answer_query_count_on_the_full_route(app, client, setup):
+def test_save_answer_query_count_without_a_token(app, client, setup):
     round_, _ = setup
     attempt = start(client, round_).json
     question = attempt["questions"][0]
-    with lean_routes_off(app):
-        forget_loaded_objects()
-        with count_queries() as statements:
-            response = client.put(
-                f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
-                json={"choice_ids": [question["choices"][0]["id"]], "seq": 1},
-            )
+    forget_loaded_objects()
+    with count_queries() as statements:
+        response = client.put(
+            f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
+            json={"choice_ids": [question["choices"][0]["id"]], "seq": 1},
+        )
 
     assert response.status_code == 200
     # user with roles, attempt, upsert
     assert len(statements) == 3, "\n".join(statements)
 
 
-def test_start_attempt_query_count(client, setup):
+def test_start_attempt_query_count(app, client, setup):
     round_, _ = setup
 
     forget_loaded_objects()
@@ -495,23 +496,10 @@ def test_start_attempt_query_count(client, setup):
         response = start(client, round_)
 
     assert response.status_code == 201
-    # The lean route: the round and the student in one read, the pool's questions and choices,
-    # the guarded insert.
-    assert len(statements) == 4, "\n".join(statements)
-    assert statements[-1].startswith("INSERT INTO quiz_attempt")
-
-
-def test_start_attempt_query_count_on_the_full_route(app, client, setup):
-    round_, _ = setup
-
-    forget_loaded_objects()
-    with lean_routes_off(app), count_queries() as statements:
-        response = start(client, round_)
-
-    assert response.status_code == 201
     # user with roles, round, attempts so far, the pool's questions and choices, accommodation,
     # insert, question texts, choice texts (a new attempt has no saved answers to read)
     assert len(statements) == 9, "\n".join(statements)
+    assert statements[6].startswith("INSERT INTO quiz_attempt")
 
 
 def test_leaderboard_query_count(client, quiz, make, relogin, frozen):
@@ -562,8 +550,7 @@ def test_every_student_payload_of_a_journey_is_free_of_keys(client, setup):
     assert len(payloads) == 8
 
 
-@pytest.mark.parametrize("lean", [True, False], ids=["lean", "full"])
-def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make, relogin, lean):
+def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make, relogin):
     round_, _ = setup
     path = f"/api/v1/rounds/{round_.id}/attempts"
     app.config["QUIZ_BANK_CACHE_SECONDS"] = 30
@@ -572,34 +559,27 @@ def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make
         relogin(make.student())
         forget_loaded_objects()
         with count_queries() as statements:
-            if lean:
-                response = client.post(path)
-            else:
-                with lean_routes_off(app):
-                    response = client.post(path)
+            response = client.post(path)
     finally:
         app.config["QUIZ_BANK_CACHE_SECONDS"] = 0
 
     assert response.status_code == 201
-    if lean:
-        # the round and the student in one read, the guarded insert
-        assert len(statements) == 2, "\n".join(statements)
-    else:
-        # user with roles, round, attempts so far, accommodation, insert
-        assert len(statements) == 5, "\n".join(statements)
+    # user with roles, round, attempts so far, accommodation, insert
+    assert len(statements) == 5, "\n".join(statements)
 
 
 def test_resuming_query_count_with_the_bank_cached(app, client, setup):
     round_, _ = setup
+    path = f"/api/v1/rounds/{round_.id}/attempts"
     app.config["QUIZ_BANK_CACHE_SECONDS"] = 30
     try:
-        start(client, round_)
+        client.post(path)
         forget_loaded_objects()
         with count_queries() as statements:
-            response = start(client, round_)
+            response = client.post(path)
     finally:
         app.config["QUIZ_BANK_CACHE_SECONDS"] = 0
 
     assert response.status_code == 200
-    # The lean route, in reads only: the round and the student, the open attempt, its answers.
-    assert len(statements) == 3, "\n".join(statements)
+    # In reads only: user with roles, round, attempts so far, the open attempt's answers.
+    assert len(statements) == 4, "\n".join(statements)

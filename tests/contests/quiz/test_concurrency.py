@@ -8,12 +8,10 @@ import pytest
 import sqlalchemy as sa
 
 from contests.quiz import services
-from contests.quiz.models import Answer, Attempt, AttemptStatus, QuizRound
+from contests.quiz.models import Attempt, AttemptStatus, QuizRound
 from core.accounts.models import User
 from core.extensions import db
-from tests.conftest import sign_in
 from tests.contests.quiz import factories as quiz_factories
-from tests.contests.quiz.factories import counting_view
 
 pytestmark = pytest.mark.postgres_only
 
@@ -99,38 +97,3 @@ def test_concurrent_starts_give_one_attempt(live_app, seeded):
         )
         assert count == 1
         db.session.remove()
-
-
-def test_a_lean_save_commits_by_itself_and_a_dropped_connection_goes_to_the_full_route(
-    live_app, seeded, monkeypatch
-):
-    round_id, user_id = seeded
-    client = sign_in(live_app.test_client(), user_id)
-    attempt = client.post(f"/api/v1/rounds/{round_id}/attempts").json
-    question = attempt["questions"][0]
-    path = f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}"
-    choice = question["choices"][0]["id"]
-    full = counting_view(live_app, monkeypatch, "quiz_api.save_answer")
-    lean = live_app.extensions["mangxanh.lean"]
-
-    def stored_seq():
-        with live_app.app_context():
-            seq = db.session.scalar(sa.select(Answer.seq).where(Answer.attempt_id == attempt["id"]))
-            db.session.remove()
-            return seq
-
-    assert client.put(path, json={"choice_ids": [choice], "seq": 1}).status_code == 200
-    assert (full, stored_seq()) == ([], 1)  # served lean, and committed without a COMMIT
-    with lean._autocommit_engine.connect() as connection:
-        assert connection.connection.driver_connection.autocommit
-        pid = connection.connection.driver_connection.info.backend_pid
-    with live_app.app_context():
-        db.session.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
-        db.session.remove()
-
-    # The lean route's connection is gone: the full route answers, on a checked connection.
-    assert client.put(path, json={"choice_ids": [choice], "seq": 2}).status_code == 200
-    assert (len(full), stored_seq()) == (1, 2)
-    # The dropped connection was forgotten: the next save is lean again.
-    assert client.put(path, json={"choice_ids": [choice], "seq": 3}).status_code == 200
-    assert (len(full), stored_seq()) == (1, 3)

@@ -67,6 +67,55 @@ def test_start_attempt_fixes_paper_and_deadline(quiz, make):
     assert attempt.school_id == student.school_id
 
 
+def test_start_attempt_calls_before_write_once_everything_is_read(quiz, make):
+    """The view ends SQLite's read transaction there: a start writes after it, a resume never
+    writes, a resume past the deadline finalizes after it."""
+    round_ = quiz.round(count=3, time_limit_seconds=600)
+    student = make.student()
+    calls = []
+
+    def before_write():
+        calls.append(db.session.scalar(sa.select(sa.func.count()).select_from(Attempt)))
+
+    services.start_attempt(round_=round_, user=student, now=T0, before_write=before_write)
+    services.start_attempt(
+        round_=round_, user=student, now=T0 + timedelta(minutes=1), before_write=before_write
+    )
+    late = T0 + timedelta(seconds=600 + services.DEFAULT_GRACE_SECONDS + 1)
+    attempt, _ = services.start_attempt(
+        round_=round_, user=student, now=late, before_write=before_write
+    )
+
+    assert calls == [0, 1]  # before the insert; none for the resume; before the finalization
+    assert attempt.status == AttemptStatus.SUBMITTED
+
+
+def test_save_answer_calls_before_write_after_its_checks(quiz, make):
+    attempt, _ = services.start_attempt(round_=quiz.round(), user=make.student(), now=T0)
+    item = attempt.paper[0]
+    calls = []
+
+    with pytest.raises(ValidationFailed):
+        services.save_answer(
+            attempt=attempt,
+            question_id=item["q"],
+            choice_ids=[-1],
+            seq=1,
+            now=T0,
+            before_write=lambda: calls.append("refused"),
+        )
+    saved = services.save_answer(
+        attempt=attempt,
+        question_id=item["q"],
+        choice_ids=[item["c"][0]],
+        seq=1,
+        now=T0,
+        before_write=lambda: calls.append("saved"),
+    )
+
+    assert (saved, calls) == (True, ["saved"])
+
+
 def test_start_attempt_again_returns_the_same_attempt(quiz, make):
     round_ = quiz.round(count=3)
     student = make.student()
@@ -581,9 +630,10 @@ def test_save_answer_guarded_when_attempt_closed_by_another_request(quiz, make):
         .execution_options(synchronize_session=False)
     )
 
-    saved = services.save_answer(
-        attempt=attempt, question_id=item["q"], choice_ids=[item["c"][0]], seq=1, now=T0
-    )
+    # Refused, not acknowledged as "a newer save was kept": nothing of it will be graded.
+    with pytest.raises(services.AttemptClosed, match="Bài làm này đã được nộp"):
+        services.save_answer(
+            attempt=attempt, question_id=item["q"], choice_ids=[item["c"][0]], seq=1, now=T0
+        )
 
-    assert saved is False
     assert services.saved_answers(attempt.id) == []

@@ -2,43 +2,25 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-
 from tests.factories import PASSWORD
-
-
-@contextmanager
-def full_stack_only(app):
-    """Every request through the Flask application (core/lean.py, while it exists, skips the
-    session check; the attempt-token path that replaces it checks the session in its SQL)."""
-    lean = app.extensions.get("mangxanh.lean")
-    enabled = lean.enabled if lean is not None else None
-    if lean is not None:
-        lean.enabled = False
-    try:
-        yield
-    finally:
-        if lean is not None:
-            lean.enabled = enabled
 
 
 def test_after_logout_the_old_cookie_saves_no_answer(app, client, quiz, make, frozen):
     round_ = quiz.round(count=3)
     student = make.student()
     client.post("/login", data={"username": student.username, "password": PASSWORD})
-    with full_stack_only(app):
-        attempt = client.post(f"/api/v1/rounds/{round_.id}/attempts").json
-        question = attempt["questions"][0]
-        path = f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}"
-        choice = question["choices"][0]["id"]
-        saved = client.put(path, json={"choice_ids": [choice], "seq": 1})
-        old = client.get_cookie("mx_session").value
+    attempt = client.post(f"/api/v1/rounds/{round_.id}/attempts").json
+    question = attempt["questions"][0]
+    path = f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}"
+    choice = question["choices"][0]["id"]
+    saved = client.put(path, json={"choice_ids": [choice], "seq": 1})
+    old = client.get_cookie("mx_session").value
 
-        client.post("/logout")
-        replay = app.test_client()
-        replay.set_cookie("mx_session", old)
-        refused = replay.put(path, json={"choice_ids": [choice], "seq": 2})
-        resumed = replay.post(f"/api/v1/rounds/{round_.id}/attempts")
+    client.post("/logout")
+    replay = app.test_client()
+    replay.set_cookie("mx_session", old)
+    refused = replay.put(path, json={"choice_ids": [choice], "seq": 2})
+    resumed = replay.post(f"/api/v1/rounds/{round_.id}/attempts")
 
     assert (saved.status_code, saved.json["saved"]) == (200, True)
     assert refused.status_code == 401

@@ -1,6 +1,6 @@
-"""The lean start on a database of its own, as a server runs it: committed by the lean route's own
-transaction (SQLite: reads on their own, the write lock for the insert only; PostgreSQL:
-autocommit), not inside a test's rolled-back transaction. Both databases."""
+"""Starts on a database of its own, as a server runs them, not inside a test's rolled-back
+transaction: on SQLite the reads run without the write lock, which is taken for the insert only
+and released with the request. Both databases."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from contests.quiz import services
 from contests.quiz.models import Attempt
 from core.extensions import db
 from tests.conftest import sign_in
 from tests.contests.quiz import factories as quiz_factories
-from tests.contests.quiz.factories import counting_view
 
 
 @pytest.fixture(scope="module")
@@ -40,9 +40,9 @@ def attempts_of(live_app, round_id, user_id) -> int:
     return count
 
 
-def test_concurrent_starts_give_one_attempt(live_app, seeded, monkeypatch):
-    """Every request may pass the lean read; the insert lets one through, and the others are
-    declined to the full route, which resumes that attempt (or, later, resume lean)."""
+def test_concurrent_starts_give_one_attempt(live_app, seeded):
+    """Every request may pass the reads; the insert lets one through, and the others resume
+    that attempt."""
     round_id, user_id = seeded
     clients = [sign_in(live_app.test_client(), user_id) for _ in range(4)]
     barrier = threading.Barrier(len(clients))
@@ -64,23 +64,42 @@ def test_concurrent_starts_give_one_attempt(live_app, seeded, monkeypatch):
     assert attempts_of(live_app, round_id, user_id) == 1
 
 
-def test_a_lean_start_is_committed_and_a_lean_resume_holds_no_lock(live_app, seeded, monkeypatch):
+def test_a_start_is_committed_and_neither_it_nor_a_resume_holds_the_write_lock(
+    live_app, seeded, monkeypatch
+):
     round_id, user_id = seeded
-    full = counting_view(live_app, monkeypatch, "quiz_api.start_attempt")
+    url = make_url(live_app.config["SQLALCHEMY_DATABASE_URI"])
+    locked_while_reading = []
+
+    def write_lock_free() -> bool:
+        """Another connection gets SQLite's write lock at once."""
+        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")
+            other.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            other.close()
+
+    if url.get_backend_name() == "sqlite":
+        # The reads of a start (the bank among them) hold no write lock.
+        load_bank = services.load_bank
+
+        def watching(*args, **kwargs):
+            locked_while_reading.append(not write_lock_free())
+            return load_bank(*args, **kwargs)
+
+        monkeypatch.setattr(services, "load_bank", watching)
     client = sign_in(live_app.test_client(), user_id)
 
     first = client.post(f"/api/v1/rounds/{round_id}/attempts")
     again = client.post(f"/api/v1/rounds/{round_id}/attempts")
 
-    assert (first.status_code, again.status_code, full) == (201, 200, [])
+    assert (first.status_code, again.status_code) == (201, 200)
     assert again.json["id"] == first.json["id"]
     assert attempts_of(live_app, round_id, user_id) == 1  # seen from another connection
-    url = make_url(live_app.config["SQLALCHEMY_DATABASE_URI"])
     if url.get_backend_name() == "sqlite":
-        # Nothing left holding SQLite's write lock: another writer gets it at once.
-        other = sqlite3.connect(url.database, timeout=0, isolation_level=None)
-        try:
-            other.execute("BEGIN IMMEDIATE")
-            other.execute("ROLLBACK")
-        finally:
-            other.close()
+        assert locked_while_reading == [False]
+        assert write_lock_free()  # nothing left holding it
