@@ -240,7 +240,7 @@ _SELF_INTRO = re.compile(
     rf"|{_TEN}\s+(?:{_CUA}\s+)?(?:{_SELF})\s+{_LA}"
     rf"|(?:{_SELF})\s+{_TEN}(?:\s+{_LA})?"
     rf"|(?:{_SELF})\s+{_LA})\s+))"
-    r"(\w+(?:\s+\w+){0,3})"
+    r"(\w+(?:[^\S\n]+\w+){0,3})"  # up to four words on the same line
 )
 _COMMON_STARTS = {fold(" ".join(w.split()[:2])) for w in COMMON_WORDS}
 _FILLERS = {"văn", "thị"}

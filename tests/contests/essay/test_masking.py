@@ -11,7 +11,7 @@ from contests.essay.anonymity import mask_text
 ZWSP, ZWNJ, ZWJ, SHY, BOM = "\u200b", "\u200c", "\u200d", "\u00ad", "\ufeff"
 
 CONTEXT = {
-    "names": ["Hoàng Khánh Ngân", "Vũ Hữu Hiếu", "Lê Thị Hòa"],
+    "names": ["Hoàng Khánh Ngân", "Vũ Hữu Hiếu", "Lê Thị Hòa", "Trần Thị Lan"],
     "schools": ["Trường THCS Dương Xá", "Trường THCS Trâu Quỳ"],
     "school_codes": ["THCS-DX", "THCS-TQ"],
     "classes": ["6A1", "6A2"],
@@ -68,6 +68,8 @@ SPELLINGS = [
     ("Em là học sinh lớp 6.", "Em là học sinh lớp 6."),
     ("em rất hiểu bạn, mình là người tốt", "em rất hiểu bạn, mình là người tốt"),
     ("Viet Nam và Han Quoc", "Viet Nam và Han Quoc"),
+    ("Lan truyền tin giả là sai. Lan nói vậy.", "Lan truyền tin giả là sai. [tên] nói vậy."),
+    ("mình là Hiếu\nHôm nay em vui.", "mình là [tên]\nHôm nay em vui."),
     ("Năm học 2024 - 2025, em gọi 111.", "Năm học 2024 - 2025, em gọi 111."),
     ("Ngày 12.10.2025 có 1.234.567 lượt xem.", "Ngày 12.10.2025 có 1.234.567 lượt xem."),
 ]
