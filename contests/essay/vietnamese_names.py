@@ -1,6 +1,6 @@
 """The Vietnamese words the masking of essays knows: family and given names, forms of address.
 
-Word lists only: ``contests.essay.anonymity`` builds its patterns from them, both what it hides
+Word lists only: ``contests.essay.masking`` builds its patterns from them, both what it hides
 and, in ``PROTECTED``, the proper names it leaves alone.
 """
 
