@@ -8,7 +8,7 @@ from marshmallow import Schema, fields, validate
 from campaign.safety import services
 from campaign.safety.views import report_limit
 from core.api import ApiBlueprint
-from core.extensions import db, limiter
+from core.extensions import limiter
 
 blp = ApiBlueprint("safety_api", __name__, description="Safety corner")
 
@@ -38,5 +38,4 @@ class SafetyReportOut(Schema):
 @blp.response(201, SafetyReportOut)
 def submit_safety_report(data):
     report = services.submit_report(reporter=current_user, **data)
-    db.session.commit()
     return report

@@ -20,8 +20,8 @@ from campaign.safety.forms import ReportStatusForm, SafetyReportForm
 from campaign.safety.models import ReportStatus
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
-from core.errors import DomainError, show_beside_field
-from core.extensions import db, limiter
+from core.extensions import limiter
+from core.transaction import domain_errors
 from core.web import writes_on_read
 
 bp = Blueprint("safety", __name__, url_prefix="/safety")
@@ -53,7 +53,7 @@ def report():
     """The confidential report form; no sign-in needed, anonymous by default."""
     form = _report_form()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "what_happened"):
             filed = services.submit_report(
                 school_id=form.school_id.data or None,
                 what_happened=form.what_happened.data,
@@ -64,11 +64,6 @@ def report():
                 anonymous=form.anonymous.data,
                 reporter=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "what_happened")
-        else:
-            db.session.commit()
             session["safety_reference"] = filed.reference
             return redirect(url_for("safety.received"))
     return render_template(
@@ -102,7 +97,6 @@ def inbox():
 def show(report_id: int):
     """One report; the read is logged."""
     report = services.open_report(user=current_user, report_id=report_id)
-    db.session.commit()
     return render_template(
         "campaign/safety/show.html",
         report=report,
@@ -118,7 +112,7 @@ def change_status(report_id: int):
     form = ReportStatusForm()
     report = services.open_report(user=current_user, report_id=report_id)
     if form.validate_on_submit():
-        try:
+        with domain_errors(category="warning"):
             services.change_status(
                 user=current_user,
                 report=report,
@@ -126,10 +120,5 @@ def change_status(report_id: int):
                 note=form.note.data or "",
                 forwarded_to=form.forwarded_to.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-            return redirect(url_for("safety.show", report_id=report_id))
-        db.session.commit()
-        flash(_("The report's status has been updated."), "success")
+            flash(_("The report's status has been updated."), "success")
     return redirect(url_for("safety.show", report_id=report_id))
