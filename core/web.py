@@ -13,14 +13,15 @@ from flask import (
     redirect,
     render_template,
     request,
-    url_for,
 )
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import text
 
+from core import hardening
 from core.db import sqlite_begin_mode
 from core.extensions import db
+from core.hardening import safe_next
 from core.i18n import LOCALE_COOKIE
 from core.transaction import is_read_only_request
 
@@ -108,9 +109,7 @@ def set_language(code: str):
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated:
         current_user.locale = code
-    target = request.form.get("next") or url_for("core.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("core.index")
+    target = safe_next(request.form.get("next"))
     response = make_response(redirect(target))
     response.set_cookie(
         LOCALE_COOKIE,
@@ -131,6 +130,7 @@ def healthz():
 
 
 def init_app(app: Flask) -> None:
+    hardening.init_app(app)  # first: its converter must be in place before any route is added
     app.register_blueprint(bp)
 
     @app.before_request

@@ -95,6 +95,24 @@ def write(round_id: int):
     )
 
 
+@bp.route("/essay/rounds/<int:round_id>/judge-view")
+@roles_required(Role.STUDENT)
+def preview(round_id: int):
+    """The student's own entry exactly as judges will get it (the judges' payload), to check
+    before submitting that nothing in the text gives them away."""
+    round_ = services.get_round(round_id)
+    require(can_write(current_user, round_))
+    entry = services.find_entry(round_=round_, student=current_user)
+    return render_template(
+        "contests/essay/preview.html",
+        round=round_,
+        entry=entry,
+        payload=anonymity.judge_payload(entry) if entry else None,
+        paragraphs=services.paragraphs,
+        photo_url=lambda photo_id: url_for("essay.photo", photo_id=photo_id),
+    )
+
+
 @bp.route("/essay/photos/<int:photo_id>")
 @login_required
 def photo(photo_id: int):

@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from contests.essay.anonymity import context_for, judge_payload, mask_text, public_name
+from contests.essay.anonymity import context_for, judge_payload, public_name
 from contests.essay.models import Entry, EntryPhoto, EssayRound
 from contests.essay.services import paragraphs
 from contests.judging import exports, rules, services
@@ -479,8 +479,7 @@ def appeal(appeal_id: int):
 
 
 def _masked(entry: Entry, text: str) -> str:
-    context = context_for(entry)
-    return mask_text(text, names=context.names, schools=context.schools, classes=context.classes)
+    return context_for(entry).mask(text)
 
 
 @bp.route("/manage/judging/rounds/<int:round_id>/export.xlsx")

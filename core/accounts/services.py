@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import secrets
@@ -15,6 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core import audit
+from core.accounts import passwords
 from core.accounts.models import DISTRICT_ROLES, SCHOOL_SCOPED_ROLES, Role, RoleAssignment, User
 from core.arrays import fetch_columns
 from core.auth import sessions as login_sessions
@@ -27,7 +29,7 @@ from core.schools.models import School, SchoolClass
 #: Activation codes avoid letters and digits that are easy to misread on paper (0/O, 1/I/L).
 ACTIVATION_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 ACTIVATION_LENGTH = 10  # 31**10 ≈ 2**49.5
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = passwords.MIN_PASSWORD_LENGTH
 
 
 def password_hasher() -> PasswordHasher:
@@ -47,6 +49,21 @@ def password_hasher() -> PasswordHasher:
 def hash_password(password: str) -> str:
     """Hash a password with argon2id."""
     return password_hasher().hash(password)
+
+
+def _dummy_hash() -> str:
+    """A hash of a random secret with the hasher's parameters, verified when no real one can be."""
+    digest = current_app.extensions.get("mangxanh.dummy_hash")
+    if digest is None:
+        digest = password_hasher().hash(secrets.token_urlsafe(16))
+        current_app.extensions["mangxanh.dummy_hash"] = digest
+    return digest
+
+
+def spend_a_verification(password: str) -> None:
+    """Verify ``password`` against the dummy hash: a failed sign-in costs what a real check does."""
+    with contextlib.suppress(VerificationError, InvalidHashError):
+        password_hasher().verify(_dummy_hash(), password or "")
 
 
 def check_password(user: User, password: str) -> bool:
@@ -74,27 +91,21 @@ def find_user(username: str) -> User | None:
 def authenticate(*, username: str, password: str, now: datetime | None = None) -> User | None:
     """Return the active user these credentials belong to, or None."""
     user = find_user(username)
-    if user is None:
-        # Spend the same effort as a real check so timing does not reveal usernames.
-        password_hasher().hash(password or "x")
+    if user is None or not user.active or not user.password_hash:
+        # Unknown, disabled or never activated: one verification all the same, so the time a
+        # failed sign-in takes tells nothing about the account.
+        spend_a_verification(password)
         return None
-    if not user.active or not check_password(user, password):
+    if not check_password(user, password):
         return None
     user.last_login_at = now or utcnow()
     return user
 
 
 def validate_new_password(user: User, password: str) -> None:
-    """Refuse passwords that are too short or equal to the username."""
-    if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            _("The password must have at least %(n)d characters.", n=MIN_PASSWORD_LENGTH),
-            field="new_password",
-        )
-    if password.strip().lower() == user.username.lower():
-        raise ValidationFailed(
-            _("The password must not be the same as the username."), field="new_password"
-        )
+    """Refuse passwords that are too short, too common, or built from the username or school."""
+    names = (user.username, user.school.code if user.school is not None else "")
+    passwords.check_new_password(password, names=names)
 
 
 def set_password(*, user: User, new_password: str) -> None:

@@ -1,12 +1,14 @@
-"""Sign-in rules: throttling failed attempts per account and per address."""
+"""Sign-in rules: throttling failed attempts per account at an address, and per address."""
 
 from __future__ import annotations
 
+import hashlib
+import ipaddress
 from datetime import datetime
 
 from flask import current_app
 from flask_babel import gettext as _
-from limits import parse
+from limits import parse_many
 
 from core.accounts import services as accounts
 from core.accounts.models import User
@@ -29,25 +31,49 @@ class BadCredentials(DomainError):
     code = "bad_credentials"
 
 
-def _limits():
-    # Counters live in the limiter's storage (Redis when configured), under the app's prefix,
-    # so every worker and app server sees the same counts.
+def _limits(address: str):
+    """(limit, scope, key) triples that apply to a sign-in from ``address``.
+
+    Counters live in the limiter's storage (Redis when configured), under the app's prefix, so
+    every worker and app server sees the same counts. An account is limited per address only:
+    failures elsewhere never lock its owner out. The per-address limit (all accounts together)
+    is far above what one school fails by itself, and skips trusted school networks.
+    """
     cfg = current_app.config
     prefix = cfg["RATELIMIT_KEY_PREFIX"]
-    return (
-        (parse(cfg["LOGIN_LIMIT_PER_ACCOUNT"]), f"{prefix}/login-account"),
-        (parse(cfg["LOGIN_LIMIT_PER_IP"]), f"{prefix}/login-ip"),
-    )
+    triples = [
+        (limit, f"{prefix}/login-account-address")
+        for limit in parse_many(cfg["LOGIN_LIMIT_PER_ACCOUNT"])
+    ]
+    if not _trusted(address):
+        triples += [
+            (limit, f"{prefix}/login-ip") for limit in parse_many(cfg["LOGIN_LIMIT_PER_IP"])
+        ]
+    return triples
 
 
-def _keys(username: str, address: str) -> tuple[str, str]:
-    return ((username or "").strip().lower(), address or "unknown")
+def _trusted(address: str) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in current_app.config["LOGIN_TRUSTED_NETWORKS"])
+
+
+def _key(scope: str, username: str, address: str) -> str:
+    address = address or "unknown"
+    if scope.endswith("/login-ip"):
+        return address
+    name = (username or "").strip().lower()
+    # Bounded and free of separators whatever the username holds.
+    return hashlib.sha256(f"{name}\n{address}".encode()).hexdigest()
 
 
 def check_throttle(*, username: str, address: str) -> None:
-    """Refuse at once if this account or address has failed too often (shared via Redis)."""
+    """Refuse at once if this account failed too often from this address, or the address did."""
     strategy = limiter.limiter
-    for (limit, scope), key in zip(_limits(), _keys(username, address), strict=True):
+    for limit, scope in _limits(address):
+        key = _key(scope, username, address)
         if not strategy.test(limit, scope, key):
             reset_at = strategy.get_window_stats(limit, scope, key).reset_time
             minutes = max(1, round((reset_at - _epoch_now()) / 60))
@@ -64,10 +90,10 @@ def _epoch_now() -> float:
 
 
 def record_failure(*, username: str, address: str) -> None:
-    """Count one failed sign-in against the account and the address."""
+    """Count one failed sign-in against the account at this address, and the address."""
     strategy = limiter.limiter
-    for (limit, scope), key in zip(_limits(), _keys(username, address), strict=True):
-        strategy.hit(limit, scope, key)
+    for limit, scope in _limits(address):
+        strategy.hit(limit, scope, _key(scope, username, address))
 
 
 def sign_in(*, username: str, password: str, address: str, now: datetime | None = None) -> User:

@@ -20,22 +20,17 @@ from core.accounts import services as accounts
 from core.auth import services, sessions
 from core.auth.forms import ActivationForm, ChangePasswordForm, LoginForm
 from core.errors import ValidationFailed, show_beside_field
+from core.hardening import safe_next
 from core.transaction import domain_errors
 
 bp = Blueprint("auth", __name__)
-
-
-def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("core.index")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     """Sign in with a username and password."""
     if current_user.is_authenticated:
-        return redirect(_safe_next(request.args.get("next")))
+        return redirect(safe_next(request.args.get("next")))
     form = LoginForm()
     status = 200
     if form.validate_on_submit():
@@ -55,7 +50,7 @@ def login():
             sessions.begin(user, remember=form.remember.data)
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
-            return redirect(_safe_next(request.args.get("next")))
+            return redirect(safe_next(request.args.get("next")))
     return render_template("core/auth/login.html", form=form), status
 
 

@@ -119,3 +119,39 @@ def test_text_typed_before_the_editor_script_runs_is_saved(live_server, phone):
     page.reload()
     assert page.locator("#essay-title").input_value() == "Gõ trước khi trang tải xong"
     assert page.locator("#essay-body").input_value() == OPENING
+
+
+def test_student_sees_what_judges_will_see_before_submitting(live_app, live_server, phone):
+    import sqlalchemy as sa
+
+    from contests.essay.masking import fold
+    from core.accounts.models import User
+    from core.extensions import db
+
+    with live_app.app_context():
+        full_name = db.session.scalar(sa.select(User.full_name).where(User.username == "student4"))
+    unaccented = " ".join(w.capitalize() for w in fold(full_name).split())
+    page = phone
+    sign_in(page, live_server, "student4")
+    page.goto(live_server("/essay"))
+    page.get_by_role("link", name="Bắt đầu viết").first.click()
+    page.get_by_label("Tiêu đề").fill("Bài viết của em")
+    page.locator("#essay-body").fill(
+        f"Em la {unaccented}, hoc lop 6a1 truong THCS Duong Xa. Zalo cua em: 0912 345 678. "
+        + OPENING
+    )
+    wait_saved(page.locator("#essay-save-state"))
+
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Xem bài như giám khảo sẽ thấy").click()
+    preview = opened.value
+    preview.wait_for_load_state()
+
+    article = preview.locator("article.masked-entry")
+    expect(article).to_contain_text(
+        "Em la [tên], hoc lop [lớp] truong [trường]. Zalo cua em: [liên hệ]."
+    )
+    assert unaccented not in article.inner_text()
+    assert "0912" not in article.inner_text()
+    preview.get_by_role("link", name="Quay lại bài của em").click()
+    expect(preview.locator("#essay-body")).to_be_visible()

@@ -226,3 +226,23 @@ def test_banner_served_for_public_campaign_hidden_for_draft(client, app, db):
 
     assert ok.status_code == 200 and ok.mimetype == "image/jpeg"
     assert client.get("/campaigns/nhap-banner/banner").status_code == 404
+
+
+def test_banner_keeps_no_comment_xmp_iptc_or_icc(app, make, db):
+    from core.storage import storage
+    from tests.images import SECRET, jpeg_with_everything, metadata_in
+
+    campaign = services.save_campaign(
+        actor=None,
+        campaign=None,
+        title="Có ảnh",
+        slug="co-anh-day-du",
+        description="",
+        starts_on=date(2026, 12, 1),
+        ends_on=date(2026, 12, 2),
+        banner=jpeg_with_everything(),
+    )
+
+    stored = storage().read(campaign.banner_key)
+    assert metadata_in(stored) == []
+    assert SECRET.encode() not in stored

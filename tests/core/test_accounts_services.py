@@ -276,3 +276,35 @@ def test_is_active_student_in_python_and_in_sql_agree(make):
         True,
     ]
     assert found & {student.id, disabled.id, organizer.id, both.id} == {student.id, both.id}
+
+
+@pytest.mark.parametrize(
+    "password", ["12345678", "aaaaaaaa", "password", "iloveyou", "abcdefgh", "87654321", "abababab"]
+)
+def test_common_or_simple_passwords_are_refused_with_advice(app, make, password):
+    user = make.user("minhanh")
+
+    with app.test_request_context(), pytest.raises(ValidationFailed) as error:
+        services.set_password(user=user, new_password=password)
+
+    assert error.value.field == "new_password"
+    assert error.value.message.startswith("Mật khẩu này quá dễ đoán. Em hãy chọn")
+    assert user.password_hash is not None and not services.check_password(user, password)
+
+
+@pytest.mark.parametrize("password", ["minhanh2013", "2013-MinhAnh", "thcsdx-2026", "Thcs_Dx_99"])
+def test_passwords_built_from_the_username_or_school_code_are_refused(app, make, password):
+    user = make.user("minhanh", school_=make.school("THCS-DX"))
+
+    with app.test_request_context(), pytest.raises(ValidationFailed) as error:
+        services.set_password(user=user, new_password=password)
+
+    assert error.value.message.startswith("Mật khẩu không được chứa tên đăng nhập")
+
+
+def test_a_password_of_unrelated_words_is_accepted(make):
+    user = make.user("minhanh", school_=make.school("THCS-DX"))
+
+    services.set_password(user=user, new_password="meo con thich ca")
+
+    assert services.check_password(user, "meo con thich ca")

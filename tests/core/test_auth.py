@@ -40,6 +40,7 @@ def test_login_refuses_unsafe_next_url(client, make):
 
 def test_login_is_throttled_per_account(app, client, make):
     make.user("hoa")
+    saved = app.config["LOGIN_LIMIT_PER_ACCOUNT"]
     app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "3 per 15 minutes"
     try:
         statuses = [
@@ -48,7 +49,7 @@ def test_login_is_throttled_per_account(app, client, make):
         ]
         blocked = client.post("/login", data={"username": "hoa", "password": PASSWORD})
     finally:
-        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = "10 per 15 minutes"
+        app.config["LOGIN_LIMIT_PER_ACCOUNT"] = saved
 
     assert statuses == [401, 401, 401]
     assert blocked.status_code == 429
@@ -56,13 +57,14 @@ def test_login_is_throttled_per_account(app, client, make):
 
 
 def test_login_throttle_per_address_covers_many_accounts(app, client, make):
+    saved = app.config["LOGIN_LIMIT_PER_IP"]
     app.config["LOGIN_LIMIT_PER_IP"] = "2 per 15 minutes"
     try:
         client.post("/login", data={"username": "a1", "password": "bad"})
         client.post("/login", data={"username": "a2", "password": "bad"})
         blocked = client.post("/login", data={"username": "a3", "password": "bad"})
     finally:
-        app.config["LOGIN_LIMIT_PER_IP"] = "300 per 15 minutes"
+        app.config["LOGIN_LIMIT_PER_IP"] = saved
 
     assert blocked.status_code == 429
 
@@ -173,3 +175,36 @@ def test_logout_signs_out(client, make, login):
 
     assert response.status_code == 302
     assert client.get("/api/v1/me").status_code == 401
+
+
+def test_activation_refuses_a_common_password_and_keeps_the_code(app, client, make, db):
+    student = make.student(password=None)
+    with app.test_request_context():
+        code = services.issue_activation_code(user=student)
+    db.session.flush()
+
+    response = client.post(
+        "/activate",
+        data={
+            "username": student.username,
+            "code": code,
+            "new_password": "12345678",
+            "confirm": "12345678",
+        },
+    )
+
+    assert response.status_code == 400
+    assert "Mật khẩu này quá dễ đoán. Em hãy chọn" in response.get_data(as_text=True)
+    assert db.session.get(User, student.id).password_hash is None
+
+
+def test_change_password_refuses_aaaaaaaa(client, make, login):
+    login(make.user("hoa"))
+
+    response = client.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "new_password": "aaaaaaaa", "confirm": "aaaaaaaa"},
+    )
+
+    assert response.status_code == 200
+    assert "Mật khẩu này quá dễ đoán" in response.get_data(as_text=True)

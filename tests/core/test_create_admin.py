@@ -115,3 +115,12 @@ def test_cli_refuses_an_existing_username_and_changes_nothing(runner, db, make):
     assert result.exit_code == 1
     assert "Error: Tên đăng nhập hoa đã có người dùng." in result.output
     assert (existing.full_name, existing.roles) == ("Trần Hoa", set())
+
+
+@pytest.mark.parametrize("password", ["12345678", "aaaaaaaa", "password1"])
+def test_create_admin_refuses_a_common_password(db, password):
+    with pytest.raises(ValidationFailed) as refused:
+        services.create_admin(username="quantri3", full_name="Hoa", password=password)
+
+    assert refused.value.message.startswith("Mật khẩu này quá dễ đoán.")
+    assert users_named(db, "quantri3") == []

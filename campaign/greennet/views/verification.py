@@ -31,6 +31,7 @@ from campaign.greennet.views.common import (
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.extensions import db
+from core.hardening import safe_next
 from core.spreadsheets import XLSX_MIME
 from core.transaction import domain_errors
 
@@ -194,7 +195,6 @@ def verify(activity_id: int):
             )
             message = _("The activity has been returned to the school.")
         flash(message, "success")
-        nxt = request.args.get("next", "")
-        if nxt.startswith("/") and not nxt.startswith("//"):
-            return redirect(nxt)
+        fallback = url_for("greennet.activity", activity_id=item.id)
+        return redirect(safe_next(request.args.get("next"), fallback))
     return redirect(url_for("greennet.activity", activity_id=item.id))

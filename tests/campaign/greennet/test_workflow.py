@@ -271,3 +271,20 @@ def _stored_files(app):
 
     root = Path(app.config["UPLOAD_FOLDER"])
     return sorted(str(p) for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_photo_keeps_no_comment_xmp_iptc_or_icc(gn, new_activity):
+    from core.storage import storage
+    from tests.images import SECRET, jpeg_with_everything, metadata_in, png_with_everything
+
+    activity = new_activity()
+
+    photos = [
+        services.add_photo(actor=gn["coord_a"], activity=activity, data=data)
+        for data in (jpeg_with_everything(), png_with_everything())
+    ]
+
+    for evidence in photos:
+        stored = storage().read(evidence.storage_key)
+        assert metadata_in(stored) == []
+        assert SECRET.encode() not in stored

@@ -88,6 +88,25 @@ def test_judge_payload_has_no_author_school_or_class(make, open_round):
     assert payload["photos"][0]["caption"] == "Em và bạn [tên] ở [trường]"
 
 
+def test_judge_payload_masks_school_code_contacts_and_unaccented_name(make, open_round):
+    school = make.school(name="Trường THCS Kiêu Kỵ", code="THCS-KK")
+    author = make.student(make.school_class(school, name="9A1"), full_name="Đỗ Khánh Linh")
+    entry = services.start_entry(round_=open_round, student=author, now=T0)
+    body = (
+        "Em la Do Khanh Linh, hoc thcs kk. Ai can giup thi goi 0987 654 321 "
+        "hoac viet cho linh.do@gmail.com nhe. Mọi người gọi em là Linh."
+    )
+    services.save_draft(entry=entry, title="Bài của LINH", body=body, seq=1, now=T0)
+
+    payload = judge_payload(entry)
+
+    assert payload["title"] == "Bài của [tên]"
+    assert payload["body"] == (
+        "Em la [tên], hoc [trường]. Ai can giup thi goi [liên hệ] "
+        "hoac viet cho [liên hệ] nhe. Mọi người gọi em là [tên]."
+    )
+
+
 @pytest.mark.parametrize(
     ("name", "consent", "shown"),
     [

@@ -223,6 +223,27 @@ def test_upload_photo_not_an_image_is_400(client, login, student, written):
     assert written.photos == []
 
 
+def test_upload_photo_pixel_flood_is_400_with_message_beside_the_field(
+    client, login, student, written
+):
+    from tests.images import flood_png
+
+    login(student)
+
+    response = client.post(
+        entry_url(written.id, "/photos"),
+        data={"file": (io.BytesIO(flood_png(8900)), "a.png")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 400
+    assert response.get_json()["error"]["message"] == (
+        "Ảnh có hơn 40 megapixel (quá nhiều điểm ảnh). Vui lòng chọn ảnh nhỏ hơn."
+    )
+    assert response.get_json()["error"]["field"] == "file"
+    assert written.photos == []
+
+
 def test_delete_photo_by_author_is_204(client, login, student, written):
     photo = services.upload_photo(entry=written, data=image_bytes(), now=T0)
     login(student)

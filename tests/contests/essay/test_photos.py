@@ -105,3 +105,26 @@ def test_delete_photo_removes_file(app, entry):
     assert storage().exists(key) is True  # until the deletion is committed
     db.session.commit()
     assert storage().exists(key) is False
+
+
+def test_upload_photo_keeps_no_comment_xmp_iptc_or_icc(entry):
+    from tests.images import SECRET, jpeg_with_everything, metadata_in
+
+    photo = services.upload_photo(entry=entry, data=jpeg_with_everything(), now=T0)
+
+    data = storage().read(photo.storage_key)
+    assert metadata_in(data) == []
+    assert SECRET.encode() not in data
+
+
+def test_upload_pixel_flood_refused_and_nothing_stored(app, entry):
+    from tests.images import flood_png
+
+    before = stored_files(app)
+
+    with pytest.raises(ValidationFailed) as error:
+        services.upload_photo(entry=entry, data=flood_png(8900), now=T0)
+
+    assert error.value.field == "file"
+    assert entry.photos == []
+    assert stored_files(app) == before

@@ -95,6 +95,62 @@ def test_write_page_ineligible_student_forbidden(client, login, student, make_ro
     assert client.get(f"/essay/rounds/{round_.id}").status_code == 403
 
 
+def _masked_article(html: str) -> str:
+    start = html.index('<article class="masked-entry"')
+    return html[start : html.index("</article>", start)]
+
+
+def test_preview_shows_the_authors_draft_exactly_as_judges_see_it(
+    client, login, organizer, make, make_round
+):
+    round_ = make_round(max_words=1000)
+    school = make.school(name="Trường THCS Dương Xá", code="THCS-DX")
+    author = make.student(make.school_class(school, name="6A1"), full_name="Hoàng Khánh Ngân")
+    entry = services.start_entry(round_=round_, student=author, now=T0)
+    body = "Em la Hoang Khanh Ngan, hoc lop 6a1 thcs dx. Goi em qua 0912 345 678. " + words(20)
+    services.save_draft(entry=entry, title="Bài của NGÂN", body=body, seq=1, now=T0)
+    services.upload_photo(entry=entry, data=image_bytes(), caption="Ngân ở THCS-DX", now=T0)
+    login(author)
+
+    editor = client.get(f"/essay/rounds/{round_.id}").get_data(as_text=True)
+    response = client.get(f"/essay/rounds/{round_.id}/judge-view")
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert f'href="/essay/rounds/{round_.id}/judge-view"' in editor
+    assert "Bài của [tên]" in html
+    assert "Em la [tên], hoc lop [lớp] [trường]. Goi em qua [liên hệ]." in html
+    assert "[tên] ở [trường]" in html
+    for secret in ("Ngân", "Ngan", "NGÂN", "6a1", "dx", "0912"):
+        assert secret not in _masked_article(html), secret
+    login(organizer)
+    judges = client.get(f"/manage/essay/entries/{entry.id}/judge-view").get_data(as_text=True)
+    assert _masked_article(html) == _masked_article(judges)
+
+
+def test_preview_before_the_first_save_says_so(client, login, student, open_round):
+    login(student)
+
+    response = client.get(f"/essay/rounds/{open_round.id}/judge-view")
+
+    assert response.status_code == 200
+    assert "Chưa có gì được lưu." in response.get_data(as_text=True)
+    assert "masked-entry" not in response.get_data(as_text=True)
+
+
+def test_preview_organizer_forbidden(client, login, organizer, open_round):
+    login(organizer)
+
+    assert client.get(f"/essay/rounds/{open_round.id}/judge-view").status_code == 403
+
+
+def test_preview_ineligible_student_forbidden(client, login, student, make_round):
+    round_ = make_round(school_levels=[SchoolLevel.TH.value])
+    login(student)
+
+    assert client.get(f"/essay/rounds/{round_.id}/judge-view").status_code == 403
+
+
 def test_photo_served_to_author(client, login, student, entry):
     photo = services.upload_photo(entry=entry, data=image_bytes(), now=T0)
     login(student)
