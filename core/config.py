@@ -48,6 +48,8 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "mangxanh")
         self.SCHEDULER_EMBEDDED = _bool(env.get("SCHEDULER_EMBEDDED"), False)
+        #: How often the scheduler checks it still holds its lock, or retries taking it (s).
+        self.SCHEDULER_LOCK_CHECK_SECONDS = float(env.get("SCHEDULER_LOCK_CHECK_SECONDS", "5"))
         #: How long a worker keeps the question bank it read for starts (seconds; 0: off).
         self.QUIZ_BANK_CACHE_SECONDS = int(env.get("QUIZ_BANK_CACHE_SECONDS", "30"))
 

@@ -15,11 +15,13 @@ from core.web import NavItem, add_nav
 
 def init_app(app: Flask) -> None:
     from core.accounts import views
+    from core.accounts.cli import create_admin_command
 
     app.register_blueprint(views.bp)
     add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90))
     add_nav(app, NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95))
     app.cli.add_command(import_roster_command)
+    app.cli.add_command(create_admin_command)
 
 
 @click.command("import-roster")
