@@ -13,7 +13,7 @@ from contests.quiz.models import Attempt, AttemptStatus, QuizRound, RoundKind
 from core.accounts.models import User
 from core.accounts.services import students_of
 from core.extensions import db
-from core.web import notify
+from core.notifications.services import notify
 
 # --- for the campaign package -------------------------------------------------------------------
 

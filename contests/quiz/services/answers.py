@@ -207,7 +207,7 @@ def _sheet_of(user_id: int, started_at: datetime, deadline_at: datetime, paper: 
 
 def forget_cached_rows() -> None:
     """Drop what this process remembers of the bank and of attempts (tests roll rows back)."""
-    from contests import leaderboards
+    from contests.quiz import leaderboards
 
     _sheets.clear()
     forget_bank()

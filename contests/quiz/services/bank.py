@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import joinedload
 
 from contests.quiz import keys
+from contests.quiz.categories import category_code
 from contests.quiz.models import (
     Choice,
     Pool,
@@ -208,8 +209,6 @@ def retire_question(*, actor, question: Question, now: datetime | None = None) -
 
 def create_category(*, actor, name: str) -> QuestionCategory:
     """Add a category to the bank; names are unique."""
-    from contests.quiz.formats import category_code
-
     name = " ".join(name.split())
     if not name:
         raise ValidationFailed(_("The category needs a name."), field="name")
