@@ -75,7 +75,7 @@ def test_a_question_whose_choices_were_not_read_is_never_drawn(ctx, quiz, frozen
             return [row for row in found if row[1] != gone.id]
         return found
 
-    monkeypatch.setattr(services, "_bank_rows", rows)
+    monkeypatch.setattr(services.draw, "_bank_rows", rows)
     bank = services.load_bank(services.Pool.CONTEST, T0.date(), ttl=timedelta(0))
 
     assert bank.by_category[category.id] == [(kept.id, kept.difficulty)]

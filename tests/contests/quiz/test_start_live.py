@@ -91,7 +91,7 @@ def test_a_start_is_committed_and_neither_it_nor_a_resume_holds_the_write_lock(
             locked_while_reading.append(not write_lock_free())
             return load_bank(*args, **kwargs)
 
-        monkeypatch.setattr(services, "load_bank", watching)
+        monkeypatch.setattr(services.draw, "load_bank", watching)
     client = sign_in(live_app.test_client(), user_id)
 
     first = client.post(f"/api/v1/rounds/{round_id}/attempts")
