@@ -153,6 +153,7 @@ NOTIFICATION_TEXTS = {
     "activity_approved": _l("The district approved an activity: %(title)s"),
     "return_deadline_near": _l("The deadline to resubmit %(title)s is %(deadline)s."),
     "safety_report_received": _l("A new confidential safety report was received (%(reference)s)."),
+    "safety_report_follow_up": _l("The reporter added to safety report %(reference)s."),
     "news_published": _l("News: %(title)s"),
 }
 

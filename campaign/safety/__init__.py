@@ -17,7 +17,11 @@ def init_app(app: Flask) -> None:
     from core.accounts.models import Role
     from core.demo import register_seeder
 
+    # Per browser session and device; the address ceiling is one a whole school cannot reach.
     app.config.setdefault("SAFETY_REPORT_LIMIT", "5 per hour")
+    app.config.setdefault("SAFETY_REPORT_ADDRESS_LIMIT", "60 per hour")
+    app.config.setdefault("SAFETY_FOLLOW_UP_LIMIT", "20 per hour")
+    app.config.setdefault("SAFETY_FOLLOW_UP_ADDRESS_LIMIT", "300 per hour")
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
     add_nav(
@@ -27,7 +31,13 @@ def init_app(app: Flask) -> None:
             _l("Get help"),
             order=90,
             public=True,
-            match=("safety.index", "safety.report", "safety.received"),
+            match=(
+                "safety.index",
+                "safety.report",
+                "safety.received",
+                "safety.follow_up",
+                "safety.follow_up_message",
+            ),
         ),
     )
     add_nav(
