@@ -154,6 +154,15 @@ NOTIFICATION_TEXTS = {
     "return_deadline_near": _l("The deadline to resubmit %(title)s is %(deadline)s."),
     "safety_report_received": _l("A new confidential safety report was received (%(reference)s)."),
     "safety_report_follow_up": _l("The reporter added to safety report %(reference)s."),
+    "safeguarding_grant_requested": _l(
+        "%(by)s asked to give %(user)s the safeguarding role; a second administrator must approve."
+    ),
+    "safeguarding_grant_approved": _l(
+        "%(user)s now holds the safeguarding role (approved by %(by)s)."
+    ),
+    "role_grant_awaiting_approval": _l(
+        "%(by)s asked to give %(user)s the safeguarding role: your approval is needed."
+    ),
     "news_published": _l("News: %(title)s"),
 }
 

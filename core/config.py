@@ -48,6 +48,9 @@ class Config:
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "mangxanh")
         self.SCHEDULER_EMBEDDED = _bool(env.get("SCHEDULER_EMBEDDED"), False)
+        #: The district safeguarding lead, told at once when the safeguarding role is asked for
+        #: or given (core.accounts.grants); without such an account, district safeguarding staff.
+        self.SAFEGUARDING_LEAD_USERNAME = env.get("SAFEGUARDING_LEAD_USERNAME", "safeguard")
         #: How long a worker keeps the question bank it read for starts (seconds; 0: off).
         self.QUIZ_BANK_CACHE_SECONDS = int(env.get("QUIZ_BANK_CACHE_SECONDS", "30"))
 
