@@ -28,6 +28,10 @@ def init_app(app: Flask) -> None:
         ),
     )
     add_home_section(app, "student", "contests/quiz/_home.html", _home_context, order=20)
+    # Rounds the unexposed questions no longer cover, before they open (exposures go on).
+    add_home_section(
+        app, "organizer", "contests/quiz/_home_organizer.html", _organizer_context, order=20
+    )
     # The campaign page lists what hangs on a campaign; contests never import campaign.
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
     register_seeder(app, 20, demo.seed_quiz)
@@ -39,6 +43,12 @@ def _home_context() -> dict:
     from contests.quiz.services import rounds_for_student
 
     return {"quiz_rounds": rounds_for_student(user=current_user)}
+
+
+def _organizer_context() -> dict:
+    from contests.quiz.services import rounds_short_of_questions
+
+    return {"short_rounds": rounds_short_of_questions()}
 
 
 def _campaign_contents(campaign) -> list[dict]:

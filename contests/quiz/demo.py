@@ -29,8 +29,6 @@ DEMO_FILE = Path(__file__).with_name("demo_questions.json")
 DEMO_CAMPAIGN_SLUG = "van-hoa-ung-xu-tren-khong-gian-mang"
 DEMO_TITLE = "Cuộc thi trực tuyến tìm hiểu pháp luật về an ninh mạng và bảo vệ trẻ em"
 CAMPAIGN = sa.table("campaign", sa.column("id"), sa.column("slug"))
-#: Practice copies: the first questions of each category also go to the separate practice pool.
-PRACTICE_PER_CATEGORY = 3
 
 
 def _draw_rules(pool: Pool, day: date, total: int) -> list[dict]:
@@ -52,26 +50,24 @@ def _load_bank() -> None:
         db.session.add(category)
         categories[item["code"]] = category
     db.session.flush()
-    practice_taken: dict[str, int] = {}
+    # Practice questions are written apart ("pool": "practice"): never copies of contest
+    # questions, whose keys a practice review would otherwise show.
     for q in data["questions"]:
-        values = {
-            "actor": None,
-            "question": None,
-            "category_id": categories[q["category"]].id,
-            "kind": QuestionKind(q["kind"]),
-            "text": q["text"],
-            "choices": [(c["text"], c["correct"]) for c in q["choices"]],
-            "explanation": q.get("explanation", ""),
-            "difficulty": int(q.get("difficulty", 2)),
-            "source": q.get("source", ""),
-            "valid_from": date.fromisoformat(q["valid_from"]) if q.get("valid_from") else None,
-            "valid_to": date.fromisoformat(q["valid_to"]) if q.get("valid_to") else None,
-            "audit_it": False,
-        }
-        services.save_question(pool=Pool.CONTEST, **values)
-        if practice_taken.get(q["category"], 0) < PRACTICE_PER_CATEGORY and not q.get("valid_to"):
-            practice_taken[q["category"]] = practice_taken.get(q["category"], 0) + 1
-            services.save_question(pool=Pool.PRACTICE, **values)
+        services.save_question(
+            actor=None,
+            question=None,
+            category_id=categories[q["category"]].id,
+            kind=QuestionKind(q["kind"]),
+            text=q["text"],
+            choices=[(c["text"], c["correct"]) for c in q["choices"]],
+            explanation=q.get("explanation", ""),
+            difficulty=int(q.get("difficulty", 2)),
+            source=q.get("source", ""),
+            valid_from=date.fromisoformat(q["valid_from"]) if q.get("valid_from") else None,
+            valid_to=date.fromisoformat(q["valid_to"]) if q.get("valid_to") else None,
+            pool=Pool(q.get("pool", Pool.CONTEST)),
+            audit_it=False,
+        )
 
 
 def _thcs_students() -> list[User]:

@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from contests.quiz import services
+from contests.quiz import keys, services
 from contests.quiz.models import Pool, Question, QuestionCategory, QuestionKind
 from core import audit
 from core.errors import ValidationFailed
@@ -101,6 +101,30 @@ def _check(draft: Draft, report: Report) -> None:
         )
     except ValidationFailed as error:
         report.add(draft.row, None, error.message)
+
+
+def _check_pools(drafts: list[Draft], pool: Pool, report: Report) -> None:
+    """Report every question whose text the other pool has, in the bank or earlier in the file."""
+    seen: dict[str, tuple[Pool, int]] = {}
+    for draft in drafts:
+        if draft.problems or not draft.text:
+            continue
+        target = draft.pool or pool
+        twin = keys.twin_in_other_pool(text=draft.text, pool=target)
+        key = keys.text_key(draft.text)
+        if twin is not None:
+            report.add(draft.row, COLUMNS["text"], keys.shared_message(twin))
+        elif key in seen and seen[key][0] != target:
+            report.add(
+                draft.row,
+                COLUMNS["text"],
+                _(
+                    "The same question is at row %(row)d in the other pool: a practice question "
+                    "may not repeat a contest question.",
+                    row=seen[key][1],
+                ),
+            )
+        seen.setdefault(key, (target, draft.row))
 
 
 def _write(
@@ -487,6 +511,7 @@ def import_questions(
                 draft.problems.append((None, _("Choose a category for this file.")))
     for draft in drafts:
         _check(draft, report)
+    _check_pools(drafts, Pool(pool), report)
     if not drafts and not report.errors:
         report.add(None, None, _("The file is empty."))
     return _write(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -55,6 +56,14 @@ class ContestForm(FlaskForm):
     campaign_id = SelectField(_l("Campaign"), coerce=int, validators=[DataRequired()])
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=20000)])
+    reveal_keys_after_last_round = BooleanField(
+        _l("Show answers and explanations only once the contest's last ranked round has closed"),
+        default=True,
+        description=_l(
+            "Recommended: a released round's review would otherwise answer questions "
+            "on the papers of a round still open."
+        ),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,13 +158,20 @@ class RoundForm(FlaskForm):
     category_fields: list[tuple[int, str]]
 
     @classmethod
-    def for_round(cls, round_: QuizRound | None, categories: list[QuestionCategory]):
-        """A form with one "how many questions" field per category."""
+    def for_round(
+        cls,
+        round_: QuizRound | None,
+        categories: list[QuestionCategory],
+        counts: dict | None = None,
+    ):
+        """A form with one "how many questions" field per category; ``counts`` (from
+        ``services.pool_counts``) puts each pool's drawable questions beside its field."""
+        counts = counts or {}
 
         class _Form(cls):
             pass
 
-        counts = {
+        rules = {
             int(r["category_id"]): int(r["count"]) for r in (round_.draw_rules if round_ else [])
         }
         for category in categories:
@@ -164,13 +180,26 @@ class RoundForm(FlaskForm):
                 f"count_{category.id}",
                 IntegerField(
                     category.name,
-                    default=counts.get(category.id, 0),
+                    default=rules.get(category.id, 0),
                     validators=[Optional(), NumberRange(0, 200)],
+                    description=_pool_note(counts, category.id),
                 ),
             )
         form = _Form(obj=round_, data=_initial(round_) if round_ else None)
         form.category_fields = [(c.id, f"count_{c.id}") for c in categories]
         return form
+
+
+def _pool_note(counts: dict, category_id: int) -> str:
+    """The note beside a category's draw field: "Ranked: 12 unexposed of 20 · practice: 8"."""
+    contest = counts.get((Pool.CONTEST, category_id))
+    practice = counts.get((Pool.PRACTICE, category_id))
+    return _(
+        "Ranked: %(unexposed)d unexposed of %(active)d · practice: %(practice)d",
+        unexposed=contest.unexposed if contest else 0,
+        active=contest.active if contest else 0,
+        practice=practice.active if practice else 0,
+    )
 
 
 def _local(value):

@@ -61,6 +61,13 @@ def parse_grades(text: str | None) -> list[int]:
     return [int(v) for v in (text or "").split(",") if v.strip().isdigit()]
 
 
+class ExposedBy(enum.StrEnum):
+    """What showed a student a question's key."""
+
+    REVIEW = "review"
+    PRACTICE_REVIEW = "practice_review"
+
+
 class QuestionCategory(db.Model):
     __tablename__ = "quiz_category"
 
@@ -81,6 +88,9 @@ class Question(db.Model):
     pool: Mapped[Pool] = mapped_column(_enum(Pool, 12), default=Pool.CONTEST)
     kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind, 12))
     text: Mapped[str] = mapped_column(sa.Text)
+    #: A hash of the text with case, spacing and punctuation normalized (contests.quiz.keys):
+    #: a practice question never has the text of a contest question.
+    text_key: Mapped[str] = mapped_column(sa.String(64), index=True, default="")
     explanation: Mapped[str] = mapped_column(sa.Text, default="")
     difficulty: Mapped[int] = mapped_column(sa.SmallInteger, default=2)
     #: The legal instrument and article the question rests on, e.g. "Luật Trẻ em 2016, Điều 6".
@@ -118,6 +128,30 @@ class Choice(db.Model):
     question: Mapped[Question] = relationship(back_populates="choices")
 
 
+class QuestionExposure(db.Model):
+    """A question whose key a review is to show a student: never drawn into a ranked paper again.
+
+    One row per question, written the first time a review would show its key (later reviews
+    leave it as it is).
+    """
+
+    __tablename__ = "quiz_question_exposure"
+
+    question_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("quiz_question.id", ondelete="CASCADE"), primary_key=True
+    )
+    exposed_at: Mapped[datetime]
+    #: What showed the key: a ranked round's released review or a practice review.
+    exposed_by: Mapped[ExposedBy] = mapped_column(_enum(ExposedBy, 20))
+    #: The attempt whose review showed it.
+    attempt_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("quiz_attempt.id", ondelete="SET NULL")
+    )
+    #: When reviews may show its key: once every ranked attempt that was in progress with it on
+    #: its paper when it was exposed has ended (papers drawn later never hold it).
+    keys_shown_from: Mapped[datetime]
+
+
 class QuizContest(db.Model):
     """A law quiz contest inside a campaign (the campaign is referred to by key only)."""
 
@@ -127,6 +161,11 @@ class QuizContest(db.Model):
     campaign_id: Mapped[int] = mapped_column(sa.ForeignKey("campaign.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Reviews of ranked rounds show keys and explanations only once the contest's last ranked
+    #: round has closed (a released round's review would otherwise answer a live round's paper).
+    reveal_keys_after_last_round: Mapped[bool] = mapped_column(
+        default=True, server_default=sa.true()
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     rounds: Mapped[list[QuizRound]] = relationship(
@@ -189,6 +228,11 @@ class QuizRound(db.Model):
     @property
     def is_practice(self) -> bool:
         return self.kind == RoundKind.PRACTICE
+
+    @property
+    def pool(self) -> Pool:
+        """The pool the round draws from."""
+        return Pool.PRACTICE if self.is_practice else Pool.CONTEST
 
     @property
     def levels(self) -> list[str]:

@@ -20,12 +20,14 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
+from contests.quiz import keys
 from contests.quiz.models import (
     Accommodation,
     Answer,
     Attempt,
     AttemptStatus,
     Choice,
+    ExposedBy,
     MultipleScoring,
     Pool,
     Question,
@@ -148,13 +150,77 @@ def valid_question_filter(day: date):
 
 
 def available_counts(*, pool: Pool, day: date) -> dict[int, int]:
-    """Valid, active questions per category in a pool on ``day``."""
+    """Questions a paper may draw per category of a pool on ``day``: valid, active and, in the
+    contest pool, never exposed."""
     rows = db.session.execute(
         sa.select(Question.category_id, sa.func.count())
-        .where(Question.pool == pool, valid_question_filter(day))
+        .where(Question.pool == pool, valid_question_filter(day), keys.drawable())
         .group_by(Question.category_id)
     )
     return dict(rows.all())
+
+
+class PoolCount(NamedTuple):
+    """A category of a pool as organizers see it: active questions and those still unexposed."""
+
+    active: int
+    unexposed: int
+
+
+def pool_counts(*, day: date) -> dict[tuple[Pool, int], PoolCount]:
+    """Per (pool, category): questions valid and active on ``day``, and how many of them no
+    student has been shown the key of."""
+    rows = db.session.execute(
+        sa.select(
+            Question.pool,
+            Question.category_id,
+            sa.func.count(),
+            sa.func.count().filter(~keys.is_exposed()),
+        )
+        .where(valid_question_filter(day))
+        .group_by(Question.pool, Question.category_id)
+    )
+    return {(Pool(p), c): PoolCount(n, u) for p, c, n, u in rows}
+
+
+def shortfalls(
+    *, pool: Pool, rules: list[dict], day: date
+) -> list[tuple[QuestionCategory, int, int]]:
+    """The draw rules a pool cannot meet on ``day``: (category, asked, available) each."""
+    available = available_counts(pool=pool, day=day)
+    short = [
+        (int(r["category_id"]), int(r["count"]), available.get(int(r["category_id"]), 0))
+        for r in rules
+        if available.get(int(r["category_id"]), 0) < int(r["count"])
+    ]
+    if not short:
+        return []
+    names = {
+        c.id: c
+        for c in db.session.scalars(
+            sa.select(QuestionCategory).where(QuestionCategory.id.in_([s[0] for s in short]))
+        )
+    }
+    return [(names[c], asked, left) for c, asked, left in short if c in names]
+
+
+def rounds_short_of_questions(*, now: datetime | None = None) -> list[tuple[QuizRound, list]]:
+    """Ranked rounds not yet closed whose draw rules the unexposed questions no longer meet
+    (exposures happen after a round is saved): each with its shortfalls."""
+    now = now or utcnow()
+    rounds = db.session.scalars(
+        sa.select(QuizRound)
+        .where(QuizRound.kind == RoundKind.RANKED, QuizRound.closes_at > now)
+        .options(joinedload(QuizRound.contest))
+        .order_by(QuizRound.opens_at, QuizRound.id)
+    ).all()
+    found = []
+    for round_ in rounds:
+        day = local_today(max(round_.opens_at, now))
+        short = shortfalls(pool=Pool.CONTEST, rules=round_.draw_rules or [], day=day)
+        if short:
+            found.append((round_, short))
+    return found
 
 
 def _pick_balanced(candidates: list[tuple[int, int]], count: int, rng: random.Random) -> list[int]:
@@ -191,7 +257,8 @@ def bank_ttl(config=None) -> timedelta:
 
 
 class Bank(NamedTuple):
-    """A pool's questions valid on one day: what a start draws from and shows (never keys)."""
+    """A pool's questions valid on one day, exposed contest questions left out: what a start
+    draws from and shows (never keys)."""
 
     #: category id → [(question id, difficulty)], in id order
     by_category: dict[int, list[tuple[int, int]]]
@@ -204,15 +271,16 @@ class Bank(NamedTuple):
 
 
 _DAY = sa.bindparam("day", type_=sa.Date)
+# Exposed contest questions are left out: they are never drawn into a ranked paper again.
 _BANK_QUESTIONS = (
     sa.select(Question.id, Question.category_id, Question.difficulty, Question.kind, Question.text)
-    .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY))
+    .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY), keys.drawable())
     .order_by(Question.id)
 )
 _BANK_CHOICES = (
     sa.select(Choice.id, Choice.question_id, Choice.text)
     .join(Question, Question.id == Choice.question_id)
-    .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY))
+    .where(Question.pool == sa.bindparam("pool"), valid_question_filter(_DAY), keys.drawable())
     .order_by(Choice.question_id, Choice.position, Choice.id)
 )
 
@@ -319,6 +387,20 @@ def draw_paper(*, round_, rng: random.Random, day: date, bank: Bank | None = Non
     return paper
 
 
+def draw_unexposed(round_: QuizRound, *, rng: random.Random, day: date) -> list[dict]:
+    """Draw a paper; a ranked paper never holds an exposed question, even one exposed after
+    this worker read the bank (its copy is then read again)."""
+    ttl = bank_ttl()
+    cached = _drawable.get((round_.pool, day), ttl)
+    bank = cached if cached is not None else load_bank(round_.pool, day, ttl=ttl)
+    paper = draw_paper(round_=round_, rng=rng, day=day, bank=bank)
+    if round_.is_practice or cached is None or not keys.exposed_among(item["q"] for item in paper):
+        return paper
+    fresh = load_bank(round_.pool, day, ttl=timedelta(0))
+    _drawable.put((round_.pool, day), fresh, ttl)
+    return draw_paper(round_=round_, rng=rng, day=day, bank=fresh)
+
+
 # --- starting -----------------------------------------------------------------------------------
 
 
@@ -382,8 +464,7 @@ def start_attempt(
         raise RoundNotOpen(_("This round is closed."))
     if not round_.is_practice and len(attempts) >= round_.attempts_allowed:
         raise Conflict(_("You have used all your attempts for this round."))
-    rng = rng or random.Random()
-    paper = draw_paper(round_=round_, rng=rng, day=local_today(now))
+    paper = draw_unexposed(round_, rng=rng or random.Random(), day=local_today(now))
     deadline = _deadline(
         now, round_, extra_time(contest_id=round_.contest_id, user_id=user.id).total_seconds()
     )
@@ -821,16 +902,32 @@ def _questions_of(paper: list[dict], texts: dict[int, tuple[str, dict[int, str]]
 
 
 def review(attempt: Attempt, *, now: datetime | None = None) -> list[dict] | None:
-    """Questions with the student's answer, the key and explanation — only once released."""
+    """Questions with the student's answer, the key and explanation — only once the keys may
+    be shown (:func:`contests.quiz.keys.keys_visible`).
+
+    Showing them exposes the questions: recorded here, in the unit of work of the read. A
+    question just exposed keeps its key hidden until the ranked attempts in progress, whose
+    papers were drawn before, have ended (:func:`review_keys_from` says until when).
+    """
     now = now or utcnow()
     round_ = attempt.round
     if (
         attempt.status != AttemptStatus.SUBMITTED
         or not round_.show_answers
-        or not (round_.results_released(now) or round_.is_practice)
+        or not keys.keys_visible(round_, now)
     ):
         return None
     ids = attempt.question_ids
+    keys.record_exposure(
+        question_ids=ids,
+        by=ExposedBy.PRACTICE_REVIEW if round_.is_practice else ExposedBy.REVIEW,
+        attempt_id=attempt.id,
+        now=now,
+        grace=grace(),
+    )
+    held = keys.keys_held_until(ids)
+    if held is not None and held > now:
+        return None
     questions = {
         q.id: q
         for q in db.session.scalars(
@@ -855,6 +952,19 @@ def review(attempt: Attempt, *, now: datetime | None = None) -> list[dict] | Non
     return items
 
 
+def review_keys_from(attempt: Attempt, *, now: datetime | None = None) -> datetime | None:
+    """From when the attempt's review shows keys (None: the round never shows them, or has no
+    release time yet)."""
+    now = now or utcnow()
+    if not attempt.round.show_answers:
+        return None
+    shown_from = keys.keys_shown_from(attempt.round)
+    if shown_from is None or shown_from > now:
+        return shown_from
+    held = keys.keys_held_until(attempt.question_ids)
+    return max(shown_from, held) if held is not None else shown_from
+
+
 def get_attempt_for(*, attempt_id: int, user: User) -> Attempt:
     """The user's own attempt; anyone else's is reported as not found."""
     attempt = db.session.get(Attempt, attempt_id)
@@ -876,8 +986,16 @@ def latest_attempt(*, round_id: int, user_id: int) -> Attempt | None:
 
 
 def save_contest(
-    *, actor, contest: QuizContest | None, campaign_id: int, title: str, description: str = ""
+    *,
+    actor,
+    contest: QuizContest | None,
+    campaign_id: int,
+    title: str,
+    description: str = "",
+    reveal_keys_after_last_round: bool = True,
 ) -> QuizContest:
+    """Create or update a contest; by default its reviews keep keys back until its last ranked
+    round has closed."""
     created = contest is None
     if created:
         contest = QuizContest()
@@ -887,12 +1005,17 @@ def save_contest(
         title.strip(),
         description,
     )
+    contest.reveal_keys_after_last_round = bool(reveal_keys_after_last_round)
     db.session.flush()
     audit.record(
         actor=actor,
         action="quiz.contest_create" if created else "quiz.contest_update",
         obj=contest,
-        after={"title": contest.title, "campaign_id": campaign_id},
+        after={
+            "title": contest.title,
+            "campaign_id": campaign_id,
+            "reveal_keys_after_last_round": contest.reveal_keys_after_last_round,
+        },
     )
     return contest
 
@@ -929,24 +1052,42 @@ def save_round(
         raise ValidationFailed(_("The round must close after it opens."), field="closes_at")
     if values["time_limit_seconds"] < 60:
         raise ValidationFailed(_("The time limit must be at least one minute."), field="time_limit")
+    release = values.get("results_release_at")
+    if release is not None and release < values["closes_at"]:
+        raise ValidationFailed(
+            _("Results cannot be released before the round closes."), field="results_release_at"
+        )
     rules = [r for r in values["draw_rules"] if int(r.get("count", 0)) > 0]
     if not rules:
         raise ValidationFailed(_("Draw at least one question."), field="draw_rules")
-    pool = Pool.PRACTICE if values["kind"] == RoundKind.PRACTICE else Pool.CONTEST
-    day = local_today(max(values["opens_at"], now))
-    available = available_counts(pool=pool, day=day)
-    for rule in rules:
-        if available.get(int(rule["category_id"]), 0) < int(rule["count"]):
-            raise ValidationFailed(
-                _("The bank does not have enough valid questions for these draw rules."),
-                field="draw_rules",
-            )
     values["draw_rules"] = rules
     created = round_ is None
+    started = not created and bool(
+        db.session.scalar(sa.select(sa.func.count()).where(Attempt.round_id == round_.id))
+    )
+    if not started and values["closes_at"] > now:
+        # Papers are still to be drawn: the bank (for a ranked round, its unexposed questions)
+        # must cover every rule. The error sits beside the rule that is short.
+        pool = Pool.PRACTICE if values["kind"] == RoundKind.PRACTICE else Pool.CONTEST
+        day = local_today(max(values["opens_at"], now))
+        short = shortfalls(pool=pool, rules=rules, day=day)
+        if short:
+            category, asked, left = short[0]
+            raise ValidationFailed(
+                _(
+                    "“%(category)s” has only %(left)d question(s) that can be drawn "
+                    "(valid and, for a ranked round, never shown with their key); "
+                    "this rule asks for %(asked)d.",
+                    category=category.name,
+                    left=left,
+                    asked=asked,
+                ),
+                field=f"count_{category.id}",
+            )
     if created:
         round_ = QuizRound(contest_id=contest.id)
         db.session.add(round_)
-    elif db.session.scalar(sa.select(sa.func.count()).where(Attempt.round_id == round_.id)):
+    elif started:
         # Papers already drawn must stay fair: only the schedule and publication may change.
         for key in ("draw_rules", "kind", "multiple_scoring", "time_limit_seconds"):
             if values[key] != getattr(round_, key):
@@ -1040,10 +1181,13 @@ def save_question(
     pool: str = Pool.CONTEST,
     audit_it: bool = True,
 ) -> Question:
-    """Create or edit a question with its choices."""
+    """Create or edit a question with its choices; refused if the other pool has its text."""
     if not text.strip():
         raise ValidationFailed(_("The question needs a text."), field="text")
     check_question(kind, choices, difficulty, valid_from, valid_to)
+    keys.check_not_shared(
+        text=text, pool=Pool(pool), question_id=question.id if question is not None else None
+    )
     created = question is None
     if created:
         question = Question()
@@ -1052,6 +1196,7 @@ def save_question(
     question.kind = QuestionKind(kind)
     question.pool = Pool(pool)
     question.text = text.strip()
+    question.text_key = keys.text_key(question.text)
     question.explanation = (explanation or "").strip()
     question.difficulty = difficulty
     question.source = (source or "").strip()

@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
 from contests import leaderboards
-from contests.quiz import exports, formats, services
+from contests.quiz import exports, formats, keys, services
 from contests.quiz.forms import (
     CategoryForm,
     ContestForm,
@@ -40,6 +40,7 @@ from core.clock import local_today, utcnow
 from core.errors import DomainError
 from core.extensions import db
 from core.spreadsheets import ImportRejected
+from core.web import writes_on_read
 
 bp = Blueprint("quiz", __name__)
 
@@ -112,8 +113,12 @@ def take(round_id: int):
 
 @bp.route("/quiz/attempts/<int:attempt_id>")
 @login_required
+@writes_on_read
 def result(attempt_id: int):
-    """Score, time taken, rank when released, and the review if the round allows it."""
+    """Score, time taken, rank when released, and the review if the round allows it.
+
+    Showing the review's keys exposes its questions (recorded and committed with this read).
+    """
     attempt = get_or_404(Attempt, attempt_id)
     if not can_view_attempt(current_user, attempt):
         abort(404)
@@ -130,15 +135,19 @@ def result(attempt_id: int):
             me=current_user,
             limit=1,
         )["me"]
-    return render_template(
+    review = services.review(attempt, now=now)
+    page = render_template(
         "contests/quiz/result.html",
         attempt=attempt,
         round=round_,
         released=released,
         show_score=round_.show_score_on_submit or released or round_.is_practice,
         mine=mine,
-        review=services.review(attempt, now=now),
+        review=review,
+        keys_from=None if review else services.review_keys_from(attempt, now=now),
     )
+    db.session.commit()
+    return page
 
 
 @bp.route("/quiz/rounds/<int:round_id>/leaderboard")
@@ -191,7 +200,13 @@ MANAGERS = (Role.ADMIN, Role.ORGANIZER)
 def manage():
     """Contests and their rounds."""
     contests = db.session.scalars(sa.select(QuizContest).order_by(QuizContest.id.desc())).all()
-    return render_template("contests/quiz/manage/index.html", contests=contests, now=utcnow())
+    now = utcnow()
+    return render_template(
+        "contests/quiz/manage/index.html",
+        contests=contests,
+        now=now,
+        short_rounds=services.rounds_short_of_questions(now=now),
+    )
 
 
 @bp.route("/manage/quiz/contests/new", methods=["GET", "POST"])
@@ -208,6 +223,7 @@ def edit_contest(contest_id: int | None = None):
             campaign_id=form.campaign_id.data,
             title=form.title.data,
             description=form.description.data or "",
+            reveal_keys_after_last_round=form.reveal_keys_after_last_round.data,
         )
         db.session.commit()
         flash(_("The contest has been saved."), "success")
@@ -262,7 +278,9 @@ def edit_round(contest_id: int | None = None, round_id: int | None = None):
     round_ = get_or_404(QuizRound, round_id) if round_id else None
     item = round_.contest if round_ else get_or_404(QuizContest, contest_id)
     categories = db.session.scalars(sa.select(QuestionCategory).order_by(QuestionCategory.name))
-    form = RoundForm.for_round(round_, list(categories))
+    now = utcnow()
+    day = local_today(max(round_.opens_at, now) if round_ else now)
+    form = RoundForm.for_round(round_, list(categories), services.pool_counts(day=day))
     if form.validate_on_submit():
         try:
             round_ = services.save_round(
@@ -332,13 +350,17 @@ def questions():
     if not request.args.get("retired"):
         query = query.where(Question.retired_at.is_(None))
     categories = db.session.scalars(sa.select(QuestionCategory).order_by(QuestionCategory.name))
+    found = db.session.scalars(query.options(selectinload(Question.category))).all()
+    today = local_today()
     return render_template(
         "contests/quiz/manage/questions.html",
-        questions=db.session.scalars(query.options(selectinload(Question.category))).all(),
+        questions=found,
         categories=list(categories),
         category_id=category_id,
         pool=pool,
-        today=local_today(),
+        today=today,
+        counts=services.pool_counts(day=today),
+        exposed=keys.exposed_among(q.id for q in found),
         category_form=CategoryForm(),
     )
 

@@ -564,8 +564,9 @@ def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make
         app.config["QUIZ_BANK_CACHE_SECONDS"] = 0
 
     assert response.status_code == 201
-    # user with roles, round, attempts so far, accommodation, insert
-    assert len(statements) == 5, "\n".join(statements)
+    # user with roles, round, attempts so far, whether a drawn question was exposed since the
+    # bank was cached, accommodation, insert
+    assert len(statements) == 6, "\n".join(statements)
 
 
 def test_resuming_query_count_with_the_bank_cached(app, client, setup):
