@@ -1,7 +1,7 @@
 """safety: a secret phrase for anonymous follow-up, and the follow-up messages
 
-Revision ID: 0009_safety_follow_up
-Revises: 0008_login_sessions
+Revision ID: 0010_safety_follow_up
+Revises: 0009_quiz_keys
 Create Date: 2026-12-06 19:40:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import core.db
 
-revision = "0009_safety_follow_up"
-down_revision = "0008_login_sessions"
+revision = "0010_safety_follow_up"
+down_revision = "0009_quiz_keys"
 branch_labels = None
 depends_on = None
 
