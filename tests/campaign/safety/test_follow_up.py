@@ -368,3 +368,37 @@ def test_api_follow_up_throttled(world, client, app, monkeypatch):
     ]
 
     assert statuses == [404, 404, 429]
+
+
+def test_unknown_reference_does_the_same_argon2_work_as_a_wrong_secret(world, monkeypatch):
+    report = _report(world)
+    hasher = followup.password_hasher()
+    followup._dummy_hash()  # made once per application, before the first lookup is timed
+    calls = []
+
+    class Counting:
+        def verify(self, stored, secret):
+            calls.append(stored)
+            return hasher.verify(stored, secret)
+
+    monkeypatch.setattr(followup, "password_hasher", Counting)
+
+    for reference in (report.reference, "AT-ZZZZZZ"):
+        with pytest.raises(followup.FollowUpNotFound):
+            followup.find_for_reporter(reference=reference, secret="AAAA-BBBB-CCCC-DDDD")
+
+    assert len(calls) == 2
+    assert all(stored.startswith("$argon2id$") for stored in calls)
+
+
+def test_openapi_names_the_follow_up_operations(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+
+    ops = {
+        (path, method): op.get("operationId")
+        for path, item in spec["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict)
+    }
+    assert ops[("/api/v1/safety/reports/follow-up", "post")] == "getSafetyReportFollowUp"
+    assert ops[("/api/v1/safety/reports/follow-up/messages", "post")] == "addSafetyReportFollowUp"
