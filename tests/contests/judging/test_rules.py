@@ -23,7 +23,6 @@ from contests.judging.rules import (
     NoEligibleJudge,
     Outcome,
     ReassignReason,
-    _icc_meaning,
     advance,
     agreement_report,
     icc,
@@ -36,6 +35,7 @@ from contests.judging.rules import (
     resolve,
     resolve_entry,
 )
+from contests.judging.rules.agreement import _icc_meaning
 
 # --------------------------------------------------------------------------------------------
 # Assignment

@@ -1,0 +1,338 @@
+"""Who marks what: the assignment plan, conflicts, overdue work and third judges.
+
+``contests.judging.rules`` decides (even loads, no judge on their own school or a declared
+conflict); this module loads the pool, loads and conflicts, calls it, and stores the
+``Assignment`` rows. A judge who declares a conflict or lets a sheet go overdue has it moved
+to another judge by the same rules.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from contests.essay import services as essay_services
+from contests.essay.models import Entry, EntryStatus, EssayRound
+from contests.judging import rules
+from contests.judging.models import (
+    MARKING,
+    Appeal,
+    Assignment,
+    AssignmentKind,
+    AssignmentStatus,
+    JudgingRound,
+)
+from contests.judging.services.rubric import current_rubric
+from contests.judging.services.setup import MarkingClosed, find_setup, pool, setup_for
+from core import audit
+from core.clock import utcnow
+from core.errors import Conflict, ValidationFailed
+from core.extensions import db
+
+
+def _declared_conflicts(round_id: int) -> list[tuple[int, int]]:
+    return list(
+        db.session.execute(
+            sa.select(Assignment.judge_id, Assignment.entry_id).where(
+                Assignment.round_id == round_id, Assignment.moved_for == "conflict"
+            )
+        )
+    )
+
+
+def _open_loads(round_id: int) -> dict[int, int]:
+    rows = db.session.execute(
+        sa.select(Assignment.judge_id, sa.func.count())
+        .where(Assignment.round_id == round_id, Assignment.status != AssignmentStatus.MOVED)
+        .group_by(Assignment.judge_id)
+    )
+    return dict(rows.all())
+
+
+def _rules_entry(entry: Entry) -> rules.Entry:
+    return rules.Entry(entry.id, entry.school_id)
+
+
+def preview_assignment(
+    *, round_: EssayRound, seed: int | None = None, now: datetime | None = None
+) -> rules.AssignmentPlan:
+    """Plan judges for the round's submitted entries not yet assigned (nothing is stored)."""
+    now = now or utcnow()
+    setup = setup_for(round_)
+    if not round_.is_closed(now):
+        raise Conflict(_("The round is still open; assign judges after it closes."))
+    if current_rubric(round_.id) is None:
+        raise Conflict(_("Set the rubric before assigning judges."))
+    active, _reserve = pool(round_.id)
+    assigned = set(
+        db.session.scalars(
+            sa.select(Assignment.entry_id).where(
+                Assignment.round_id == round_.id, Assignment.kind == AssignmentKind.FIRST
+            )
+        )
+    )
+    rows = db.session.execute(
+        sa.select(Entry.id, Entry.school_id).where(
+            Entry.round_id == round_.id, Entry.status == EntryStatus.SUBMITTED
+        )
+    )
+    entries = [rules.Entry(i, school) for i, school in rows if i not in assigned]
+    loads = _open_loads(round_.id)
+    active_ids = {j.id for j in active}
+    try:
+        return rules.plan_assignment(
+            entries,
+            active,
+            setup.judges_per_entry,
+            existing={j: n for j, n in loads.items() if j in active_ids},
+            conflicts=_declared_conflicts(round_.id),
+            seed=seed,
+        )
+    except rules.AssignmentInfeasible as error:
+        lines = [
+            _(
+                "%(n)d entries, %(eligible)d eligible judges",
+                n=len(s.entry_ids),
+                eligible=s.eligible,
+            )
+            for s in error.shortfalls
+        ]
+        raise Conflict(
+            _(
+                "Some entries cannot get %(k)d judges from other schools: %(detail)s. Add judges "
+                "to the pool.",
+                k=setup.judges_per_entry,
+                detail="; ".join(lines),
+            )
+        ) from None
+
+
+def run_assignment(
+    *, actor, round_: EssayRound, seed: int, now: datetime | None = None
+) -> rules.AssignmentPlan:
+    """Store the previewed plan (same seed, same plan) and lock the rubric (audited)."""
+    now = now or utcnow()
+    plan = preview_assignment(round_=round_, seed=seed, now=now)
+    setup = setup_for(round_)
+    due = now + timedelta(days=setup.days_to_mark)
+    base = dict(
+        db.session.execute(
+            sa.select(Assignment.judge_id, sa.func.max(Assignment.position))
+            .where(Assignment.round_id == round_.id)
+            .group_by(Assignment.judge_id)
+        ).all()
+    )
+    rows = [
+        {
+            "round_id": round_.id,
+            "entry_id": entry_id,
+            "judge_id": judge_id,
+            "kind": AssignmentKind.FIRST,
+            "status": AssignmentStatus.OPEN,
+            "position": (base.get(judge_id) or 0) + 1 + offset,
+            "comment": "",
+            "seq": 0,
+            "assigned_at": now,
+            "due_at": due,
+        }
+        for judge_id, queue in plan.queues.items()
+        for offset, entry_id in enumerate(queue)
+    ]
+    if rows:
+        # One multi-row INSERT: a round of 5,000 entries stores 10,000 sheets at once.
+        db.session.execute(sa.insert(Assignment), rows)
+    rubric = current_rubric(round_.id)
+    if rubric.locked_at is None:
+        rubric.locked_at = now
+    setup.started_at = setup.started_at or now
+    setup.seed = plan.seed
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="judging.assign",
+        obj=setup,
+        after={k: v for k, v in plan.preview().items() if k != "loads"},
+        now=now,
+    )
+    return plan
+
+
+def _judges_on_entry(entry_id: int) -> set[int]:
+    return set(
+        db.session.scalars(sa.select(Assignment.judge_id).where(Assignment.entry_id == entry_id))
+    )
+
+
+def _move(
+    *, assignment: Assignment, reason: rules.ReassignReason, now: datetime
+) -> Assignment | None:
+    """Give the assignment's entry to another judge by the rules; None if nobody can take it."""
+    active, reserve = pool(assignment.round_id)
+    try:
+        pick = rules.reassign(
+            _rules_entry(assignment.entry),
+            assignment.judge_id,
+            judges=active,
+            reserves=reserve,
+            on_entry=_judges_on_entry(assignment.entry_id),
+            loads=_open_loads(assignment.round_id),
+            conflicts=_declared_conflicts(assignment.round_id),
+            reason=reason,
+        )
+    except rules.NoEligibleJudge:
+        return None
+    setup = find_setup(assignment.round_id)
+    moved = Assignment(
+        round_id=assignment.round_id,
+        entry_id=assignment.entry_id,
+        judge_id=pick.judge_id,
+        kind=assignment.kind,
+        position=_next_position(assignment.round_id, pick.judge_id),
+        assigned_at=now,
+        due_at=now + timedelta(days=setup.days_to_mark),
+    )
+    db.session.add(moved)
+    db.session.flush()
+    if assignment.kind == AssignmentKind.APPEAL:
+        appeal = db.session.scalar(sa.select(Appeal).where(Appeal.assignment_id == assignment.id))
+        if appeal is not None:
+            appeal.assignment = moved
+            db.session.flush()
+    return moved
+
+
+def _next_position(round_id: int, judge_id: int) -> int:
+    top = db.session.scalar(
+        sa.select(sa.func.max(Assignment.position)).where(
+            Assignment.round_id == round_id, Assignment.judge_id == judge_id
+        )
+    )
+    return (top or 0) + 1
+
+
+def declare_conflict(
+    *, assignment: Assignment, reason: str, now: datetime | None = None
+) -> Assignment:
+    """The judge declares a conflict of interest: the entry moves to another judge (audited)."""
+    now = now or utcnow()
+    reason = essay_services.clean_text(reason, limit=1000, field="reason")
+    if not reason:
+        raise ValidationFailed(_("Please say briefly why."), field="reason")
+    if assignment.status not in MARKING:
+        raise MarkingClosed(_("You have already submitted your marks for this entry."))
+    moved = _move(assignment=assignment, reason=rules.ReassignReason.CONFLICT, now=now)
+    if moved is None:
+        raise Conflict(
+            _("No other judge can take this entry now; please tell the chief judge."),
+            field="reason",
+        )
+    assignment.status = AssignmentStatus.MOVED
+    assignment.moved_for = "conflict"
+    assignment.moved_reason = reason
+    assignment.moved_at = now
+    db.session.flush()
+    audit.record(
+        actor=assignment.judge_id,
+        action="judging.conflict",
+        obj=assignment,
+        after={"to_judge_id": moved.judge_id},
+        reason=reason,
+        now=now,
+    )
+    return moved
+
+
+def remind_or_move_overdue(*, now: datetime | None = None) -> int:
+    """Remind judges of overdue sheets; after the grace days move them to a reserve judge.
+
+    Idempotent: a sheet is reminded once (``reminded_at``), and moved once (status MOVED).
+    Returns the number of reminders sent plus sheets moved.
+    """
+    now = now or utcnow()
+    count = 0
+    overdue = db.session.execute(
+        sa.select(Assignment, JudgingRound)
+        .join(JudgingRound, JudgingRound.round_id == Assignment.round_id)
+        .where(
+            Assignment.status == AssignmentStatus.OPEN,
+            Assignment.due_at <= now,
+            # After publication only re-marks (appeals) are still being marked.
+            sa.or_(JudgingRound.published_at.is_(None), Assignment.kind == AssignmentKind.APPEAL),
+        )
+        .order_by(Assignment.id)
+    ).all()
+    for assignment, setup in overdue:
+        if assignment.reminded_at is None:
+            changed = db.session.execute(
+                sa.update(Assignment)
+                .where(Assignment.id == assignment.id, Assignment.reminded_at.is_(None))
+                .values(reminded_at=now)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if changed:
+                audit.record(actor=None, action="judging.remind", obj=assignment, now=now)
+                count += 1
+            db.session.refresh(assignment)
+            continue
+        if now < assignment.reminded_at + timedelta(days=setup.days_after_reminder):
+            continue
+        moved = _move(assignment=assignment, reason=rules.ReassignReason.OVERDUE, now=now)
+        if moved is None:
+            continue
+        changed = db.session.execute(
+            sa.update(Assignment)
+            .where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.OPEN)
+            .values(
+                status=AssignmentStatus.MOVED,
+                moved_for="overdue",
+                moved_reason="overdue",
+                moved_at=now,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if not changed:
+            db.session.delete(moved)
+            db.session.flush()
+            continue
+        db.session.refresh(assignment)
+        audit.record(
+            actor=None,
+            action="judging.move_overdue",
+            obj=assignment,
+            after={"to_judge_id": moved.judge_id},
+            now=now,
+        )
+        count += 1
+    db.session.flush()
+    return count
+
+
+def assign_third_judge(entry: Entry, now: datetime, kind=AssignmentKind.THIRD) -> Assignment | None:
+    """Give the entry to one more judge by the rules (third marker, appeal); None if nobody can."""
+    active, reserve = pool(entry.round_id)
+    try:
+        pick = rules.pick_third_judge(
+            _rules_entry(entry),
+            first_judges=_judges_on_entry(entry.id),
+            judges=active,
+            reserves=reserve,
+            loads=_open_loads(entry.round_id),
+            conflicts=_declared_conflicts(entry.round_id),
+        )
+    except rules.NoEligibleJudge:
+        return None
+    setup = find_setup(entry.round_id)
+    third = Assignment(
+        round_id=entry.round_id,
+        entry_id=entry.id,
+        judge_id=pick.judge_id,
+        kind=kind,
+        position=_next_position(entry.round_id, pick.judge_id),
+        assigned_at=now,
+        due_at=now + timedelta(days=setup.days_to_mark),
+    )
+    db.session.add(third)
+    db.session.flush()
+    return third

@@ -1,0 +1,168 @@
+"""The round's rubric and the points a judge may give.
+
+Marks are Decimals on a quarter-point grid (``MARK_STEP``); ``parse_points`` refuses anything
+off the grid or above the criterion's maximum, ``format_points`` prints them without trailing
+zeros. The rubric is versioned: a new version is written once anyone has marked with the old one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from contests.essay import services as essay_services
+from contests.essay.models import EssayRound
+from contests.judging.models import (
+    Mark,
+    Rubric,
+    RubricCriterion,
+)
+from contests.judging.services.setup import JudgingStarted
+from core import audit
+from core.clock import utcnow
+from core.errors import ValidationFailed
+from core.extensions import db
+
+MARK_STEP = Decimal("0.25")
+
+
+def current_rubric(round_id: int) -> Rubric | None:
+    """The rubric in force: the newest version."""
+    return db.session.scalar(
+        sa.select(Rubric)
+        .where(Rubric.round_id == round_id)
+        .order_by(Rubric.version.desc())
+        .options(sa.orm.selectinload(Rubric.criteria))
+        .limit(1)
+    )
+
+
+def parse_points(value, *, field: str, top: Decimal | None = None) -> Decimal:
+    """Read a mark typed by a person (comma or point); refuse one off the grid or above ``top``."""
+    try:
+        number = Decimal(str(value).strip().replace(",", "."))
+    except (InvalidOperation, AttributeError):
+        raise ValidationFailed(_("Enter a number."), field=field) from None
+    if not number.is_finite():
+        raise ValidationFailed(_("Enter a number."), field=field)
+    if number % MARK_STEP:
+        raise ValidationFailed(_("Use steps of 0.25 points."), field=field)
+    if number < 0 or (top is not None and number > top):
+        raise ValidationFailed(
+            _("Enter a mark from 0 to %(max)s.", max=format_points(top)), field=field
+        )
+    return number
+
+
+def format_points(value: Decimal | None) -> str:
+    """Print points without trailing zeros (7, 7.5, 7.25); empty for none."""
+    if value is None:
+        return ""
+    return format(value.normalize(), "f") if value == value.to_integral() else str(value)
+
+
+def _rubric_dict(rubric: Rubric | None) -> dict | None:
+    if rubric is None:
+        return None
+    return {
+        "version": rubric.version,
+        "scale": format_points(rubric.scale),
+        "criteria": [
+            {"name": c.name, "guidance": c.guidance, "max_points": format_points(c.max_points)}
+            for c in rubric.criteria
+        ],
+    }
+
+
+def save_rubric(
+    *,
+    actor,
+    round_: EssayRound,
+    criteria: list[dict],
+    scale=Decimal(10),
+    now: datetime | None = None,
+) -> Rubric:
+    """Set the round's rubric; once locked, a change makes a new version (audited).
+
+    After judging starts only the wording may change (same criteria and maxima), and marks
+    already given move to the new version's criteria.
+    """
+    now = now or utcnow()
+    scale = parse_points(scale, field="scale")
+    if scale <= 0:
+        raise ValidationFailed(_("The scale must be above zero."), field="scale")
+    cleaned = []
+    for index, item in enumerate(criteria):
+        name = essay_services.clean_text(
+            item.get("name"), limit=200, field=f"criteria-{index}-name", single_line=True
+        )
+        if not name:
+            continue
+        top = parse_points(item.get("max_points"), field=f"criteria-{index}-max_points")
+        if top <= 0:
+            raise ValidationFailed(
+                _("A criterion needs a maximum above zero."), field=f"criteria-{index}-max_points"
+            )
+        guidance = essay_services.clean_text(
+            item.get("guidance"), limit=2000, field=f"criteria-{index}-guidance"
+        )
+        cleaned.append((name, guidance, top))
+    if not cleaned:
+        raise ValidationFailed(_("Add at least one criterion."), field="criteria-0-name")
+    if sum(top for _n, _g, top in cleaned) != scale:
+        raise ValidationFailed(
+            _(
+                "The criteria's maxima must add up to the scale (%(scale)s).",
+                scale=format_points(scale),
+            ),
+            field="scale",
+        )
+    rubric = current_rubric(round_.id)
+    before = _rubric_dict(rubric)
+    if rubric is not None and rubric.locked_at is None:
+        rubric.criteria.clear()
+        db.session.flush()
+        rubric.scale = scale
+    else:
+        if rubric is not None:
+            old = [(c.max_points) for c in rubric.criteria]
+            if old != [top for _n, _g, top in cleaned] or rubric.scale != scale:
+                raise JudgingStarted(
+                    _(
+                        "Judging has started: only the names and guidance of the criteria can "
+                        "change now, not their number or maxima."
+                    ),
+                    field="scale",
+                )
+        previous = rubric
+        rubric = Rubric(
+            round_id=round_.id,
+            version=(previous.version + 1) if previous else 1,
+            scale=scale,
+            created_by_id=getattr(actor, "id", None),
+            created_at=now,
+            locked_at=now if previous else None,
+        )
+        db.session.add(rubric)
+    for position, (name, guidance, top) in enumerate(cleaned):
+        rubric.criteria.append(
+            RubricCriterion(position=position, name=name, guidance=guidance, max_points=top)
+        )
+    db.session.flush()
+    if before is not None and rubric.version > before["version"]:
+        for old, new in zip(previous.criteria, rubric.criteria, strict=True):
+            db.session.execute(
+                sa.update(Mark).where(Mark.criterion_id == old.id).values(criterion_id=new.id)
+            )
+    audit.record(
+        actor=actor,
+        action="judging.rubric_save",
+        obj=rubric,
+        before=before,
+        after=_rubric_dict(rubric),
+        now=now,
+    )
+    return rubric
