@@ -1,4 +1,8 @@
-"""Spreadsheets in and out: read .xlsx/.csv into checked rows, report problems per row."""
+"""Spreadsheets in and out: read .xlsx/.csv into checked rows, report problems per row.
+
+Reading goes through pandas (``read_excel`` with the calamine engine, ``read_csv``) with every
+cell kept as the file has it: the domain checks each value and reports problems per row.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +15,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import IO, Any
 
+import pandas as pd
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
-from python_calamine import CalamineError, CalamineWorkbook
+from python_calamine import CalamineError
 
 from core.errors import ValidationFailed
 
@@ -98,23 +103,25 @@ def read_table(
     suffix = Path(filename or "").suffix.lower()
     data = stream.read_bytes() if isinstance(stream, Path) else _read_bytes(stream)
     if suffix == ".xlsx":
-        raw_rows = _xlsx_rows(data, report)
+        frame = _xlsx_frame(data, report)
     elif suffix == ".csv":
-        raw_rows = _csv_rows(data, report)
+        frame = _csv_frame(data, report)
     else:
         report.add(None, None, _("Only .xlsx or .csv files can be imported."))
         return None
-    if raw_rows is None:
+    if frame is None:
         return None
-    if not raw_rows:
+    if frame.empty:
         report.add(None, None, _("The file is empty."))
         return None
-    header_row = [normalize_header(h) for h in raw_rows[0]]
+    # Positional labels: frame.index + 1 is the row number the spreadsheet shows.
+    frame = frame.set_axis(range(frame.shape[1]), axis="columns").reset_index(drop=True)
     wanted = {normalize_header(label): key for key, label in columns.items()}
     positions: dict[str, int] = {}
-    for index, header in enumerate(header_row):
-        if header in wanted and wanted[header] not in positions:
-            positions[wanted[header]] = index
+    for index, header in enumerate(frame.iloc[0]):
+        key = wanted.get(normalize_header(header))
+        if key is not None and key not in positions:
+            positions[key] = index
     missing = [columns[key] for key in required if key not in positions]
     if missing:
         report.add(
@@ -123,16 +130,24 @@ def read_table(
             _("Missing column(s): %(columns)s.", columns=", ".join(missing)),
         )
         return None
-    rows = []
-    for offset, raw in enumerate(raw_rows[1:], start=2):
-        values = {key: (raw[i] if i < len(raw) else None) for key, i in positions.items()}
-        if all(clean_text(v) == "" for v in values.values()):
-            continue
-        rows.append((offset, values))
+    body = frame.iloc[1:, list(positions.values())]
+    keys = list(positions)
+    # Row by row from plain lists: a dict per row, and blank rows (every wanted cell empty or
+    # whitespace) left out, in one pass.
+    cells = [body[column].tolist() for column in body.columns]
+    rows = [
+        (number, dict(zip(keys, values, strict=True)))
+        for number, *values in zip((body.index + 1).tolist(), *cells, strict=True)
+        if not all(_blank(value) for value in values)
+    ]
     if not rows:
         report.add(None, None, _("The file has headers but no rows."))
         return None
     return Table(rows=rows, columns=columns)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _read_bytes(stream) -> bytes:
@@ -142,17 +157,20 @@ def _read_bytes(stream) -> bytes:
     return data if isinstance(data, bytes) else data.encode()
 
 
-def _xlsx_rows(data: bytes, report: Report) -> list[list[Any]] | None:
-    # calamine (Rust) reads a 50,000-row sheet in under a second; openpyxl takes ~20 s.
+#: Every cell as the file has it: no header row, no type guessing, no "NA"/"null" → missing.
+_AS_WRITTEN = {"header": None, "dtype": object, "keep_default_na": False, "na_filter": False}
+
+
+def _xlsx_frame(data: bytes, report: Report) -> pd.DataFrame | None:
+    # The calamine engine (Rust) keeps a 50,000-row sheet fast; openpyxl is many times slower.
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        return pd.read_excel(io.BytesIO(data), sheet_name=0, engine="calamine", **_AS_WRITTEN)
     except (CalamineError, ValueError, OSError, IndexError):
         report.add(None, None, _("The file is not a valid .xlsx workbook."))
         return None
 
 
-def _csv_rows(data: bytes, report: Report) -> list[list[Any]] | None:
+def _csv_frame(data: bytes, report: Report) -> pd.DataFrame | None:
     for encoding in ("utf-8-sig", "utf-16"):
         try:
             text = data.decode(encoding)
@@ -171,11 +189,29 @@ def _csv_rows(data: bytes, report: Report) -> list[list[Any]] | None:
     if "\x00" in text:
         report.add(None, None, _("The file is not a text CSV file."))
         return None
+    if not text.strip("\r\n"):
+        return pd.DataFrame()
     try:
         dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
-    return [row for row in csv.reader(io.StringIO(text), dialect)]
+    # Rows may be ragged (a row longer than the header); name enough columns for the longest.
+    width = max(line.count(dialect.delimiter) for line in text.splitlines()) + 1
+    try:
+        return pd.read_csv(
+            io.StringIO(text),
+            sep=dialect.delimiter,
+            quotechar=dialect.quotechar or '"',
+            doublequote=dialect.doublequote,
+            escapechar=dialect.escapechar,
+            skipinitialspace=dialect.skipinitialspace,
+            names=range(width),
+            skip_blank_lines=False,
+            **_AS_WRITTEN | {"dtype": str},
+        )
+    except (pd.errors.ParserError, csv.Error):
+        report.add(None, None, _("The file is not a text CSV file."))
+        return None
 
 
 DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d", "%d.%m.%Y", "%d/%m/%y")
@@ -199,18 +235,32 @@ def parse_date(value: Any) -> date | None:
 HEADER_FILL = PatternFill("solid", fgColor="DDEEDD")
 
 
+def _keep_text(cells) -> None:
+    """Text is data, never a formula: openpyxl would make "=…" a formula cell."""
+    for cell in cells:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def workbook_bytes(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]]) -> bytes:
-    """Build an .xlsx file from (title, headers, rows) triples, with bold, filled headers."""
+    """Build an .xlsx file from (title, headers, rows) triples, with bold, filled headers.
+
+    Every text cell stays text: a name or answer starting with "=" is written as a string.
+    """
     workbook = Workbook(write_only=False)
     workbook.remove(workbook.active)
     for title, headers, rows in sheets:
         sheet = workbook.create_sheet(title=str(title)[:31])
         sheet.append([str(h) for h in headers])
+        _keep_text(sheet[1])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
             cell.fill = HEADER_FILL
         for row in rows:
-            sheet.append(list(row))
+            values = list(row)
+            sheet.append(values)
+            if any(isinstance(v, str) and v.startswith("=") for v in values):
+                _keep_text(sheet[sheet.max_row])
         for index, header in enumerate(headers, start=1):
             letter = sheet.cell(row=1, column=index).column_letter
             sheet.column_dimensions[letter].width = max(12, len(str(header)) + 4)

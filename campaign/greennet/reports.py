@@ -6,6 +6,8 @@ headings are fixed Vietnamese text, like the columns of an import format.
 
 from __future__ import annotations
 
+import pandas as pd
+
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, Movement, Tier
 from core import pdf as core_pdf
@@ -23,6 +25,16 @@ STATUS_VI = {
 LEVEL_VI = {SchoolLevel.MN: "Mầm non", SchoolLevel.TH: "Tiểu học", SchoolLevel.THCS: "THCS"}
 GREEN = (46, 125, 50)
 GREY = (200, 200, 200)
+
+
+def tier_counts(rows) -> pd.DataFrame:
+    """Schools per level (rows) and tier (columns), every level and tier present, zeros included."""
+    frame = pd.DataFrame(
+        {"level": [r.school.level for r in rows], "tier": [r.tier for r in rows]},
+        dtype=object,
+    )
+    counts = frame.groupby(["level", "tier"]).size().unstack()
+    return counts.reindex(index=list(SchoolLevel), columns=list(Tier)).fillna(0).astype(int)
 
 
 def _review_name(now=None) -> str:
@@ -126,10 +138,11 @@ def district_xlsx(movement: Movement, *, now=None) -> bytes:
         ]
         for r in rows
     ]
-    tiers = []
-    for level in SchoolLevel:
-        mine = [r for r in rows if r.school.level == level]
-        tiers.append([LEVEL_VI[level], len(mine)] + [sum(r.tier == t for r in mine) for t in Tier])
+    counts = tier_counts(rows)
+    tiers = [
+        [LEVEL_VI[level], int(counts.loc[level].sum()), *(int(n) for n in counts.loc[level])]
+        for level in SchoolLevel
+    ]
     return workbook_bytes(
         [
             (
@@ -301,11 +314,12 @@ def district_pdf(movement: Movement, *, now=None) -> bytes:
         align="C",
     )
     pdf.ln(4)
+    per_level = tier_counts(rows)
     for level in SchoolLevel:
         mine = [r for r in rows if r.school.level == level]
         if not mine:
             continue
-        counts = ", ".join(f"{TIER_VI[t]}: {sum(r.tier == t for r in mine)}" for t in Tier)
+        counts = ", ".join(f"{TIER_VI[t]}: {per_level.loc[level, t]}" for t in Tier)
         pdf.set_font(core_pdf.FONT, "B", 12)
         pdf.cell(
             0,

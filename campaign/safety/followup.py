@@ -17,14 +17,14 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
 
-from campaign import services as campaign_services
 from campaign.safety.models import MessageAuthor, SafetyReport, SafetyReportMessage
-from campaign.safety.permissions import can_view_safety_report
+from campaign.safety.permissions import can_view_safety_report, recipients
 from core import audit
 from core.accounts.services import password_hasher
 from core.clock import utcnow
 from core.errors import Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.notifications.services import notify
 
 #: No 0/O, 1/I/L: the phrase is copied by hand from a screen to paper.
 PHRASE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -101,8 +101,6 @@ def add_reporter_message(
     *, reference: str, secret: str, text: str, now: datetime | None = None
 ) -> SafetyReportMessage:
     """The reporter adds to their report; the designated staff are told (never what it says)."""
-    from campaign.safety.services import recipients
-
     now = now or utcnow()
     report = find_for_reporter(reference=reference, secret=secret)
     message = SafetyReportMessage(
@@ -111,7 +109,7 @@ def add_reporter_message(
     db.session.add(message)
     report.updated_at = now
     db.session.flush()
-    campaign_services.notify(
+    notify(
         user_ids=recipients(report.school_id),
         kind="safety_report_follow_up",
         params={"reference": report.reference},

@@ -13,18 +13,18 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from campaign import services as campaign_services
 from campaign.safety.models import FORWARD_TARGETS, ReportStatus, SafetyReport
 from campaign.safety.permissions import (
     can_view_safety_report,
     is_district_safeguarding,
+    recipients,
     safeguarding_school_ids,
 )
 from core import audit
-from core.accounts.models import Role, RoleAssignment
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.notifications.services import notify
 from core.schools.models import School
 
 #: received → verifying → handled / forwarded; a closed report can be reopened for verifying.
@@ -40,22 +40,6 @@ REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
 def _reference() -> str:
     return "AT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
-
-
-def recipients(school_id: int | None) -> list[int]:
-    """The users a report for ``school_id`` goes to: that school's staff and the district's."""
-    condition = RoleAssignment.school_id.is_(None)
-    if school_id is not None:
-        condition = sa.or_(condition, RoleAssignment.school_id == school_id)
-    return sorted(
-        set(
-            db.session.scalars(
-                sa.select(RoleAssignment.user_id).where(
-                    RoleAssignment.role == Role.SAFEGUARDING, condition
-                )
-            )
-        )
-    )
 
 
 def submit_report(
@@ -105,7 +89,7 @@ def submit_report(
     report.secret = secret
     db.session.add(report)
     db.session.flush()
-    campaign_services.notify(
+    notify(
         user_ids=recipients(school_id),
         kind="safety_report_received",
         params={"reference": report.reference},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,16 +11,46 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_nav
 
 
 def init_app(app: Flask) -> None:
     from core.accounts import views
+    from core.accounts.cli import create_admin_command
+    from core.notifications.services import register_kind
 
     app.register_blueprint(views.bp)
+    # A grant of the safeguarding role waits for a second administrator (core.accounts.grants).
+    register_kind(
+        app,
+        "safeguarding_grant_requested",
+        _l(
+            "%(by)s asked to give %(user)s the safeguarding role; a second administrator must approve."
+        ),
+    )
+    register_kind(
+        app,
+        "safeguarding_grant_approved",
+        _l("%(user)s now holds the safeguarding role (approved by %(by)s)."),
+    )
+    register_kind(
+        app,
+        "role_grant_awaiting_approval",
+        _l("%(by)s asked to give %(user)s the safeguarding role: your approval is needed."),
+    )
     add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90))
     add_nav(app, NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95))
     app.cli.add_command(import_roster_command)
+    app.cli.add_command(create_admin_command)
+    register_job(
+        app,
+        Job(
+            "expire-activation-codes",
+            "core.accounts.jobs:expire_activation_codes",
+            timedelta(hours=1),
+        ),
+    )
 
 
 @click.command("import-roster")

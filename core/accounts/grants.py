@@ -25,8 +25,8 @@ from core.accounts.services import grant_role
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound
 from core.extensions import db
+from core.notifications.services import notify
 from core.schools.models import School
-from core.web import notify
 
 
 def needs_second_admin(role: Role | str) -> bool:

@@ -386,3 +386,18 @@ def expire_activation_codes(*, now: datetime | None = None) -> int:
         .values(activation_code_hash=None, activation_expires_at=None)
     )
     return result.rowcount or 0
+
+
+def create_admin(*, username: str, full_name: str, password: str, now=None) -> User:
+    """Create an administrator with a password (the first one: ``flask create-admin``).
+
+    The password rules are the app's own (``validate_new_password``); the username must be free.
+    """
+    username = (username or "").strip()
+    full_name = (full_name or "").strip()
+    if not full_name:
+        raise ValidationFailed(_("The full name is missing."), field="full_name")
+    validate_new_password(User(username=username), password)
+    user = create_user(username=username, full_name=full_name, password=password)
+    grant_role(actor=None, user=user, role=Role.ADMIN, now=now)
+    return user

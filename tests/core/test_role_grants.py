@@ -3,11 +3,11 @@
 import pytest
 import sqlalchemy as sa
 
-from campaign.models import Notification
 from core.accounts import grants, services
 from core.accounts.models import Role, RoleAssignment, RoleGrantRequest
 from core.audit import AuditEntry
 from core.errors import Conflict, Forbidden, NotFound
+from core.notifications.models import Notification
 
 
 @pytest.fixture(autouse=True)

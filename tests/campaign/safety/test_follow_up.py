@@ -5,12 +5,12 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from campaign.models import Notification
 from campaign.safety import followup, services
 from campaign.safety.models import MessageAuthor, SafetyReport
 from core.accounts.models import Role
 from core.audit import AuditEntry
 from core.errors import Forbidden, ValidationFailed
+from core.notifications.models import Notification
 
 WHAT = "Một nhóm chat đăng ảnh chế giễu bạn em."
 
