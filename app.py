@@ -22,7 +22,7 @@ import core.notifications
 import core.scheduler
 import core.schools
 import demo
-from core import extensions, i18n, security, storage, web
+from core import extensions, i18n, security, storage, transaction, web
 from core.config import PROJECT_ROOT, Config, config_from_env
 from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
 from core.errors import register_error_handlers
@@ -69,6 +69,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
     )
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    # First, so its before_request runs before any other hook can answer.
+    transaction.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
     web.init_app(app)

@@ -32,13 +32,6 @@ def school_year(now: datetime | None = None, zone: str | None = None) -> str:
     return f"{start}-{start + 1}"
 
 
-def as_utc(value: datetime) -> datetime:
-    """Convert an aware datetime to UTC; a naive one is taken to be UTC already."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
-
-
 def local_to_utc(value: datetime, zone: str | None = None) -> datetime:
     """Read a naive datetime typed by a person in the district's zone and return it in UTC."""
     if value.tzinfo is None:

@@ -43,7 +43,6 @@ class Config:
         self.FORCE_HTTPS = _bool(env.get("FORCE_HTTPS"), False)
         self.PROXY_COUNT = int(env.get("PROXY_COUNT", "0"))
         self.MAIL_SERVER = env.get("MAIL_SERVER") or None
-        self.STORAGE_URL = env.get("STORAGE_URL") or None
         self.UPLOAD_FOLDER = env.get("UPLOAD_FOLDER", str(Path(self.INSTANCE_PATH) / "uploads"))
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
         self.RATELIMIT_KEY_PREFIX = env.get("RATELIMIT_KEY_PREFIX", "mangxanh")

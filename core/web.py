@@ -22,6 +22,7 @@ from sqlalchemy import text
 from core.db import sqlite_begin_mode
 from core.extensions import db
 from core.i18n import LOCALE_COOKIE
+from core.transaction import is_read_only_request
 
 bp = Blueprint("core", __name__)
 
@@ -48,7 +49,8 @@ class NavItem:
 
 
 def writes_on_read(view):
-    """Mark a GET view that also writes (e.g. logs a read), so SQLite takes the write lock early."""
+    """Mark a GET view that also writes (e.g. logs a read): its work is committed (see
+    ``core.transaction``) and SQLite takes the write lock at the start."""
     view.writes_on_read = True
     return view
 
@@ -106,7 +108,6 @@ def set_language(code: str):
         code = current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user.is_authenticated:
         current_user.locale = code
-        db.session.commit()
     target = request.form.get("next") or url_for("core.index")
     if not target.startswith("/") or target.startswith("//"):
         target = url_for("core.index")
@@ -135,11 +136,8 @@ def init_app(app: Flask) -> None:
     @app.before_request
     def _sqlite_begin_mode():
         # Page reads never need the write lock; everything else takes it at BEGIN.
-        view = app.view_functions.get(request.endpoint or "")
-        readonly = request.method in ("GET", "HEAD", "OPTIONS") and not getattr(
-            view, "writes_on_read", False
-        )
-        g._begin_token = sqlite_begin_mode.set("DEFERRED" if readonly else "IMMEDIATE")
+        mode = "DEFERRED" if is_read_only_request() else "IMMEDIATE"
+        g._begin_token = sqlite_begin_mode.set(mode)
 
     @app.teardown_request
     def _reset_begin_mode(exc):

@@ -17,7 +17,7 @@ def seed_campaign(*, now: datetime) -> None:
     """The published demo campaign for this school year."""
     if db.session.scalar(sa.select(Campaign).where(Campaign.slug == DEMO_SLUG)):
         return
-    today: date = local_today(now, "Asia/Ho_Chi_Minh")
+    today: date = local_today(now)
     start_year = today.year if today.month >= 8 else today.year - 1
     db.session.add(
         Campaign(

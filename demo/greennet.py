@@ -319,7 +319,7 @@ def _pdf(title: str) -> bytes:
 
 def seed_greennet(*, now: datetime) -> None:
     """Idempotent: does nothing if this school year's movement exists."""
-    year = school_year(now, "Asia/Ho_Chi_Minh")
+    year = school_year(now)
     if db.session.scalar(sa.select(Movement.id).where(Movement.school_year == year)):
         return
     organizer = db.session.scalar(sa.select(User).where(User.username == "organizer"))
@@ -327,7 +327,7 @@ def seed_greennet(*, now: datetime) -> None:
     schools = list(db.session.scalars(sa.select(School).order_by(School.id)))
     if organizer is None or not schools:
         return
-    today = local_today(now, "Asia/Ho_Chi_Minh")
+    today = local_today(now)
     start_year = int(year[:4])
     movement = services.create_movement(
         actor=organizer,

@@ -81,8 +81,8 @@ def app(request, tmp_path_factory):
     application.test_client_class = FreshGlobalsClient
     with application.app_context():
         upgrade()
-        # Each test runs inside a transaction that is rolled back; views' commits become
-        # savepoint releases.
+        # Each test runs inside a transaction that is rolled back; the requests' commits
+        # (core.transaction) become savepoint releases, their rollbacks savepoint rollbacks.
         _db.session.configure(join_transaction_mode="create_savepoint")
         _db.session.remove()
     return application
@@ -226,4 +226,15 @@ class FreshGlobalsClient(FlaskClient):
     def open(self, *args, **kwargs):
         if has_app_context():
             g.__dict__.clear()
+            # What the test arranged exists before the request, as it would in production: a
+            # request that rolls back (a forbidden one, say) undoes its own work only. Nothing
+            # is expired, so the request's query counts stay what they were; and the session's
+            # next savepoint opens now, before anything the request begins.
+            session = _db.session()
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
+            session.connection()
         return super().open(*args, **kwargs)

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, time, timedelta
 import sqlalchemy as sa
 
 from campaign.campaigns.models import Campaign
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import User
 from core.clock import local_zone
 from core.extensions import db
 from core.schools.models import School, SchoolLevel
@@ -45,19 +45,14 @@ def eligible_students(school_ids: list[int]) -> dict[int, int]:
     """Active student accounts per school (the denominator of every participation rate)."""
     rows = db.session.execute(
         sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.role == Role.STUDENT,
-            User.active.is_(True),
-            User.school_id.in_(school_ids),
-        )
+        .where(User.is_active_student, User.school_id.in_(school_ids))
         .group_by(User.school_id)
     ).all()
     return {school_id: count for school_id, count in rows}
 
 
 def _campaign_period(campaign: Campaign) -> tuple[datetime, datetime]:
-    zone = local_zone("Asia/Ho_Chi_Minh")
+    zone = local_zone()
     since = datetime.combine(campaign.starts_on, time(), zone).astimezone(UTC)
     until = datetime.combine(campaign.ends_on + timedelta(days=1), time(), zone).astimezone(UTC)
     return since, until

@@ -14,10 +14,10 @@ from campaign.campaigns.permissions import can_view_campaign
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.clock import local_today, utcnow
-from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.spreadsheets import XLSX_MIME
 from core.storage import storage
+from core.transaction import domain_errors
 
 bp = Blueprint("campaign", __name__)
 
@@ -79,7 +79,7 @@ def edit(slug: str | None = None):
     campaign = get_campaign(slug) if slug else None
     form = CampaignForm(obj=campaign)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "title"):
             campaign = services.save_campaign(
                 actor=current_user,
                 campaign=campaign,
@@ -90,11 +90,6 @@ def edit(slug: str | None = None):
                 ends_on=form.ends_on.data,
                 banner=form.banner.data.read() if form.banner.data else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "title")
-        else:
-            db.session.commit()
             flash(_("The campaign has been saved."), "success")
             return redirect(url_for("campaign.manage"))
     return render_template("campaign/campaigns/edit.html", form=form, campaign=campaign)
@@ -106,12 +101,8 @@ def change_status(slug: str, action: str):
     """Publish a draft or close a published campaign."""
     campaign = get_campaign(slug)
     status = CampaignStatus.PUBLISHED if action == "publish" else CampaignStatus.CLOSED
-    try:
+    with domain_errors(category="warning"):
         services.set_status(actor=current_user, campaign=campaign, status=status)
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(
             _("The campaign is published.")
             if action == "publish"
@@ -146,7 +137,7 @@ def phases(slug: str):
     campaign = get_campaign(slug)
     form = PhaseForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "title"):
             services.add_phase(
                 actor=current_user,
                 campaign=campaign,
@@ -155,11 +146,6 @@ def phases(slug: str):
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "title")
-        else:
-            db.session.commit()
             flash(_("The phase has been added."), "success")
             return redirect(url_for("campaign.phases", slug=slug))
     return render_template(
@@ -176,6 +162,5 @@ def delete_phase(slug: str, phase_id: int):
     if phase is None or phase.campaign_id != campaign.id:
         abort(404)
     services.delete_phase(actor=current_user, phase=phase)
-    db.session.commit()
     flash(_("The phase has been removed."), "success")
     return redirect(url_for("campaign.phases", slug=slug))

@@ -19,17 +19,15 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from campaign.campaigns.participation import contest_counts, eligible_students
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import User
 from core.extensions import db
 
 
 def _student_counts(school_ids: list[int], condition) -> dict[int, int]:
     rows = db.session.execute(
         sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .where(
-            RoleAssignment.role == Role.STUDENT,
-            User.active.is_(True),
+            User.is_active_student,
             User.school_id.in_(school_ids),
             condition,
         )

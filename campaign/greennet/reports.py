@@ -39,7 +39,7 @@ def tier_counts(rows) -> pd.DataFrame:
 
 def _review_name(now=None) -> str:
     """Term I (August to January) ends in a sơ kết; the school year ends in a tổng kết."""
-    month = local_today(now or utcnow(), "Asia/Ho_Chi_Minh").month
+    month = local_today(now or utcnow()).month
     return "Sơ kết" if month >= 8 or month == 1 else "Tổng kết"
 
 

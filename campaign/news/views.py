@@ -15,9 +15,9 @@ from campaign.news.models import NewsPost
 from campaign.news.permissions import can_manage_news
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
-from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.storage import storage
+from core.transaction import domain_errors
 
 bp = Blueprint("news", __name__)
 
@@ -75,7 +75,7 @@ def edit(slug: str | None = None):
         form.publish.data = post.published_at is not None
         form.campaign_id.data = post.campaign_id or 0
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "image"):
             post = services.save_news(
                 actor=current_user,
                 post=post,
@@ -85,11 +85,6 @@ def edit(slug: str | None = None):
                 publish=form.publish.data,
                 image=form.image.data.read() if form.image.data else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "image")
-        else:
-            db.session.commit()
             flash(_("The news post has been saved."), "success")
             return redirect(url_for("news.manage"))
     return render_template("campaign/news/edit.html", form=form, post=post)

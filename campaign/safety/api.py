@@ -12,7 +12,6 @@ from marshmallow import Schema, fields, validate
 from campaign.safety import followup, services
 from campaign.safety.limits import follow_up_limits, report_limits
 from core.api import ApiBlueprint
-from core.extensions import db
 
 blp = ApiBlueprint("safety_api", __name__, description="Safety corner")
 
@@ -74,7 +73,6 @@ class FollowUpOut(Schema):
 @blp.response(201, SafetyReportOut)
 def submit_safety_report(data):
     report = services.submit_report(reporter=current_user, **data)
-    db.session.commit()
     return report
 
 
@@ -102,5 +100,4 @@ def add_safety_report_follow_up(data):
     message = followup.add_reporter_message(
         reference=data["reference"], secret=data["secret"], text=data["text"]
     )
-    db.session.commit()
     return message.report

@@ -113,7 +113,8 @@ def add_reporter_message(
         user_ids=recipients(report.school_id),
         kind="safety_report_follow_up",
         params={"reference": report.reference},
-        url=f"/safety/reports/{report.id}",
+        endpoint="safety.show",
+        values={"report_id": report.id},
         now=now,
     )
     return message

@@ -28,11 +28,6 @@ def safeguarding_school_ids(user) -> set[int]:
     )
 
 
-def can_handle_safety_reports(user) -> bool:
-    """Designated safeguarding staff (of a school or of the district)."""
-    return user.is_authenticated and bool(_assignments(user))
-
-
 def can_view_safety_report(user, report: SafetyReport) -> bool:
     """The report's school's designated staff, or the district's; nobody else."""
     if not user.is_authenticated:

@@ -93,7 +93,8 @@ def submit_report(
         user_ids=recipients(school_id),
         kind="safety_report_received",
         params={"reference": report.reference},
-        url=f"/safety/reports/{report.id}",
+        endpoint="safety.show",
+        values={"report_id": report.id},
         now=now,
     )
     return report

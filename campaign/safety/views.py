@@ -27,8 +27,8 @@ from campaign.safety.limits import follow_up_limits, report_limits
 from campaign.safety.models import ReportStatus
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
-from core.errors import DomainError, error_response, show_beside_field
-from core.extensions import db
+from core.errors import DomainError, error_response
+from core.transaction import domain_errors
 from core.web import writes_on_read
 
 bp = Blueprint("safety", __name__, url_prefix="/safety")
@@ -87,7 +87,7 @@ def report():
     """The confidential report form; no sign-in needed, anonymous by default."""
     form = _report_form()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "what_happened"):
             filed = services.submit_report(
                 school_id=form.school_id.data or None,
                 what_happened=form.what_happened.data,
@@ -98,11 +98,6 @@ def report():
                 anonymous=form.anonymous.data,
                 reporter=current_user,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_beside_field(form, error, "what_happened")
-        else:
-            db.session.commit()
             # Shown once on the next page and popped there; the phrase is only ever hashed.
             session["safety_reference"] = filed.reference
             session["safety_secret"] = filed.secret
@@ -182,11 +177,9 @@ def follow_up_message():
         message = followup.add_reporter_message(
             reference=form.reference.data, secret=form.secret.data, text=form.text.data
         )
-    except DomainError as error:
-        db.session.rollback()
+    except DomainError as error:  # raised before anything is stored; the 4xx rolls back
         flash(error.message, "warning")
         return _render_follow_up_form(FollowUpForm(formdata=None), error.status_code)
-    db.session.commit()
     flash(_("Your message has been added to the report."), "success")
     fresh = FollowUpMessageForm(
         formdata=None, reference=message.report.reference, secret=form.secret.data
@@ -207,7 +200,6 @@ def inbox():
 def show(report_id: int):
     """One report; the read is logged."""
     report = services.open_report(user=current_user, report_id=report_id)
-    db.session.commit()
     return render_template(
         "campaign/safety/show.html",
         report=report,
@@ -226,14 +218,9 @@ def reply(report_id: int):
     if not form.validate_on_submit():
         flash(_("Write your reply first."), "warning")
         return redirect(url_for("safety.show", report_id=report_id))
-    try:
+    with domain_errors(category="warning"):
         followup.reply(user=current_user, report=report, text=form.text.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "warning")
-        return redirect(url_for("safety.show", report_id=report_id))
-    db.session.commit()
-    flash(_("Your reply has been sent."), "success")
+        flash(_("Your reply has been sent."), "success")
     return redirect(url_for("safety.show", report_id=report_id))
 
 
@@ -244,7 +231,7 @@ def change_status(report_id: int):
     form = ReportStatusForm()
     report = services.open_report(user=current_user, report_id=report_id)
     if form.validate_on_submit():
-        try:
+        with domain_errors(category="warning"):
             services.change_status(
                 user=current_user,
                 report=report,
@@ -252,10 +239,5 @@ def change_status(report_id: int):
                 note=form.note.data or "",
                 forwarded_to=form.forwarded_to.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "warning")
-            return redirect(url_for("safety.show", report_id=report_id))
-        db.session.commit()
-        flash(_("The report's status has been updated."), "success")
+            flash(_("The report's status has been updated."), "success")
     return redirect(url_for("safety.show", report_id=report_id))

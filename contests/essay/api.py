@@ -147,7 +147,6 @@ def save_draft(data, round_id: int):
     result = services.save_draft(
         entry=entry, title=data["title"], body=data["body"], seq=data["seq"]
     )
-    db.session.commit()
     return {"accepted": result.accepted, "entry": result.entry}
 
 
@@ -160,7 +159,6 @@ def save_draft(data, round_id: int):
 def upload_photo(files, form, entry_id: int):
     entry = _own_entry(entry_id)
     photo = services.upload_photo(entry=entry, data=files["file"].read(), caption=form["caption"])
-    db.session.commit()
     return photo
 
 
@@ -174,7 +172,6 @@ def delete_photo(entry_id: int, photo_id: int):
     if photo is None or photo.entry_id != entry.id:
         raise NotFound()
     services.delete_photo(photo=photo)
-    db.session.commit()
 
 
 @blp.route("/essay/entries/<int:entry_id>/consent", methods=["PUT"])
@@ -185,7 +182,6 @@ def delete_photo(entry_id: int, photo_id: int):
 def set_consent(data, entry_id: int):
     entry = _own_entry(entry_id)
     services.set_consent(entry=entry, student=data["student"], parent=data["parent"])
-    db.session.commit()
     return entry
 
 
@@ -204,7 +200,6 @@ def list_versions(entry_id: int):
 def submit_entry(entry_id: int):
     entry = _own_entry(entry_id)
     receipt = services.submit_entry(entry=entry)
-    db.session.commit()
     return receipt
 
 
@@ -215,5 +210,4 @@ def submit_entry(entry_id: int):
 def withdraw_entry(entry_id: int):
     entry = _own_entry(entry_id)
     services.withdraw_entry(entry=entry)
-    db.session.commit()
     return entry

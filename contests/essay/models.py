@@ -144,10 +144,6 @@ class Entry(db.Model):
     )
 
     @property
-    def is_editable(self) -> bool:
-        return self.status in EDITABLE
-
-    @property
     def may_publish_name(self) -> bool:
         return self.consent_student and self.consent_parent
 

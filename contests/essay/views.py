@@ -26,7 +26,6 @@ from contests.essay.models import (
     SimilarityFlag,
 )
 from contests.essay.permissions import (
-    can_manage_contests,
     can_view_contest,
     can_view_photo,
     can_view_school_progress,
@@ -35,11 +34,11 @@ from contests.essay.permissions import (
 from core.accounts.models import Role
 from core.accounts.permissions import require, roles_required
 from core.clock import utcnow
-from core.errors import DomainError
 from core.extensions import db
 from core.schools.models import School
 from core.spreadsheets import XLSX_MIME
 from core.storage import storage
+from core.transaction import domain_errors
 
 bp = Blueprint("essay", __name__)
 
@@ -109,28 +108,19 @@ def photo(photo_id: int):
 # --- organizers -------------------------------------------------------------------------------
 
 
-def _manager() -> None:
-    require(can_manage_contests(current_user))
-
-
 @bp.route("/manage/essay", methods=["GET", "POST"])
 @roles_required(Role.ADMIN, Role.ORGANIZER)
 def manage():
     """Every writing contest; create a new one on a campaign."""
     form = ContestForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "title"):
             contest = services.create_contest(
                 actor=current_user,
                 campaign_id=form.campaign_id.data,
                 title=form.title.data,
                 description=form.description.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.title.errors.append(error.message)
-        else:
-            db.session.commit()
             flash(_("The contest has been created."), "success")
             return redirect(url_for("essay.contest", contest_id=contest.id))
     contests = db.session.scalars(
@@ -146,7 +136,7 @@ def contest(contest_id: int):
     item = services.get_contest(contest_id)
     form = ReferenceForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "body"):
             services.add_reference(
                 actor=current_user,
                 contest=item,
@@ -154,11 +144,6 @@ def contest(contest_id: int):
                 body=form.body.data,
                 source=form.source.data or "",
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.body.errors.append(error.message)
-        else:
-            db.session.commit()
             flash(_("The model essay has been added to the similarity check."), "success")
             return redirect(url_for("essay.contest", contest_id=item.id))
     references = similarity.references(item)
@@ -178,16 +163,10 @@ def edit_round(contest_id: int | None = None, round_id: int | None = None):
     if round_ is not None and request.method == "GET":
         form.load(round_)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "name"):
             round_ = services.save_round(
                 actor=current_user, contest=item, round_=round_, **form.values()
             )
-        except DomainError as error:
-            db.session.rollback()
-            field = getattr(form, error.field, None) if error.field else None
-            (field or form.name).errors.append(error.message)
-        else:
-            db.session.commit()
             flash(_("The round has been saved."), "success")
             return redirect(url_for("essay.round_dashboard", round_id=round_.id))
     return render_template("contests/essay/round_form.html", form=form, contest=item, round=round_)
@@ -222,7 +201,6 @@ def run_similarity(round_id: int):
     """Check the round for near-copies now."""
     round_ = services.get_round(round_id)
     found = similarity.check_round(round_=round_)
-    db.session.commit()
     flash(_("Similarity check finished: %(n)d new flags.", n=found), "success")
     return redirect(url_for("essay.round_dashboard", round_id=round_.id))
 
@@ -237,7 +215,7 @@ def flag(flag_id: int):
     form = DecisionForm(item)
     if form.validate_on_submit():
         status, targets = form.OUTCOMES[form.decision.data]
-        try:
+        with domain_errors(form, "reason"):
             similarity.decide(
                 actor=current_user,
                 flag=item,
@@ -245,11 +223,6 @@ def flag(flag_id: int):
                 reason=form.reason.data,
                 targets=targets,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.reason.errors.append(error.message)
-        else:
-            db.session.commit()
             flash(_("The decision has been recorded."), "success")
             return redirect(url_for("essay.round_dashboard", round_id=item.round_id))
     return render_template(
@@ -288,7 +261,6 @@ def disqualify(entry_id: int):
         flash(_("Please give the reason."), "warning")
     else:
         services.disqualify_entry(actor=current_user, entry=entry, reason=form.reason.data)
-        db.session.commit()
         flash(_("Entry %(code)s has been disqualified.", code=entry.code), "success")
     return redirect(url_for("essay.round_dashboard", round_id=entry.round_id))
 

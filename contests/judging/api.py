@@ -21,7 +21,6 @@ from contests.judging.permissions import can_lead, can_organize
 from core.api import ApiBlueprint
 from core.clock import utcnow
 from core.errors import Forbidden
-from core.extensions import db
 
 blp = ApiBlueprint("judging_api", __name__, description="Blind judging of writing contests")
 
@@ -218,7 +217,6 @@ def save_marks(data, assignment_id: int):
         comment=data["comment"],
         seq=data["seq"],
     )
-    db.session.commit()
     return {"accepted": result.accepted, "assignment": result.assignment}
 
 
@@ -229,7 +227,6 @@ def save_marks(data, assignment_id: int):
 def submit_marks(assignment_id: int):
     assignment = services.get_assignment_for(current_user, assignment_id)
     services.submit_marks(assignment=assignment)
-    db.session.commit()
     return assignment
 
 
@@ -244,7 +241,7 @@ def submit_marks(assignment_id: int):
 def preview_assignment(data, round_id: int):
     round_ = _organized_round(round_id)
     plan = services.preview_assignment(round_=round_, seed=data["seed"])
-    db.session.commit()  # the round's default set-up may have been created
+
     return _plan_dump(plan)
 
 
@@ -256,7 +253,6 @@ def preview_assignment(data, round_id: int):
 def run_assignment(data, round_id: int):
     round_ = _organized_round(round_id)
     plan = services.run_assignment(actor=current_user, round_=round_, seed=data["seed"])
-    db.session.commit()
     return _plan_dump(plan)
 
 
@@ -281,7 +277,6 @@ def get_judging_progress(round_id: int):
 def publish_results(round_id: int):
     round_ = _led_round(round_id)
     setup = services.publish_results(actor=current_user, round_=round_)
-    db.session.commit()
     return {
         "published_at": setup.published_at,
         "results": len(services.published_results(round_.id)),

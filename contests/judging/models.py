@@ -76,10 +76,6 @@ class JudgingRound(db.Model):
     round = relationship("EssayRound")
     chief_judge = relationship("User", foreign_keys=[chief_judge_id])
 
-    @property
-    def is_published(self) -> bool:
-        return self.published_at is not None
-
     def appeal_until(self):
         from datetime import timedelta
 

@@ -45,6 +45,7 @@ from core.extensions import db
 from core.schools.models import School
 from core.spreadsheets import XLSX_MIME
 from core.storage import storage
+from core.transaction import domain_errors, fail_request
 from core.web import writes_on_read
 
 bp = Blueprint("judging", __name__)
@@ -122,15 +123,11 @@ def conflict(assignment_id: int):
     if not form.validate_on_submit():
         flash(_("Please say briefly why."), "danger")
         return redirect(url_for("judging.score", assignment_id=sheet.id))
-    try:
+    with domain_errors(category="danger"):
         services.declare_conflict(assignment=sheet, reason=form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-        return redirect(url_for("judging.score", assignment_id=sheet.id))
-    db.session.commit()
-    flash(_("Thank you. The entry has gone to another judge."), "success")
-    return redirect(url_for("judging.queue"))
+        flash(_("Thank you. The entry has gone to another judge."), "success")
+        return redirect(url_for("judging.queue"))
+    return redirect(url_for("judging.score", assignment_id=sheet.id))
 
 
 @bp.route("/judging/sheets/<int:assignment_id>/photos/<int:photo_id>")
@@ -266,7 +263,7 @@ def setup(round_id: int):
         form.reserve.data = [m.user_id for m in members if m.role.value == "reserve"]
         form.chief_judge.data = (current.chief_judge_id if current else None) or 0
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "active"):
             services.configure(
                 actor=current_user,
                 round_=round_,
@@ -279,12 +276,6 @@ def setup(round_id: int):
                 reserve=form.reserve.data or [],
                 chief_judge_id=form.chief_judge.data or None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            target = getattr(form, error.field or "", None) or form.active
-            target.errors = [*target.errors, error.message]
-        else:
-            db.session.commit()
             flash(_("The judging set-up has been saved."), "success")
             return redirect(url_for("judging.dashboard", round_id=round_.id))
     return render_template("contests/judging/setup.html", round=round_, form=form)
@@ -304,18 +295,13 @@ def rubric(round_id: int):
             row.form.guidance.data = criterion.guidance
             row.form.max_points.data = services._fmt(criterion.max_points)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "scale"):
             services.save_rubric(
                 actor=current_user,
                 round_=round_,
                 criteria=[row.data for row in form.criteria],
                 scale=form.scale.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.scale.errors = [*form.scale.errors, error.message]
-        else:
-            db.session.commit()
             flash(_("The rubric has been saved."), "success")
             return redirect(url_for("judging.dashboard", round_id=round_.id))
     return render_template(
@@ -336,10 +322,9 @@ def assign(round_id: int):
                 actor=current_user, round_=round_, seed=int(form.seed.data)
             )
         except (DomainError, ValueError) as error:
-            db.session.rollback()
+            fail_request()
             flash(getattr(error, "message", _("The plan could not be stored.")), "danger")
         else:
-            db.session.commit()
             flash(
                 _("%(n)d entries have been given their judges.", n=len(plan.assignments)),
                 "success",
@@ -350,7 +335,6 @@ def assign(round_id: int):
         plan = services.preview_assignment(round_=round_)
     except DomainError as error:
         problem = error.message
-    db.session.commit()
     names = {}
     if plan:
         names = dict(
@@ -379,16 +363,10 @@ def decide(entry_id: int):
     round_, _setup = _led(entry.round_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "value"):
             services.chief_decide(
                 actor=current_user, entry=entry, value=form.value.data, reason=form.reason.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            target = form.reason if error.field == "reason" else form.value
-            target.errors = [*target.errors, error.message]
-        else:
-            db.session.commit()
             flash(_("The decision has been recorded."), "success")
             return redirect(url_for("judging.dashboard", round_id=round_.id))
     sheets = db.session.scalars(
@@ -433,13 +411,8 @@ def publish(round_id: int):
     round_, _setup = _led(round_id)
     form = PublishForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(category="danger"):
             services.publish_results(actor=current_user, round_=round_)
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
             flash(_("The results have been published."), "success")
     return redirect(url_for("judging.dashboard", round_id=round_.id))
 
@@ -457,7 +430,7 @@ def advance(round_id: int):
     ).all()
     form.to_round.choices = [SelectChoice(r.id, r.name) for r in later]
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "top_n"):
             result = services.advance_entries(
                 actor=current_user,
                 round_=round_,
@@ -465,11 +438,6 @@ def advance(round_id: int):
                 top_n=form.top_n.data,
                 per_school=form.per_school.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.top_n.errors = [*form.top_n.errors, error.message]
-        else:
-            db.session.commit()
             flash(
                 _(
                     "%(n)d entries go through (%(tie)d of them tied at the cut).",
@@ -492,15 +460,10 @@ def appeal(appeal_id: int):
     round_, _setup = _led(item.round_id)
     form = DecisionForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "value"):
             services.decide_appeal(
                 actor=current_user, appeal=item, value=form.value.data, reason=form.reason.data
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.value.errors = [*form.value.errors, error.message]
-        else:
-            db.session.commit()
             flash(_("The decision has been recorded."), "success")
             return redirect(url_for("judging.dashboard", round_id=round_.id))
     return render_template(
@@ -621,12 +584,7 @@ def file_appeal(result_id: int):
     if not form.validate_on_submit():
         flash(_("Please say why you ask for a re-mark."), "danger")
         return redirect(url_for("judging.my_results"))
-    try:
+    with domain_errors(category="danger"):
         services.file_appeal(student=current_user, result=result, reason=form.reason.data)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
         flash(_("Your request has been sent. A new judge will mark your entry."), "success")
     return redirect(url_for("judging.my_results"))

@@ -208,7 +208,6 @@ def start_attempt(round_id: int):
         round_=round_, user=current_user, now=now, before_write=end_reads_on_sqlite
     )
     payload = _with_token(attempt_payload(attempt, now, new=created), attempt)
-    db.session.commit()
     return payload, 201 if created else 200
 
 
@@ -259,7 +258,6 @@ def save_answer(body, attempt_id: int, question_id: int):
         "saved": saved,
         "seconds_remaining": services.seconds_remaining(attempt, now),
     }
-    db.session.commit()
     return payload
 
 
@@ -271,7 +269,6 @@ def save_answer(body, attempt_id: int, question_id: int):
 def submit_attempt(body, attempt_id: int):
     attempt = services.get_attempt_for(attempt_id=attempt_id, user=current_user)
     services.submit_attempt(attempt=attempt, prediction=(body or {}).get("prediction"))
-    db.session.commit()
     return submit_payload(attempt)
 
 

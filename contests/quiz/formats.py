@@ -67,7 +67,6 @@ POOL_NAMES = {
     "practice": Pool.PRACTICE,
 }
 POOL_WRITTEN = {Pool.CONTEST: "thi", Pool.PRACTICE: "luyện tập"}
-TRUE_FALSE = [("Đúng", True), ("Sai", False)]
 
 
 @dataclass

@@ -269,7 +269,7 @@ class Attempt(db.Model):
         sa.UniqueConstraint("round_id", "user_id", "number"),
         sa.Index("ix_quiz_attempt_open", "status", "deadline_at"),
         # Covers what a leaderboard snapshot reads of a round's submitted attempts, so ranking
-        # 100,000 of them never visits the table (half the ranking time on SQLite).
+        # them never visits the table (bench/quiz_snapshot times a snapshot).
         sa.Index(
             "ix_quiz_attempt_ranking",
             "round_id",

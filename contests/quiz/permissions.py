@@ -34,13 +34,6 @@ def can_view_leaderboard(user, round_: QuizRound | None, now: datetime) -> bool:
     return round_ is None or round_.results_released(now)
 
 
-def can_view_school_results(user, school_id: int | None) -> bool:
-    """Coordinators see their own school's results; district staff see every school's."""
-    if can_manage_quizzes(user):
-        return True
-    return user.is_authenticated and school_id in user.school_ids_for(Role.COORDINATOR)
-
-
 def can_view_contest_leaderboard(user, contest, now: datetime) -> bool:
     """The whole-contest board: staff at any time; everyone once every started round is released."""
     if can_manage_quizzes(user):

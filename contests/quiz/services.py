@@ -1301,7 +1301,8 @@ def announce(*, now: datetime) -> int:
             user_ids=db.session.scalars(eligible_student_ids(round_)).all(),
             kind="round_opened",
             params={"title": f"{round_.contest.title} — {round_.title}"},
-            url=f"/quiz/rounds/{round_.id}",
+            endpoint="quiz.round_page",
+            values={"round_id": round_.id},
             dedupe_key=f"quiz-open:{round_.id}",
             now=now,
         )
@@ -1324,7 +1325,8 @@ def announce(*, now: datetime) -> int:
             user_ids=entrants,
             kind="results_published",
             params={"title": f"{round_.contest.title} — {round_.title}"},
-            url=f"/quiz/rounds/{round_.id}/leaderboard",
+            endpoint="quiz.leaderboard",
+            values={"round_id": round_.id},
             dedupe_key=f"quiz-results:{round_.id}",
             now=now,
         )

@@ -36,9 +36,9 @@ from contests.quiz.permissions import (
 from core.accounts.models import Role, User
 from core.accounts.permissions import require, roles_required
 from core.clock import local_today, utcnow
-from core.errors import DomainError
 from core.extensions import db
 from core.spreadsheets import ImportRejected
+from core.transaction import domain_errors, fail_request
 from core.web import writes_on_read
 
 bp = Blueprint("quiz", __name__)
@@ -135,7 +135,7 @@ def result(attempt_id: int):
             limit=1,
         )["me"]
     review = services.review(attempt, now=now)
-    page = render_template(
+    return render_template(
         "contests/quiz/result.html",
         attempt=attempt,
         round=round_,
@@ -145,8 +145,6 @@ def result(attempt_id: int):
         review=review,
         keys_from=None if review else services.review_keys_from(attempt, now=now),
     )
-    db.session.commit()
-    return page
 
 
 @bp.route("/quiz/rounds/<int:round_id>/leaderboard")
@@ -224,7 +222,6 @@ def edit_contest(contest_id: int | None = None):
             description=form.description.data or "",
             reveal_keys_after_last_round=form.reveal_keys_after_last_round.data,
         )
-        db.session.commit()
         flash(_("The contest has been saved."), "success")
         return redirect(url_for("quiz.manage_contest", contest_id=item.id))
     return render_template("contests/quiz/manage/contest_form.html", form=form, contest=item)
@@ -241,18 +238,13 @@ def manage_contest(contest_id: int):
         if student is None:
             form.username.errors.append(_("No account has this username."))
         else:
-            try:
+            with domain_errors(form, "extra_minutes"):
                 services.set_extra_time(
                     actor=current_user,
                     contest=item,
                     user=student,
                     extra_seconds=form.extra_minutes.data * 60,
                 )
-            except DomainError as error:
-                db.session.rollback()
-                form.extra_minutes.errors.append(error.message)
-            else:
-                db.session.commit()
                 flash(_("Extra time has been saved."), "success")
                 return redirect(url_for("quiz.manage_contest", contest_id=item.id))
     from contests.quiz.models import Accommodation
@@ -281,18 +273,10 @@ def edit_round(contest_id: int | None = None, round_id: int | None = None):
     day = local_today(max(round_.opens_at, now) if round_ else now)
     form = RoundForm.for_round(round_, list(categories), services.pool_counts(day=day))
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "title"):
             round_ = services.save_round(
                 actor=current_user, contest=item, round_=round_, **round_form_values(form)
             )
-        except DomainError as error:
-            db.session.rollback()
-            target = getattr(form, error.field, None) if error.field else None
-            (
-                target if target is not None and hasattr(target, "errors") else form.title
-            ).errors.append(error.message)
-        else:
-            db.session.commit()
             flash(_("The round has been saved."), "success")
             return redirect(url_for("quiz.manage_contest", contest_id=item.id))
     return render_template(
@@ -319,7 +303,6 @@ def take_snapshot(round_id: int):
     """Recompute the round's leaderboards now."""
     round_ = get_or_404(QuizRound, round_id)
     leaderboards.snapshot_round(round_=round_)
-    db.session.commit()
     flash(_("The leaderboards have been recomputed."), "success")
     return redirect(url_for("quiz.round_results", round_id=round_.id))
 
@@ -372,12 +355,8 @@ def create_category():
     if not form.validate_on_submit():
         flash(_("The category needs a name."), "warning")
         return redirect(url_for("quiz.questions"))
-    try:
+    with domain_errors(category="warning"):
         services.create_category(actor=current_user, name=form.name.data)
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(_("The category has been added."), "success")
     return redirect(url_for("quiz.questions"))
 
@@ -390,7 +369,7 @@ def edit_question(question_id: int | None = None):
     question = get_or_404(Question, question_id) if question_id else None
     form = QuestionForm.for_question(question)
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "text"):
             question = services.save_question(
                 actor=current_user,
                 question=question,
@@ -405,11 +384,6 @@ def edit_question(question_id: int | None = None):
                 valid_to=form.valid_to.data,
                 pool=form.pool.data,
             )
-        except DomainError as error:
-            db.session.rollback()
-            form.text.errors.append(error.message)
-        else:
-            db.session.commit()
             flash(_("The question has been saved."), "success")
             return redirect(url_for("quiz.preview_question", question_id=question.id))
     return render_template("contests/quiz/manage/question_form.html", form=form, question=question)
@@ -428,12 +402,8 @@ def preview_question(question_id: int):
 def retire_question(question_id: int):
     """Take a question out of future draws."""
     question = get_or_404(Question, question_id)
-    try:
+    with domain_errors(category="warning"):
         services.retire_question(actor=current_user, question=question)
-    except DomainError as error:
-        flash(error.message, "warning")
-    else:
-        db.session.commit()
         flash(_("The question is retired and will not be drawn again."), "success")
     return redirect(url_for("quiz.questions"))
 
@@ -457,10 +427,10 @@ def import_questions():
             )
         except ImportRejected as rejected:
             # Nothing was written: every row is checked before the first one is saved.
+            fail_request()
             report = rejected.report
             flash(rejected.message, "danger")
         else:
-            db.session.commit()
             flash(_("%(n)d question(s) imported.", n=report.counts.get("questions", 0)), "success")
             return redirect(url_for("quiz.questions"))
     return render_template("contests/quiz/manage/import.html", form=form, report=report)

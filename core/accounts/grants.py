@@ -119,19 +119,19 @@ def request_grant(
         now=now,
     )
     params = {"user": user.full_name, "by": actor.full_name}
-    url = f"/admin/users/{user.id}"
+    page = {"endpoint": "accounts.edit_user", "values": {"user_id": user.id}}
     notify(
         user_ids=safeguarding_leads(),
         kind="safeguarding_grant_requested",
         params=params,
-        url=url,
+        **page,
         now=now,
     )
     notify(
         user_ids=_admins_except(actor.id, user.id),
         kind="role_grant_awaiting_approval",
         params=params,
-        url=url,
+        **page,
         now=now,
     )
     db.session.flush()
@@ -161,7 +161,8 @@ def approve_grant(*, actor: User, request_id: int, now: datetime | None = None) 
         user_ids=safeguarding_leads(),
         kind="safeguarding_grant_approved",
         params={"user": request.user.full_name, "by": actor.full_name},
-        url=f"/admin/users/{request.user_id}",
+        endpoint="accounts.edit_user",
+        values={"user_id": request.user_id},
         now=now,
     )
     return assignment

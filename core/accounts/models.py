@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_login import UserMixin
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.clock import utcnow
@@ -109,6 +110,21 @@ class User(UserMixin, db.Model):
     @property
     def is_district_staff(self) -> bool:
         return self.has_role(Role.ADMIN, Role.ORGANIZER)
+
+    @hybrid_property
+    def is_active_student(self) -> bool:
+        """Who counts as a student everywhere: an account in use that holds the student role."""
+        return self.active and self.has_role(Role.STUDENT)
+
+    @is_active_student.inplace.expression
+    @classmethod
+    def _is_active_student_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            cls.active.is_(True),
+            sa.exists().where(
+                RoleAssignment.user_id == cls.id, RoleAssignment.role == Role.STUDENT
+            ),
+        )
 
     def __repr__(self) -> str:
         return f"<User {self.username}>"

@@ -9,7 +9,7 @@ from flask_login import current_user
 from core.accounts.models import Role, User
 from core.errors import Forbidden
 from core.extensions import login_manager
-from core.schools.models import School, SchoolClass
+from core.schools.models import School
 
 
 def roles_required(*roles: Role | str):
@@ -52,15 +52,3 @@ def can_manage_school(user: User, school: School) -> bool:
 def can_view_school(user: User, school: School) -> bool:
     """District staff see every school; coordinators see theirs."""
     return user.is_authenticated and (user.is_district_staff or can_manage_school(user, school))
-
-
-def can_manage_class(user: User, school_class: SchoolClass) -> bool:
-    """Managing a class follows managing its school."""
-    return can_manage_school(user, school_class.school)
-
-
-def can_manage_student(user: User, student: User) -> bool:
-    """A student's account is managed by admins and the coordinator of the student's school."""
-    if student.school is None:
-        return can_manage_users(user)
-    return can_manage_school(user, student.school)

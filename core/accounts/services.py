@@ -326,11 +326,9 @@ def students_of(columns: sa.Select, *, levels=(), grades=()) -> sa.Select:
     this query with its levels and grades.
     """
     query = (
-        # One student role per user and school: no DISTINCT needed.
-        columns.join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .join(School, School.id == User.school_id)
+        columns.join(School, School.id == User.school_id)
         .join(SchoolClass, SchoolClass.id == User.class_id)
-        .where(RoleAssignment.role == Role.STUDENT, User.active.is_(True))
+        .where(User.is_active_student)
     )
     if levels:
         query = query.where(School.level.in_(list(levels)))
@@ -354,9 +352,9 @@ _STUDENT_ROLES = Prepared(
 def student_counts(*, levels=(), grades=()) -> dict[tuple[int, int], int]:
     """How many students ``students_of`` finds in each (school, class).
 
-    The same rule, joined with numpy: for 100,000 students the database's hash join of users
-    and roles costs more than reading both sides as columns and matching them (a third of the
-    time on PostgreSQL, half on SQLite). A student counts once, whatever their roles.
+    The same rule, joined with numpy: for a whole district's students the database's hash join
+    of users and roles costs more than reading both sides as columns and matching them. A
+    student counts once, whatever their roles.
     """
     users = fetch_columns(_PLACED_USERS, [("id", "i4"), ("school", "i4"), ("klass", "i4")])
     students = fetch_columns(_STUDENT_ROLES, [("user", "i4")])

@@ -23,12 +23,13 @@ from core.accounts.forms import ROLE_LABELS, RoleForm, RosterImportForm, SearchF
 from core.accounts.models import Role, User
 from core.accounts.permissions import can_manage_school, require, roles_required
 from core.audit import AuditEntry
-from core.errors import Conflict, DomainError, show_beside_field
+from core.errors import Conflict
 from core.extensions import db
 from core.schools.models import School
 from core.schools.services import list_schools
 from core.schools.views import get_class, get_school
 from core.spreadsheets import XLSX_MIME, ImportRejected, workbook_bytes
+from core.transaction import domain_errors, fail_request
 
 bp = Blueprint("accounts", __name__)
 PAGE_SIZE = 50
@@ -82,7 +83,7 @@ def new_user():
     form = UserForm()
     form.school_id.choices = _school_choices(_("— none —"))
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "username"):
             user = services.create_user(
                 username=form.username.data,
                 full_name=form.full_name.data,
@@ -90,10 +91,6 @@ def new_user():
                 school=db.session.get(School, form.school_id.data) if form.school_id.data else None,
             )
             temporary = services.reset_password(actor=current_user, user=user)
-        except DomainError as error:
-            show_beside_field(form, error, "username")
-        else:
-            db.session.commit()
             flash(
                 _(
                     "Account %(username)s created. Temporary password: %(password)s — it must be changed at first sign-in.",
@@ -128,7 +125,6 @@ def edit_user(user_id: int):
             user.full_name = form.full_name.data.strip()
             user.email = form.email.data or None
             user.school_id = form.school_id.data or None
-            db.session.commit()
             flash(_("The account has been saved."), "success")
             return redirect(url_for("accounts.edit_user", user_id=user.id))
     return render_template(
@@ -151,16 +147,9 @@ def grant_role(user_id: int):
     if form.validate_on_submit():
         school = db.session.get(School, form.school_id.data) if form.school_id.data else None
         role = Role(form.role.data)
-        try:
+        with domain_errors(category="danger"):
             if grants.needs_second_admin(role):
                 grants.request_grant(actor=current_user, user=user, role=role, school=school)
-            else:
-                services.grant_role(actor=current_user, user=user, role=role, school=school)
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
-            if grants.needs_second_admin(role):
                 flash(
                     _(
                         "The grant awaits a second administrator's approval; the district "
@@ -169,6 +158,7 @@ def grant_role(user_id: int):
                     "warning",
                 )
             else:
+                services.grant_role(actor=current_user, user=user, role=role, school=school)
                 flash(_("The role has been granted."), "success")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
@@ -183,7 +173,6 @@ def approve_role_grant(request_id: int):
     except Conflict as error:  # refused before anything was written
         flash(error.message, "danger")
         return redirect(url_for("accounts.edit_user", user_id=pending.user_id))
-    db.session.commit()
     flash(_("The role has been granted."), "success")
     return redirect(url_for("accounts.edit_user", user_id=pending.user_id))
 
@@ -193,12 +182,8 @@ def approve_role_grant(request_id: int):
 def revoke_role(user_id: int, assignment_id: int):
     """Take a role away."""
     user = get_user(user_id)
-    try:
+    with domain_errors(category="danger"):
         services.revoke_role(actor=current_user, user=user, assignment_id=assignment_id)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
         flash(_("The role has been removed."), "success")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
@@ -209,7 +194,6 @@ def reset_password(user_id: int):
     """Give the user a temporary password they must change."""
     user = get_user(user_id)
     temporary = services.reset_password(actor=current_user, user=user)
-    db.session.commit()
     flash(
         _(
             "New temporary password for %(username)s: %(password)s",
@@ -227,12 +211,8 @@ def set_active(user_id: int):
     """Enable or disable an account."""
     user = get_user(user_id)
     active = request.form.get("active") == "1"
-    try:
+    with domain_errors(category="danger"):
         services.set_active(actor=current_user, user=user, active=active)
-    except DomainError as error:
-        flash(error.message, "danger")
-    else:
-        db.session.commit()
         flash(_("The account is enabled.") if active else _("The account is disabled."), "success")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
 
@@ -264,7 +244,6 @@ def slips(school_id: int, class_id: int):
         school_class=school_class,
         sign_in_url=url_for("auth.activate", _external=True),
     )
-    db.session.commit()
     response = make_response(pdf)
     response.headers["Content-Type"] = "application/pdf"
     response.headers["Content-Disposition"] = (
@@ -303,10 +282,8 @@ def import_roster(school_id: int):
                 actor=current_user, school=school, stream=upload.stream, filename=upload.filename
             )
         except ImportRejected as rejected:
-            db.session.rollback()
+            fail_request()
             report, status = rejected.report, 400
-        else:
-            db.session.commit()
     elif form.is_submitted():
         status = 400
     if wants_json:

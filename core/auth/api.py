@@ -9,7 +9,6 @@ from marshmallow import Schema, fields
 
 from core.api import ApiBlueprint
 from core.auth import services, sessions
-from core.extensions import db
 
 blp = ApiBlueprint("auth_api", __name__, description="Sign-in and the signed-in user")
 
@@ -71,7 +70,6 @@ def login(body):
         username=body["username"], password=body["password"], address=request.remote_addr
     )
     sessions.begin(user)
-    db.session.commit()
     return me_payload(user)
 
 
@@ -81,7 +79,6 @@ def login(body):
 def logout():
     sessions.end()
     logout_user()
-    db.session.commit()
     return {"status": "signed_out"}
 
 

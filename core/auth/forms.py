@@ -42,10 +42,3 @@ class ActivationForm(FlaskForm):
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
     new_password, confirm = _new_password_fields()
-
-
-class SetPasswordForm(FlaskForm):
-    """For a user who must replace a temporary password."""
-
-    current_password = PasswordField(_l("Temporary password"), validators=[DataRequired()])
-    new_password, confirm = _new_password_fields()

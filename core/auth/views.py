@@ -19,8 +19,8 @@ from flask_login import current_user, login_required, logout_user
 from core.accounts import services as accounts
 from core.auth import services, sessions
 from core.auth.forms import ActivationForm, ChangePasswordForm, LoginForm
-from core.errors import DomainError, ValidationFailed, show_beside_field
-from core.extensions import db
+from core.errors import ValidationFailed, show_beside_field
+from core.transaction import domain_errors
 
 bp = Blueprint("auth", __name__)
 
@@ -53,7 +53,6 @@ def login():
             status = 401
         else:
             sessions.begin(user, remember=form.remember.data)
-            db.session.commit()
             if user.must_change_password:
                 return redirect(url_for("auth.change_password"))
             return redirect(_safe_next(request.args.get("next")))
@@ -66,7 +65,6 @@ def logout():
     sessions.end()
     logout_user()
     session.clear()
-    db.session.commit()
     flash(_("You have signed out."), "info")
     return redirect(url_for("core.index"))
 
@@ -95,7 +93,6 @@ def activate():
             status = 429
         else:
             sessions.begin(user)
-            db.session.commit()
             flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("core.index"))
     return render_template("core/auth/activate.html", form=form), status
@@ -112,18 +109,14 @@ def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
         user = current_user._get_current_object()
-        try:
+        with domain_errors(form, "new_password"):
             accounts.change_password(
                 user=user,
                 current_password=form.current_password.data,
                 new_password=form.new_password.data,
             )
-        except DomainError as error:
-            show_beside_field(form, error, "new_password")
-        else:
             remembered = current_app.config["REMEMBER_ME_COOKIE_NAME"] in request.cookies
             sessions.begin(user, remember=remembered)
-            db.session.commit()
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("core.index"))
     others = sessions.count_others(
@@ -137,7 +130,6 @@ def change_password():
 def end_other_sessions():
     """Sign out of other devices: every session of the account but this one ends."""
     ended = sessions.revoke_all(user=current_user, keep=sessions.current_login_session_id())
-    db.session.commit()
     flash(
         ngettext(
             "Signed out of %(num)d other device.", "Signed out of %(num)d other devices.", ended

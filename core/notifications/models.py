@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
+from flask import url_for
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.routing import BuildError
 
 from core.clock import utcnow
 from core.extensions import db
@@ -21,6 +23,10 @@ class Notification(db.Model):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
     params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    #: The page it leads to, as an endpoint and its values; the URL is built when it is read.
+    endpoint: Mapped[str | None] = mapped_column(sa.String(80))
+    endpoint_values: Mapped[dict | None] = mapped_column(sa.JSON)
+    #: Only on notifications written before endpoints were stored (a path on this site).
     url: Mapped[str | None] = mapped_column(sa.String(300))
     #: Makes a job's notification idempotent ("deadline:activity:12"); null for one-offs.
     dedupe_key: Mapped[str | None] = mapped_column(sa.String(80))
@@ -30,3 +36,15 @@ class Notification(db.Model):
     emailed_at: Mapped[datetime | None]
 
     user = relationship("User")
+
+    @property
+    def link(self) -> str | None:
+        """The path the notification leads to (None if its page no longer exists)."""
+        if self.endpoint:
+            try:
+                return url_for(self.endpoint, **(self.endpoint_values or {}))
+            except BuildError:
+                return None
+        if self.url and self.url.startswith("/") and not self.url.startswith("//"):
+            return self.url
+        return None

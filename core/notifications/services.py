@@ -46,11 +46,16 @@ def notify(
     user_ids,
     kind: str,
     params: dict | None = None,
-    url: str | None = None,
+    endpoint: str | None = None,
+    values: dict | None = None,
     dedupe_key: str | None = None,
     now: datetime | None = None,
 ) -> int:
-    """Add one notification per user; with ``dedupe_key`` a user is told only once. Return count."""
+    """Add one notification per user; with ``dedupe_key`` a user is told only once. Return count.
+
+    ``endpoint`` and ``values`` name the page it leads to (as ``url_for`` takes them); the URL is
+    built when the notification is shown, so a job can tell people without a request.
+    """
     if kind not in kinds():
         raise ValueError(f"unknown notification kind {kind!r}")
     now = now or utcnow()
@@ -75,7 +80,8 @@ def notify(
                 user_id=user_id,
                 kind=kind,
                 params=params or {},
-                url=url,
+                endpoint=endpoint,
+                endpoint_values=values,
                 dedupe_key=dedupe_key,
                 created_at=now,
             )

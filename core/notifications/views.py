@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
-from core.extensions import db
 from core.notifications import services
 
 bp = Blueprint("notifications", __name__)
@@ -27,5 +26,4 @@ def index():
 def mark_read():
     """Mark every notification as read."""
     services.mark_all_read(user=current_user)
-    db.session.commit()
     return redirect(url_for("notifications.index"))

@@ -10,11 +10,11 @@ from flask_login import current_user, login_required
 from core.accounts.models import Role, User
 from core.accounts.permissions import can_manage_school, can_view_school, require, roles_required
 from core.clock import school_year
-from core.errors import DomainError, show_beside_field
 from core.extensions import db
 from core.schools import services
 from core.schools.forms import ClassForm, SchoolForm
 from core.schools.models import School, SchoolClass
+from core.transaction import domain_errors
 
 bp = Blueprint("schools", __name__)
 
@@ -52,7 +52,7 @@ def edit(school_id: int | None = None):
     if school and not form.is_submitted():
         form.level.data = school.level.value
     if form.validate_on_submit():
-        try:
+        with domain_errors(form, "code"):
             school = services.save_school(
                 actor=current_user,
                 school=school,
@@ -63,10 +63,6 @@ def edit(school_id: int | None = None):
                 address=form.address.data,
                 hotline=form.hotline.data,
             )
-        except DomainError as error:
-            show_beside_field(form, error, "code")
-        else:
-            db.session.commit()
             flash(_("The school has been saved."), "success")
             return redirect(url_for("schools.show", school_id=school.id))
     return render_template("core/schools/edit.html", form=form, school=school)
@@ -119,14 +115,10 @@ def add_class(school_id: int):
     require(can_manage_school(current_user, school))
     form = ClassForm()
     if form.validate_on_submit():
-        try:
+        with domain_errors(category="danger"):
             _class, created = services.get_or_create_class(
                 school=school, name=form.name.data, school_year=school_year()
             )
-        except DomainError as error:
-            flash(error.message, "danger")
-        else:
-            db.session.commit()
             if created:
                 flash(_("Class %(name)s has been added.", name=_class.name), "success")
             else:

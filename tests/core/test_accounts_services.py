@@ -259,3 +259,20 @@ def test_student_counts_count_what_students_of_finds(make, levels, grades, expec
         services.students_of(sa.select(User.class_id), levels=levels, grades=grades)
     ).scalars()
     assert Counter(ours[c] for c in found if c in ours) == expected
+
+
+def test_is_active_student_in_python_and_in_sql_agree(make):
+    student = make.student()
+    disabled = make.student(active=False)
+    organizer = make.organizer()
+    both = make.user(None, Role.ORGANIZER, Role.STUDENT, school_=student.school)
+
+    found = set(db.session.scalars(sa.select(User.id).where(User.is_active_student)))
+
+    assert [u.is_active_student for u in (student, disabled, organizer, both)] == [
+        True,
+        False,
+        False,
+        True,
+    ]
+    assert found & {student.id, disabled.id, organizer.id, both.id} == {student.id, both.id}

@@ -127,14 +127,14 @@ def current_movement(now: datetime | None = None) -> Movement | None:
     """The movement of the current school year, else the latest one."""
     from core.clock import school_year
 
-    year = school_year(now, "Asia/Ho_Chi_Minh")
+    year = school_year(now)
     found = db.session.scalar(sa.select(Movement).where(Movement.school_year == year))
     return found or db.session.scalar(sa.select(Movement).order_by(Movement.school_year.desc()))
 
 
 def period(movement: Movement) -> tuple[datetime, datetime]:
     """The movement's school year as UTC instants: 1 August to 1 August (local time)."""
-    zone = local_zone("Asia/Ho_Chi_Minh")
+    zone = local_zone()
     since = datetime.combine(date(movement.start_year, 8, 1), time(), zone).astimezone(UTC)
     until = datetime.combine(date(movement.start_year + 1, 8, 1), time(), zone).astimezone(UTC)
     return since, until

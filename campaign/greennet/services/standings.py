@@ -77,7 +77,7 @@ def standings(
     movement: Movement, *, level: SchoolLevel | None = None, now: datetime | None = None
 ) -> list[SchoolScore]:
     """Every school's score, tier and rank within its level (a handful of queries in all)."""
-    today = local_today(now or utcnow(), "Asia/Ho_Chi_Minh")
+    today = local_today(now or utcnow())
     query = sa.select(School).order_by(School.level, School.code)
     if level is not None:
         query = query.where(School.level == level)

@@ -94,7 +94,8 @@ def approve_activity(
         user_ids=coordinator_ids(activity.school_id),
         kind="activity_approved",
         params={"title": activity.title},
-        url=f"/movement/activities/{activity.id}",
+        endpoint="greennet.activity",
+        values={"activity_id": activity.id},
         now=now,
     )
     db.session.flush()
@@ -111,7 +112,7 @@ def return_activity(
         raise Conflict(_("Only submitted or approved activities can be returned."))
     if not (reason or "").strip():
         raise ValidationFailed(_("Say what evidence is missing."), field="comment")
-    if deadline is None or deadline < local_today(now, "Asia/Ho_Chi_Minh"):
+    if deadline is None or deadline < local_today(now):
         raise ValidationFailed(_("The deadline must be today or later."), field="deadline")
     before = {"status": activity.status.value, "points": activity.awarded_points}
     activity.status = ActivityStatus.RETURNED
@@ -133,7 +134,8 @@ def return_activity(
         user_ids=coordinator_ids(activity.school_id),
         kind="activity_returned",
         params={"title": activity.title},
-        url=f"/movement/activities/{activity.id}",
+        endpoint="greennet.activity",
+        values={"activity_id": activity.id},
         now=now,
     )
     db.session.flush()
@@ -243,7 +245,7 @@ def verification_queue(movement: Movement, *, level: SchoolLevel | None = None) 
 def remind_return_deadlines(*, now: datetime | None = None) -> int:
     """Tell coordinators two days before a returned activity's deadline (once per activity)."""
     now = now or utcnow()
-    today = local_today(now, "Asia/Ho_Chi_Minh")
+    today = local_today(now)
     from datetime import timedelta
 
     due = db.session.scalars(
@@ -263,7 +265,8 @@ def remind_return_deadlines(*, now: datetime | None = None) -> int:
                 "title": activity.title,
                 "deadline": activity.return_deadline.strftime("%d/%m/%Y"),
             },
-            url=f"/movement/activities/{activity.id}",
+            endpoint="greennet.activity",
+            values={"activity_id": activity.id},
             dedupe_key=f"deadline:{activity.id}:{activity.return_deadline.isoformat()}",
             now=now,
         )

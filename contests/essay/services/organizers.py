@@ -19,7 +19,7 @@ from contests.essay.models import (
 from contests.essay.services.entries import MAX_BODY_CHARS
 from contests.essay.services.text import clean_text, count_words
 from core import audit
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import User
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
@@ -138,14 +138,9 @@ def school_progress(*, round_: EssayRound, school: School) -> list[StudentProgre
     """Every student of the school and whether they have a draft or a submission in the round."""
     rows = db.session.execute(
         sa.select(User.id, User.full_name, SchoolClass.name, Entry.status, Entry.submitted_at)
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
         .outerjoin(SchoolClass, SchoolClass.id == User.class_id)
         .outerjoin(Entry, sa.and_(Entry.student_id == User.id, Entry.round_id == round_.id))
-        .where(
-            User.school_id == school.id,
-            RoleAssignment.role == Role.STUDENT,
-            User.active.is_(True),
-        )
+        .where(User.school_id == school.id, User.is_active_student)
         .order_by(SchoolClass.name, User.full_name)
     )
     return [

@@ -139,7 +139,8 @@ def announce(*, now: datetime) -> int:
             user_ids=db.session.scalars(eligible_student_ids(round_)).all(),
             kind="round_opened",
             params={"title": f"{round_.contest.title} — {round_.name}"},
-            url=f"/essay/rounds/{round_.id}",
+            endpoint="essay.write",
+            values={"round_id": round_.id},
             dedupe_key=f"essay-open:{round_.id}",
             now=now,
         )

@@ -146,7 +146,7 @@ def publish_results(*, actor, round_: EssayRound, now: datetime | None = None) -
         user_ids=authors,
         kind="results_published",
         params={"title": f"{round_.contest.title} — {round_.name}"},
-        url="/judging/my-results",
+        endpoint="judging.my_results",
         dedupe_key=f"essay-results:{round_.id}",
         now=now,
     )

@@ -21,7 +21,7 @@ def told(round_) -> list[int]:
     ).all()
 
 
-def test_a_round_that_just_opened_is_announced_once(make_round, make):
+def test_a_round_that_just_opened_is_announced_once(app, make_round, make):
     thcs = make.student()
     th = make.student(make.school_class(make.school(level=SchoolLevel.TH), name="5A1"))
     round_ = make_round(opens_at=T0 - timedelta(minutes=3), school_levels=["THCS"])
@@ -34,7 +34,9 @@ def test_a_round_that_just_opened_is_announced_once(make_round, make):
     assert th.id not in told(round_)
     assert told(long_open) == []
     assert (first, again) == (1, 0)
-    url, kind = db.session.execute(
-        sa.select(Notification.url, Notification.kind).where(Notification.user_id == thcs.id)
+    notification = db.session.scalars(
+        sa.select(Notification).where(Notification.user_id == thcs.id)
     ).one()
-    assert (url, kind) == (f"/essay/rounds/{round_.id}", "round_opened")
+    with app.test_request_context():
+        link = notification.link
+    assert (link, notification.kind) == (f"/essay/rounds/{round_.id}", "round_opened")

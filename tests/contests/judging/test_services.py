@@ -502,7 +502,7 @@ def test_overdue_appeal_sheet_moves_with_its_appeal(assigned):
     assert appeal.status == AppealStatus.MARKED
 
 
-def test_publishing_tells_each_author_once(assigned):
+def test_publishing_tells_each_author_once(app, assigned):
     from core.notifications.models import Notification
 
     mark_all(assigned, [10, 9, 9, 7, 6, 4])
@@ -510,11 +510,12 @@ def test_publishing_tells_each_author_once(assigned):
     services.publish_results(actor=assigned.organizer, round_=assigned.round, now=T0)
     services.publish_results(actor=assigned.organizer, round_=assigned.round, now=T0)
 
-    told = db.session.execute(
-        sa.select(Notification.user_id, Notification.kind, Notification.url).where(
+    told = db.session.scalars(
+        sa.select(Notification).where(
             Notification.dedupe_key == f"essay-results:{assigned.round.id}"
         )
     ).all()
     authors = {e.student_id for e in services.essay_services.submitted_entries(assigned.round)}
-    assert sorted(u for u, _k, _url in told) == sorted(authors)
-    assert {(k, url) for _u, k, url in told} == {("results_published", "/judging/my-results")}
+    assert sorted(n.user_id for n in told) == sorted(authors)
+    with app.test_request_context():
+        assert {(n.kind, n.link) for n in told} == {("results_published", "/judging/my-results")}

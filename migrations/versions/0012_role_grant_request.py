@@ -1,7 +1,7 @@
 """accounts: a grant of the safeguarding role waits for a second administrator
 
-Revision ID: 0011_role_grant_request
-Revises: 0010_safety_follow_up
+Revision ID: 0012_role_grant_request
+Revises: 0011_safety_follow_up
 Create Date: 2026-12-06 19:45:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import core.db
 
-revision = "0011_role_grant_request"
-down_revision = "0010_safety_follow_up"
+revision = "0012_role_grant_request"
+down_revision = "0011_safety_follow_up"
 branch_labels = None
 depends_on = None
 

@@ -1,7 +1,7 @@
 """safety: a secret phrase for anonymous follow-up, and the follow-up messages
 
-Revision ID: 0010_safety_follow_up
-Revises: 0009_quiz_keys
+Revision ID: 0011_safety_follow_up
+Revises: 0010_notification_endpoint
 Create Date: 2026-12-06 19:40:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import core.db
 
-revision = "0010_safety_follow_up"
-down_revision = "0009_quiz_keys"
+revision = "0011_safety_follow_up"
+down_revision = "0010_notification_endpoint"
 branch_labels = None
 depends_on = None
 
