@@ -66,6 +66,9 @@ class Config:
         #: own per-address limit there).
         self.LOGIN_TRUSTED_NETWORKS = _networks(env.get("LOGIN_TRUSTED_NETWORKS"))
         self.SCHEDULER_EMBEDDED = _bool(env.get("SCHEDULER_EMBEDDED"), False)
+        #: The district safeguarding lead, told at once when the safeguarding role is asked for
+        #: or given (core.accounts.grants); without such an account, district safeguarding staff.
+        self.SAFEGUARDING_LEAD_USERNAME = env.get("SAFEGUARDING_LEAD_USERNAME", "safeguard")
         #: How often the scheduler checks it still holds its lock, or retries taking it (s).
         self.SCHEDULER_LOCK_CHECK_SECONDS = float(env.get("SCHEDULER_LOCK_CHECK_SECONDS", "5"))
         #: How long a worker keeps the question bank it read for starts (seconds; 0: off).

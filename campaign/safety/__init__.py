@@ -16,11 +16,20 @@ def init_app(app: Flask) -> None:
     from core import api as core_api
     from core.accounts.models import Role
 
+    # Per browser session and device; the address ceiling is one a whole school cannot reach.
     app.config.setdefault("SAFETY_REPORT_LIMIT", "5 per hour")
+    app.config.setdefault("SAFETY_REPORT_ADDRESS_LIMIT", "60 per hour")
+    app.config.setdefault("SAFETY_FOLLOW_UP_LIMIT", "20 per hour")
+    app.config.setdefault("SAFETY_FOLLOW_UP_ADDRESS_LIMIT", "300 per hour")
     register_kind(
         app,
         "safety_report_received",
         _l("A new confidential safety report was received (%(reference)s)."),
+    )
+    register_kind(
+        app,
+        "safety_report_follow_up",
+        _l("The reporter added to safety report %(reference)s."),
     )
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -31,7 +40,13 @@ def init_app(app: Flask) -> None:
             _l("Get help"),
             order=90,
             public=True,
-            match=("safety.index", "safety.report", "safety.received"),
+            match=(
+                "safety.index",
+                "safety.report",
+                "safety.received",
+                "safety.follow_up",
+                "safety.follow_up_message",
+            ),
         ),
     )
     add_nav(

@@ -2,7 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -56,3 +56,33 @@ class ReportStatusForm(FlaskForm):
         validators=[Optional()],
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class FollowUpForm(FlaskForm):
+    reference = StringField(
+        _l("Reference"),
+        validators=[DataRequired(), Length(max=20)],
+        description=_l("e.g. AT-7KQ2MX"),
+    )
+    secret = StringField(
+        _l("Secret phrase"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("The four groups you were given when you sent the report."),
+    )
+
+
+class FollowUpMessageForm(FlaskForm):
+    reference = HiddenField(validators=[DataRequired(), Length(max=20)])
+    secret = HiddenField(validators=[DataRequired(), Length(max=60)])
+    text = TextAreaField(_l("Add to your report"), validators=[DataRequired(), Length(max=5000)])
+
+
+class ReplyForm(FlaskForm):
+    text = TextAreaField(
+        _l("Reply to the reporter"),
+        validators=[DataRequired(), Length(max=5000)],
+        description=_l(
+            "The reporter reads this with their reference and secret phrase. "
+            "Do not name other children."
+        ),
+    )

@@ -45,12 +45,44 @@ class SafetyReport(db.Model):
     #: "111", "police" or "commune" when forwarded.
     forwarded_to: Mapped[str | None] = mapped_column(sa.String(20))
     staff_note: Mapped[str] = mapped_column(sa.Text, default="")
+    #: argon2id hash of the secret phrase given to the reporter for anonymous follow-up.
+    secret_hash: Mapped[str | None] = mapped_column(sa.String(255))
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     school = relationship("School")
     reporter = relationship("User")
+    messages: Mapped[list[SafetyReportMessage]] = relationship(
+        back_populates="report",
+        order_by="SafetyReportMessage.id",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def is_open(self) -> bool:
         return self.status in (ReportStatus.RECEIVED, ReportStatus.VERIFYING)
+
+
+class MessageAuthor(enum.StrEnum):
+    REPORTER = "reporter"
+    STAFF = "staff"
+
+
+class SafetyReportMessage(db.Model):
+    """A follow-up message: a staff reply, or what the reporter added with the secret phrase."""
+
+    __tablename__ = "safety_report_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    report_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("safety_report.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[MessageAuthor] = mapped_column(
+        sa.Enum(MessageAuthor, native_enum=False, length=10)
+    )
+    #: The staff member who replied (null for the reporter's messages).
+    staff_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    report: Mapped[SafetyReport] = relationship(back_populates="messages")

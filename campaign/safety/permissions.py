@@ -6,8 +6,11 @@ child is shared on a need-to-know basis only (Luật Trẻ em 2016, NĐ 56/2017)
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+
 from campaign.safety.models import SafetyReport
-from core.accounts.models import Role
+from core.accounts.models import Role, RoleAssignment
+from core.extensions import db
 
 
 def _assignments(user):
@@ -32,3 +35,19 @@ def can_view_safety_report(user, report: SafetyReport) -> bool:
     if is_district_safeguarding(user):
         return True
     return report.school_id is not None and report.school_id in safeguarding_school_ids(user)
+
+
+def recipients(school_id: int | None) -> list[int]:
+    """The users a report for ``school_id`` goes to: that school's staff and the district's."""
+    condition = RoleAssignment.school_id.is_(None)
+    if school_id is not None:
+        condition = sa.or_(condition, RoleAssignment.school_id == school_id)
+    return sorted(
+        set(
+            db.session.scalars(
+                sa.select(RoleAssignment.user_id).where(
+                    RoleAssignment.role == Role.SAFEGUARDING, condition
+                )
+            )
+        )
+    )

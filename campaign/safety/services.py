@@ -17,10 +17,10 @@ from campaign.safety.models import FORWARD_TARGETS, ReportStatus, SafetyReport
 from campaign.safety.permissions import (
     can_view_safety_report,
     is_district_safeguarding,
+    recipients,
     safeguarding_school_ids,
 )
 from core import audit
-from core.accounts.models import Role, RoleAssignment
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
@@ -42,22 +42,6 @@ def _reference() -> str:
     return "AT-" + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(6))
 
 
-def recipients(school_id: int | None) -> list[int]:
-    """The users a report for ``school_id`` goes to: that school's staff and the district's."""
-    condition = RoleAssignment.school_id.is_(None)
-    if school_id is not None:
-        condition = sa.or_(condition, RoleAssignment.school_id == school_id)
-    return sorted(
-        set(
-            db.session.scalars(
-                sa.select(RoleAssignment.user_id).where(
-                    RoleAssignment.role == Role.SAFEGUARDING, condition
-                )
-            )
-        )
-    )
-
-
 def submit_report(
     *,
     school_id: int | None,
@@ -70,7 +54,10 @@ def submit_report(
     reporter=None,
     now: datetime | None = None,
 ) -> SafetyReport:
-    """File a report and tell the designated staff that one arrived (never what it says)."""
+    """File a report and tell the designated staff that one arrived (never what it says).
+
+    The returned report carries ``secret``, the follow-up phrase in clear, for this request only.
+    """
     now = now or utcnow()
     what_happened = (what_happened or "").strip()
     if len(what_happened) < 10:
@@ -80,6 +67,8 @@ def submit_report(
         )
     if school_id is not None and db.session.get(School, school_id) is None:
         raise ValidationFailed(_("Choose a school from the list."), field="school_id")
+    from campaign.safety.followup import hash_secret, new_secret
+
     signed_in = reporter is not None and getattr(reporter, "is_authenticated", False)
     report = SafetyReport(
         reference=_reference(),
@@ -94,6 +83,10 @@ def submit_report(
         created_at=now,
         updated_at=now,
     )
+    secret = new_secret()
+    report.secret_hash = hash_secret(secret)
+    #: Shown to the reporter once, never stored in clear (campaign.safety.followup).
+    report.secret = secret
     db.session.add(report)
     db.session.flush()
     notify(
@@ -194,3 +187,27 @@ def help_lines(user) -> dict:
         "school_name": school.name if school else None,
         "school_hotline": school.hotline if school else None,
     }
+
+
+#: National channels shown in the safety corner. Only addresses confirmed from published sources
+#: are linked: tongdai111.vn (the hotline's own site); thongbaorac.ais.gov.vn, where the
+#: Authority of Information Security (Cục An toàn thông tin, VNCERT/CC) takes reports of scam and
+#: spam messages (SGGP and Báo Yên Bái, quoting the Authority). The Authority's national
+#: warning portal is named without an address: none could be confirmed.
+NATIONAL_CHANNELS = (
+    {
+        "name": "Tổng đài quốc gia bảo vệ trẻ em 111",
+        "url": "http://tongdai111.vn",
+        "label": "tongdai111.vn",
+    },
+    {
+        "name": "Cổng cảnh báo an toàn thông tin Việt Nam — Cục An toàn thông tin",
+        "url": None,
+        "label": None,
+    },
+    {
+        "name": "Cục An toàn thông tin (VNCERT/CC) — phản ánh tin nhắn lừa đảo, rác (5656)",
+        "url": "https://thongbaorac.ais.gov.vn/",
+        "label": "thongbaorac.ais.gov.vn",
+    },
+)

@@ -18,8 +18,27 @@ from core.web import NavItem, add_nav
 def init_app(app: Flask) -> None:
     from core.accounts import views
     from core.accounts.cli import create_admin_command
+    from core.notifications.services import register_kind
 
     app.register_blueprint(views.bp)
+    # A grant of the safeguarding role waits for a second administrator (core.accounts.grants).
+    register_kind(
+        app,
+        "safeguarding_grant_requested",
+        _l(
+            "%(by)s asked to give %(user)s the safeguarding role; a second administrator must approve."
+        ),
+    )
+    register_kind(
+        app,
+        "safeguarding_grant_approved",
+        _l("%(user)s now holds the safeguarding role (approved by %(by)s)."),
+    )
+    register_kind(
+        app,
+        "role_grant_awaiting_approval",
+        _l("%(by)s asked to give %(user)s the safeguarding role: your approval is needed."),
+    )
     add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90))
     add_nav(app, NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95))
     app.cli.add_command(import_roster_command)

@@ -144,3 +144,28 @@ class RoleAssignment(db.Model):
 
     user: Mapped[User] = relationship(back_populates="role_assignments")
     school: Mapped[School | None] = relationship()
+
+
+#: Roles an administrator cannot give by one click: a second administrator approves the grant
+#: (the safeguarding role opens every confidential report about children).
+NEEDS_SECOND_ADMIN = {Role.SAFEGUARDING}
+
+
+class RoleGrantRequest(db.Model):
+    """A grant of a role in NEEDS_SECOND_ADMIN, waiting for a different administrator."""
+
+    __tablename__ = "role_grant_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id", ondelete="CASCADE"), index=True)
+    role: Mapped[Role] = mapped_column(sa.Enum(Role, native_enum=False, length=20))
+    school_id: Mapped[int | None] = mapped_column(sa.ForeignKey("school.id"))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("user.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    approved_at: Mapped[datetime | None]
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    school: Mapped[School | None] = relationship()
+    requested_by: Mapped[User] = relationship(foreign_keys=[requested_by_id])
+    approved_by: Mapped[User | None] = relationship(foreign_keys=[approved_by_id])

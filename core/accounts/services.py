@@ -17,7 +17,14 @@ from flask_babel import gettext as _
 
 from core import audit
 from core.accounts import passwords
-from core.accounts.models import DISTRICT_ROLES, SCHOOL_SCOPED_ROLES, Role, RoleAssignment, User
+from core.accounts.models import (
+    DISTRICT_ROLES,
+    NEEDS_SECOND_ADMIN,
+    SCHOOL_SCOPED_ROLES,
+    Role,
+    RoleAssignment,
+    User,
+)
 from core.arrays import fetch_columns
 from core.auth import sessions as login_sessions
 from core.clock import utcnow
@@ -232,10 +239,22 @@ def create_user(
 
 
 def grant_role(
-    *, actor: User | None, user: User, role: Role, school: School | None = None, now=None
+    *,
+    actor: User | None,
+    user: User,
+    role: Role,
+    school: School | None = None,
+    now=None,
+    approval=None,
 ) -> RoleAssignment:
-    """Give ``user`` a role (scoped to ``school`` where the role needs one); audited."""
+    """Give ``user`` a role (scoped to ``school`` where the role needs one); audited.
+
+    A role in NEEDS_SECOND_ADMIN is given by an administrator only with ``approval``, a
+    RoleGrantRequest approved by a second administrator (core.accounts.grants).
+    """
     role = Role(role)
+    if role in NEEDS_SECOND_ADMIN and actor is not None and not _approved(approval):
+        raise Conflict(_("This role needs a second administrator's approval."))
     if role in SCHOOL_SCOPED_ROLES and school is None:
         raise ValidationFailed(_("This role needs a school."), field="school")
     if role in DISTRICT_ROLES:
@@ -261,6 +280,14 @@ def grant_role(
     )
     db.session.flush()
     return assignment
+
+
+def _approved(approval) -> bool:
+    return (
+        approval is not None
+        and approval.approved_by_id is not None
+        and approval.approved_by_id != approval.requested_by_id
+    )
 
 
 def revoke_role(*, actor: User, user: User, assignment_id: int, now=None) -> None:

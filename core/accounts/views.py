@@ -18,11 +18,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from core.accounts import roster, services
+from core.accounts import grants, roster, services
 from core.accounts.forms import ROLE_LABELS, RoleForm, RosterImportForm, SearchForm, UserForm
 from core.accounts.models import Role, User
 from core.accounts.permissions import can_manage_school, require, roles_required
 from core.audit import AuditEntry
+from core.errors import Conflict
 from core.extensions import db
 from core.schools.models import School
 from core.schools.services import list_schools
@@ -132,6 +133,7 @@ def edit_user(user_id: int):
         form=form,
         role_form=role_form,
         role_labels=ROLE_LABELS,
+        pending_grants=grants.pending_for(user),
     )
 
 
@@ -144,12 +146,35 @@ def grant_role(user_id: int):
     form.school_id.choices = _school_choices("")
     if form.validate_on_submit():
         school = db.session.get(School, form.school_id.data) if form.school_id.data else None
+        role = Role(form.role.data)
         with domain_errors(category="danger"):
-            services.grant_role(
-                actor=current_user, user=user, role=Role(form.role.data), school=school
-            )
-            flash(_("The role has been granted."), "success")
+            if grants.needs_second_admin(role):
+                grants.request_grant(actor=current_user, user=user, role=role, school=school)
+                flash(
+                    _(
+                        "The grant awaits a second administrator's approval; the district "
+                        "safeguarding lead has been told."
+                    ),
+                    "warning",
+                )
+            else:
+                services.grant_role(actor=current_user, user=user, role=role, school=school)
+                flash(_("The role has been granted."), "success")
     return redirect(url_for("accounts.edit_user", user_id=user.id))
+
+
+@bp.route("/admin/role-requests/<int:request_id>/approve", methods=["POST"])
+@roles_required(Role.ADMIN)
+def approve_role_grant(request_id: int):
+    """A second administrator approves a pending grant of the safeguarding role."""
+    pending = grants.get_request(request_id)
+    try:
+        grants.approve_grant(actor=current_user, request_id=pending.id)
+    except Conflict as error:  # refused before anything was written
+        flash(error.message, "danger")
+        return redirect(url_for("accounts.edit_user", user_id=pending.user_id))
+    flash(_("The role has been granted."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=pending.user_id))
 
 
 @bp.route("/admin/users/<int:user_id>/roles/<int:assignment_id>/revoke", methods=["POST"])

@@ -169,3 +169,43 @@ def test_anonymous_safety_report_reaches_designated_staff(live_server, browser, 
     other.goto(live_server("/safety/reports"))
     assert other.get_by_role("link", name=reference).count() == 0
     other.context.close()
+
+
+def test_anonymous_report_followed_up_from_another_browser(live_server, browser, page):
+    text = f"Bạn cùng lớp bị nhóm chat bêu riếu ({uuid.uuid4().hex[:6]})."
+
+    page.goto(live_server("/safety/report"))
+    page.get_by_label("Trường").select_option(label="Trường THCS Dương Xá")
+    page.get_by_label("Chuyện gì đã xảy ra?").fill(text)
+    page.get_by_role("button", name="Gửi phản ánh").click()
+    reference = page.get_by_test_id("safety-reference").inner_text()
+    secret = page.get_by_test_id("safety-secret").inner_text()
+    page.context.close()
+
+    staff = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh").new_page()
+    sign_in(staff, live_server, "coord1")
+    staff.goto(live_server("/safety/reports"))
+    staff.get_by_role("link", name=reference).click()
+    staff.get_by_label("Trả lời người báo cáo").fill("Cô đã nhận được, em đang an toàn chứ?")
+    staff.get_by_role("button", name="Gửi câu trả lời").click()
+    expect(staff.get_by_test_id("safety-messages")).to_contain_text("em đang an toàn chứ?")
+
+    # Another browser, no account: the reference and the secret phrase are enough.
+    child = browser.new_context(locale="vi-VN", timezone_id="Asia/Ho_Chi_Minh").new_page()
+    child.goto(live_server("/safety/follow-up"))
+    child.get_by_label("Mã phản ánh").fill(reference)
+    child.get_by_label("Cụm mật mã").fill("WRONG-PHRASE")
+    child.get_by_role("button", name="Xem câu trả lời").click()
+    expect(child.locator("body")).to_contain_text("Không có báo cáo nào khớp")
+    child.get_by_label("Mã phản ánh").fill(reference)
+    child.get_by_label("Cụm mật mã").fill(secret.lower())
+    child.get_by_role("button", name="Xem câu trả lời").click()
+    expect(child.get_by_test_id("safety-messages")).to_contain_text("em đang an toàn chứ?")
+    child.get_by_label("Bổ sung cho báo cáo").fill("Dạ em ổn, nhưng bạn ấy vẫn bị nhắn tin.")
+    child.get_by_role("button", name="Gửi", exact=True).click()
+    expect(child.get_by_test_id("safety-messages")).to_contain_text("bạn ấy vẫn bị nhắn tin")
+    child.context.close()
+
+    staff.reload()
+    expect(staff.get_by_test_id("safety-messages")).to_contain_text("bạn ấy vẫn bị nhắn tin")
+    staff.context.close()

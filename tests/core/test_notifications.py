@@ -88,6 +88,10 @@ def test_every_kind_is_registered_by_its_package(app):
         "activity_approved",
         "return_deadline_near",
         "safety_report_received",
+        "safety_report_follow_up",
+        "safeguarding_grant_requested",
+        "safeguarding_grant_approved",
+        "role_grant_awaiting_approval",
     }
 
 
