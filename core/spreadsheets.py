@@ -197,7 +197,11 @@ def _too_large(report: Report) -> None:
 
 
 _DIMENSION = re.compile(rb"<(?:\w+:)?dimension\b[^>]*?\bref=\"([^\"]*)\"")
-_CELL_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Za-z]+)([0-9]+)\"")
+#: Cell (``r="AB12"``) and row (``r="12"``) references; the leading literal keeps the scan fast.
+_ANY_REF = re.compile(rb' r="([A-Za-z]*)([0-9]+)"')
+_ROW_START = re.compile(rb"<(?:\w+:)?row\b")
+_CELL_START = re.compile(rb"<(?:\w+:)?c\b")
+_REF = re.compile(rb"<(?:\w+:)?c\b[^>]*?\br=\"([A-Za-z]+)([0-9]+)\"")
 _ROW_REF = re.compile(rb"<(?:\w+:)?row\b[^>]*?\br=\"([0-9]+)\"")
 _ROW_START = re.compile(rb"<(?:\w+:)?row\b")
 _CELL_START = re.compile(rb"<(?:\w+:)?c\b")
@@ -231,24 +235,37 @@ def _check_dimension(head: bytes) -> None:
     _check_extent(max(rows), max(columns))
 
 
+def _cell_count(xml: bytes) -> int:
+    """Opening cell tags (an overcount, e.g. prefixed closing tags, only costs time)."""
+    # Prefixed tags (<x:c>) are counted only in a sheet where they may be.
+    befores = (b"<", b":") if b":c" in xml else (b"<",)
+    return sum(
+        xml.count(before + b"c" + after) for before in befores for after in (b" ", b"/", b">")
+    )
+
+
 def _check_sheet(xml: bytes) -> None:
     """The extent the sheet's cells really reach, whatever its header says."""
     _check_dimension(xml[:4096])
-    rows = max((int(m.group(1)) for m in _ROW_REF.finditer(xml)), default=0)
-    columns = 0
-    for match in _CELL_REF.finditer(xml):
-        rows = max(rows, int(match.group(2)))
-        if len(match.group(1)) > 3:
-            raise _TooLarge
-        columns = max(columns, _column_number(match.group(1)))
-    # Rows and cells written without references sit one after the other.
-    starts = [m.start() for m in _ROW_START.finditer(xml)]
-    rows = max(rows, len(starts))
-    for begin, end in zip(starts, [*starts[1:], len(xml)], strict=True):
-        columns = max(columns, sum(1 for _ in _CELL_START.finditer(xml, begin, end)))
-        if columns > MAX_COLUMNS:
-            raise _TooLarge
+    refs = _ANY_REF.findall(xml)
+    digits = {number for _, number in refs}
+    if any(len(number) > 7 for number in digits):
+        raise _TooLarge
+    rows = max((int(number) for number in digits), default=0)
+    letters = {letter for letter, _ in refs if letter}
+    if any(len(letter) > 3 for letter in letters):
+        raise _TooLarge
+    columns = max((_column_number(letter) for letter in letters), default=0)
     _check_extent(rows, columns)
+    if _cell_count(xml) > sum(1 for letter, _ in refs if letter):
+        # Rows and cells written without references sit one after the other: count them.
+        starts = [m.start() for m in _ROW_START.finditer(xml)]
+        rows = max(rows, len(starts))
+        for begin, end in zip(starts, [*starts[1:], len(xml)], strict=True):
+            columns = max(columns, sum(1 for _ in _CELL_START.finditer(xml, begin, end)))
+            if columns > MAX_COLUMNS:
+                raise _TooLarge
+        _check_extent(rows, columns)
 
 
 def _check_xlsx(data: bytes) -> None:
