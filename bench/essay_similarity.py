@@ -19,7 +19,7 @@ from pathlib import Path
 
 from contests.essay.similarity import near_duplicates
 
-DEMO = Path(__file__).resolve().parent.parent / "contests" / "essay" / "demo_essays.json"
+DEMO = Path(__file__).resolve().parent.parent / "demo" / "essays.json"
 
 
 def corpus(

@@ -18,11 +18,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
-from campaign.models import Campaign, CampaignStatus
+from app import create_app
+from campaign.campaigns.models import Campaign, CampaignStatus
 from contests.essay.models import Entry, EntryStatus, EssayContest, EssayRound
 from contests.judging import services
 from contests.judging.models import Assignment
-from core import create_app
 from core.accounts.models import Role, RoleAssignment, User
 from core.config import TestConfig
 from core.extensions import db

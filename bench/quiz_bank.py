@@ -24,10 +24,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from app import create_app
 from bench import machine_speed
 from contests.quiz import services
 from contests.quiz.models import Choice, Pool, Question, QuestionCategory, QuestionKind
-from core import create_app
 from core.clock import local_today, utcnow
 from core.config import TestConfig
 from core.extensions import db

@@ -27,7 +27,7 @@ from bench.quiz_load import SECRET, forged_sessions, prepare
 
 
 def build_app(url: str, tmp: Path):
-    from core import create_app
+    from app import create_app
     from core.config import config_from_env
 
     config = config_from_env(
@@ -148,7 +148,7 @@ def main() -> None:
     measure("saveNoToken", calls, args.profile)
 
     with app.app_context():
-        from contests import leaderboards
+        from contests.quiz import leaderboards
         from contests.quiz.models import QuizRound
         from core.clock import utcnow
         from core.extensions import db

@@ -57,9 +57,9 @@ def prepare(url: str, students: int, tmp: Path) -> int:
     from argon2 import PasswordHasher
     from flask_migrate import upgrade
 
+    from app import create_app
     from contests.quiz import services
     from contests.quiz.models import QuestionCategory, QuizContest, QuizRound
-    from core import create_app
     from core.accounts.models import Role, RoleAssignment, User
     from core.clock import utcnow
     from core.config import TestConfig
@@ -528,7 +528,7 @@ def forged_sessions(url: str, tmp: Path, count: int, skip: int) -> list[tuple[st
     from flask_login.utils import _create_identifier
     from flask_wtf.csrf import generate_csrf
 
-    from core import create_app
+    from app import create_app
     from core.accounts.models import User
     from core.auth import sessions as login_sessions
     from core.config import TestConfig

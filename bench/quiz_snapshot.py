@@ -22,10 +22,10 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask_migrate import upgrade
 
+from app import create_app
 from bench import machine_speed
-from contests import leaderboards
+from contests.quiz import leaderboards
 from contests.quiz.models import Attempt, QuizContest, QuizRound
-from core import create_app
 from core.accounts.models import Role, RoleAssignment, User
 from core.clock import utcnow
 from core.config import TestConfig

@@ -6,7 +6,7 @@ from 127.0.0.1 (a real school shares a few public addresses, and nginx passes th
 
 from __future__ import annotations
 
-from core import create_app
+from app import create_app
 from core.config import config_from_env
 
 config = config_from_env()

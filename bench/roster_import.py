@@ -17,7 +17,7 @@ from pathlib import Path
 from flask_migrate import upgrade
 from openpyxl import Workbook
 
-from core import create_app
+from app import create_app
 from core.accounts.roster import import_roster
 from core.config import TestConfig
 from core.extensions import db

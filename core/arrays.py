@@ -13,7 +13,7 @@ The result is ``Columns``: one contiguous array per column (numpy sorts, compare
 contiguous arrays several times faster than the fields of a structured array).
 
 Fields are integers, booleans or times (``datetime64[us]``, UTC). A number with a fraction is
-read as a count of its smallest unit (see contests.leaderboards.SCORE_UNIT): a float's decimal
+read as a count of its smallest unit (e.g. ten-thousandths of a point): a float's decimal
 text is not exact on SQLite. Every value must be there: the aggregates leave NULLs out, which
 the sizes then show, so a NULL raises ``ValueError``, as does a value too large for its field;
 nothing is read wrong or left out. One aggregate holds up to 1 GB (PostgreSQL)

@@ -36,7 +36,7 @@ from core.scheduler_lock import ADVISORY_LOCK_KEY, AdvisoryLock, FileLock, lock_
 
 log = logging.getLogger("mangxanh.scheduler")
 
-__all__ = ["ADVISORY_LOCK_KEY", "JOBS", "Job", "Scheduler", "registered_jobs", "run_job"]
+__all__ = ["ADVISORY_LOCK_KEY", "Job", "Scheduler", "registered_jobs", "run_job"]
 
 
 @dataclass(frozen=True)
@@ -52,34 +52,14 @@ class Job:
         return getattr(importlib.import_module(module), attr)
 
 
-#: Every periodic job of the platform, in one place.
-JOBS: list[Job] = [
-    Job(
-        "expire-activation-codes", "core.accounts.jobs:expire_activation_codes", timedelta(hours=1)
-    ),
-    Job("prune-login-sessions", "core.auth.jobs:prune_login_sessions", timedelta(minutes=10)),
-    Job(
-        "quiz-finalize-expired",
-        "contests.quiz.jobs:finalize_expired_attempts",
-        timedelta(seconds=15),
-    ),
-    Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
-    Job("quiz-announcements", "contests.quiz.jobs:announce_rounds", timedelta(minutes=1)),
-    Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
-    Job("essay-announcements", "contests.essay.jobs:announce_rounds", timedelta(minutes=1)),
-    Job("judging-overdue", "contests.judging.jobs:handle_overdue", timedelta(hours=1)),
-    Job("notification-emails", "campaign.jobs:send_notification_emails", timedelta(minutes=5)),
-    Job(
-        "greennet-return-reminders",
-        "campaign.greennet.jobs:remind_return_deadlines",
-        timedelta(hours=6),
-    ),
-]
+def register_job(app: Flask, job: Job) -> None:
+    """Add a package's periodic job; each package registers its own in its ``init_app``."""
+    app.extensions.setdefault("mangxanh.jobs", []).append(job)
 
 
-def registered_jobs() -> list[Job]:
-    """The job table the engine runs and ``flask scheduler list`` prints."""
-    return list(JOBS)
+def registered_jobs(app: Flask) -> list[Job]:
+    """Every periodic job of the platform, in one table (in the order packages registered them)."""
+    return list(app.extensions.get("mangxanh.jobs", []))
 
 
 def run_job(job: Job, now: datetime | None = None) -> int:
@@ -108,7 +88,7 @@ class Scheduler:
     def __init__(self, app: Flask, lock: Lock | None, jobs: list[Job] | None = None) -> None:
         self.app = app
         self.lock = lock
-        self.jobs = registered_jobs() if jobs is None else list(jobs)
+        self.jobs = registered_jobs(app) if jobs is None else list(jobs)
         self.check_every = float(app.config.get("SCHEDULER_LOCK_CHECK_SECONDS", 5.0))
         self.stopping = threading.Event()
         #: Set by a job run that found the lock gone, so the keeper acts at once.
@@ -236,7 +216,7 @@ def run_command(once: bool) -> None:
 @scheduler_cli.command("list")
 def list_command() -> None:
     """List the periodic jobs."""
-    for job in registered_jobs():
+    for job in registered_jobs(current_app):
         click.echo(f"{job.name:32} every {job.every}  {job.target}")
 
 

@@ -58,37 +58,45 @@ def add_nav(app: Flask, item: NavItem) -> None:
     app.extensions.setdefault("mangxanh.nav", []).append(item)
 
 
-def notify(**kwargs) -> int:
-    """Tell users something in-app (``user_ids``, ``kind``, ``params``, ``url``, ``dedupe_key``).
-
-    The campaign package keeps notifications; contests reach it through this seam without
-    importing it (DESIGN.md). Without it installed, nobody is told and 0 is returned.
-    """
-    sender = current_app.extensions.get("mangxanh.notify")
-    return sender(**kwargs) if sender is not None else 0
-
-
 def add_home_section(app: Flask, role: str, template: str, context=None, order: int = 50) -> None:
     """Let a package add a section to the signed-in home page of users holding ``role``."""
     app.extensions.setdefault("mangxanh.home", []).append((order, role, template, context))
 
 
+def add_public_section(app: Flask, template: str, context=None, order: int = 50) -> None:
+    """Let a package add a section to the home page that everyone sees, signed in or not."""
+    app.extensions.setdefault("mangxanh.public_home", []).append((order, template, context))
+
+
+def add_page_footer(app: Flask, template: str) -> None:
+    """Let a package add a template at the foot of every page (it decides itself when to show)."""
+    app.extensions.setdefault("mangxanh.page_footers", []).append(template)
+
+
+def _render_section(template: str, context) -> Markup:
+    values = context() if context else {}
+    # Each section sees its own values at top level (and as ``context``).
+    html = render_template(template, context=values, **values)
+    return Markup(html)  # noqa: S704 - autoescaped template output
+
+
 @bp.route("/")
 def index():
-    """The home page: the user's own dashboard when signed in, the public campaigns otherwise."""
+    """The home page: the user's own dashboard when signed in, and what every package shows all."""
     sections = []
     if current_user.is_authenticated:
         for _order, role, template, context in sorted(
             current_app.extensions.get("mangxanh.home", []), key=lambda s: s[0]
         ):
             if current_user.has_role(role):
-                values = context() if context else {}
-                # Each section sees its own values at top level (and as ``context``).
-                html = render_template(template, context=values, **values)
-                sections.append(Markup(html))  # noqa: S704 - autoescaped template output
-    from_campaigns = current_app.extensions.get("mangxanh.public_home")
-    public = from_campaigns() if from_campaigns else {}
-    return render_template("core/index.html", sections=sections, **public)
+                sections.append(_render_section(template, context))
+    public_sections = [
+        _render_section(template, context)
+        for _order, template, context in sorted(
+            current_app.extensions.get("mangxanh.public_home", []), key=lambda s: s[0]
+        )
+    ]
+    return render_template("core/index.html", sections=sections, public_sections=public_sections)
 
 
 @bp.route("/lang/<code>", methods=["POST"])
@@ -142,4 +150,7 @@ def init_app(app: Flask) -> None:
     @app.context_processor
     def _navigation():
         items = sorted(app.extensions.get("mangxanh.nav", []), key=lambda i: i.order)
-        return {"nav_items": [i for i in items if i.visible_to(current_user)]}
+        return {
+            "nav_items": [i for i in items if i.visible_to(current_user)],
+            "page_footers": app.extensions.get("mangxanh.page_footers", []),
+        }

@@ -34,6 +34,8 @@ CATALOGS: dict[str, list[str]] = {
     "core": [
         "core/**/*.py",
         "contests/__init__.py",
+        "demo/**/*.py",
+        "app.py",
         "templates/*.html",
         "templates/errors/**/*.html",
         "templates/macros/**/*.html",
@@ -42,7 +44,6 @@ CATALOGS: dict[str, list[str]] = {
     "campaign": ["campaign/**/*.py", "templates/campaign/**/*.html"],
     "quiz": [
         "contests/quiz/**/*.py",
-        "contests/leaderboards.py",
         "templates/contests/quiz/**/*.html",
     ],
     "essay": ["contests/essay/**/*.py", "templates/contests/essay/**/*.html"],

@@ -16,8 +16,8 @@ from flask_login.utils import _create_identifier
 from flask_migrate import upgrade
 from sqlalchemy.engine import make_url
 
+from app import create_app
 from contests.quiz.services import forget_cached_rows
-from core import create_app
 from core.auth.models import LoginSession
 from core.config import TestConfig
 from core.extensions import db as _db

@@ -28,7 +28,7 @@ PUBLIC_ENDPOINTS = {
     "campaign.index",
     "campaign_api.list_campaigns",
     # campaign: public news, standings, and the safety corner (no sign-in for parents).
-    "campaign.news_index",
+    "news.index",
     "greennet.standings",
     "safety.index",
     "safety.report",

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.notifications.services import register_kind
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_nav
 
 
 def init_app(app: Flask) -> None:
+    from campaign.campaigns.services import add_content_provider
     from campaign.greennet import api, views
-    from campaign.greennet.demo import seed_greennet
-    from campaign.services import add_content_provider
     from core import api as core_api
-    from core.demo import register_seeder
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -60,7 +62,23 @@ def init_app(app: Flask) -> None:
     )
     add_content_provider(app, _campaign_contents)
     app.cli.add_command(_cli())
-    register_seeder(app, 50, seed_greennet)
+    register_kind(
+        app,
+        "activity_returned",
+        _l("The district returned an activity for more evidence: %(title)s"),
+    )
+    register_kind(app, "activity_approved", _l("The district approved an activity: %(title)s"))
+    register_kind(
+        app, "return_deadline_near", _l("The deadline to resubmit %(title)s is %(deadline)s.")
+    )
+    register_job(
+        app,
+        Job(
+            "greennet-return-reminders",
+            "campaign.greennet.jobs:remind_return_deadlines",
+            timedelta(hours=6),
+        ),
+    )
 
 
 def _campaign_contents(campaign) -> list[dict]:

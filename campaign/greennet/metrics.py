@@ -4,16 +4,13 @@ Each metric answers, for many schools at once, a raw value over a period: a rate
 count. A criterion that names a metric turns it into points: a rate gives that share of the
 criterion's maximum, a count gives ``count / max_count`` of it (capped at the maximum).
 
-Contest data comes through the one seam below, ``CONTEST_SOURCES``: the contests package offers
-``participants_by_school(*, since, until)`` (quiz) and ``entries_by_school(*, since, until)``
-(essay), both ``-> dict[int, int]`` keyed by school id. ``campaign`` depends on ``contests``,
-never the other way round; while a function is missing the metric reports "not available"
+Contest data comes through the campaign's one seam, ``campaign.campaigns.participation``
+(``CONTEST_SOURCES``); while a contest function is missing the metric reports "not available"
 and counts zero rather than failing.
 """
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -21,42 +18,9 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from campaign.campaigns.participation import contest_counts, eligible_students
 from core.accounts.models import Role, RoleAssignment, User
 from core.extensions import db
-
-#: metric name → "module:function" offered by the contests package.
-CONTEST_SOURCES = {
-    "quiz_participants": "contests.quiz.services:participants_by_school",
-    "essay_entries": "contests.essay.services:entries_by_school",
-}
-
-
-def contest_counts(source: str, *, since: datetime, until: datetime) -> dict[int, int] | None:
-    """Call the contests package's counting function; None while it does not exist yet."""
-    module_name, attr = CONTEST_SOURCES[source].split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    function = getattr(module, attr, None)
-    if function is None:
-        return None
-    return {int(k): int(v) for k, v in function(since=since, until=until).items()}
-
-
-def eligible_students(school_ids: list[int]) -> dict[int, int]:
-    """Active student accounts per school (the denominator of every participation rate)."""
-    rows = db.session.execute(
-        sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
-        .join(RoleAssignment, RoleAssignment.user_id == User.id)
-        .where(
-            RoleAssignment.role == Role.STUDENT,
-            User.active.is_(True),
-            User.school_id.in_(school_ids),
-        )
-        .group_by(User.school_id)
-    ).all()
-    return {school_id: count for school_id, count in rows}
 
 
 def _student_counts(school_ids: list[int], condition) -> dict[int, int]:

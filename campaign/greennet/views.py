@@ -125,7 +125,7 @@ def mine():
 def manage():
     """Organizers' list of movements, and a form to start one."""
     form = MovementForm()
-    from campaign.services import all_campaigns
+    from campaign.campaigns.services import all_campaigns
 
     form.campaign_id.choices = [SelectChoice(0, _("No campaign"))] + [
         SelectChoice(c.id, c.title) for c in all_campaigns()

@@ -6,18 +6,22 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.web import NavItem, add_nav
+from core.notifications.services import register_kind
+from core.web import NavItem, add_nav, add_page_footer
 
 
 def init_app(app: Flask) -> None:
     from campaign.safety import api, views
-    from campaign.safety.demo import seed_safety
     from campaign.safety.services import help_lines
     from core import api as core_api
     from core.accounts.models import Role
-    from core.demo import register_seeder
 
     app.config.setdefault("SAFETY_REPORT_LIMIT", "5 per hour")
+    register_kind(
+        app,
+        "safety_report_received",
+        _l("A new confidential safety report was received (%(reference)s)."),
+    )
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
     add_nav(
@@ -48,4 +52,4 @@ def init_app(app: Flask) -> None:
             return {"safety_corner": help_lines(current_user)}
         return {"safety_corner": None}
 
-    register_seeder(app, 50, seed_safety)
+    add_page_footer(app, "campaign/safety/_corner.html")

@@ -13,7 +13,6 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from campaign import services as campaign_services
 from campaign.safety.models import FORWARD_TARGETS, ReportStatus, SafetyReport
 from campaign.safety.permissions import (
     can_view_safety_report,
@@ -25,6 +24,7 @@ from core.accounts.models import Role, RoleAssignment
 from core.clock import utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
+from core.notifications.services import notify
 from core.schools.models import School
 
 #: received → verifying → handled / forwarded; a closed report can be reopened for verifying.
@@ -96,7 +96,7 @@ def submit_report(
     )
     db.session.add(report)
     db.session.flush()
-    campaign_services.notify(
+    notify(
         user_ids=recipients(school_id),
         kind="safety_report_received",
         params={"reference": report.reference},

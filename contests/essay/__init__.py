@@ -3,11 +3,14 @@ photos, anonymity for judges and similarity checks."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import click
 from flask import Flask, url_for
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_home_section, add_nav
 
 essay_cli = AppGroup("essay", help="Writing contests.")
@@ -54,9 +57,8 @@ def _campaign_contents(campaign) -> list[dict]:
 
 
 def init_app(app: Flask) -> None:
-    from contests.essay import api, demo, views
+    from contests.essay import api, views
     from core import api as core_api
-    from core.demo import register_seeder
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -89,4 +91,11 @@ def init_app(app: Flask) -> None:
     add_home_section(app, "student", "contests/essay/_home_student.html", _home_context, 30)
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
     app.cli.add_command(essay_cli)
-    register_seeder(app, 30, demo.seed_essay)
+    register_job(
+        app,
+        Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
+    )
+    register_job(
+        app,
+        Job("essay-announcements", "contests.essay.jobs:announce_rounds", timedelta(minutes=1)),
+    )

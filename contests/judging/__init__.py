@@ -7,9 +7,12 @@ ranking with advancement. The package's services call it with plain ids and stor
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_home_section, add_nav
 
 
@@ -29,9 +32,8 @@ def _home_judge() -> dict:
 
 
 def init_app(app: Flask) -> None:
-    from contests.judging import api, demo, views
+    from contests.judging import api, views
     from core import api as core_api
-    from core.demo import register_seeder
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -75,4 +77,6 @@ def init_app(app: Flask) -> None:
         ),
     )
     add_home_section(app, "judge", "contests/judging/_home_judge.html", _home_judge, 30)
-    register_seeder(app, 40, demo.seed_judging)
+    register_job(
+        app, Job("judging-overdue", "contests.judging.jobs:handle_overdue", timedelta(hours=1))
+    )

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_home_section, add_nav
 
 
 def init_app(app: Flask) -> None:
     """Register the quiz blueprints, API, navigation, home section and demo seeder."""
-    from contests.quiz import api, demo, models, services, views  # noqa: F401 - models: tables
+    from contests.quiz import api, models, services, views  # noqa: F401 - models: tables
     from core import api as core_api
-    from core.demo import register_seeder
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -34,7 +36,20 @@ def init_app(app: Flask) -> None:
     )
     # The campaign page lists what hangs on a campaign; contests never import campaign.
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
-    register_seeder(app, 20, demo.seed_quiz)
+    for job in JOBS:
+        register_job(app, job)
+
+
+#: The quiz's periodic jobs (finalize, snapshot, announce), all in ``contests.quiz.jobs``.
+JOBS = [
+    Job(
+        "quiz-finalize-expired",
+        "contests.quiz.jobs:finalize_expired_attempts",
+        timedelta(seconds=15),
+    ),
+    Job("quiz-leaderboards", "contests.quiz.jobs:snapshot_leaderboards", timedelta(minutes=1)),
+    Job("quiz-announcements", "contests.quiz.jobs:announce_rounds", timedelta(minutes=1)),
+]
 
 
 def _home_context() -> dict:

@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
-from contests import leaderboards
-from contests.quiz import services, tokens
+from contests.quiz import leaderboards, services, tokens
 from contests.quiz.fastsave import attempt_token_first, end_reads_on_sqlite, write_lock_last
 from contests.quiz.models import Attempt, AttemptStatus, QuizContest, QuizRound
 from contests.quiz.permissions import can_view_contest_leaderboard, can_view_leaderboard

@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from contests.quiz import keys, services
+from contests.quiz.categories import category_code
 from contests.quiz.models import Pool, Question, QuestionCategory, QuestionKind
 from core import audit
 from core.errors import ValidationFailed
@@ -171,20 +172,6 @@ def _write(
         after=report.counts,
     )
     return report
-
-
-def category_code(name: str) -> str:
-    """A unique ASCII code for a category name: "Quyền trẻ em" → "quyen_tre_em"."""
-    import unicodedata
-
-    text = name.replace("đ", "d").replace("Đ", "D")
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "_", ascii_text.lower()).strip("_")[:30] or "chu_de"
-    code, n = base, 1
-    while db.session.scalar(sa.select(QuestionCategory.id).where(QuestionCategory.code == code)):
-        n += 1
-        code = f"{base}_{n}"
-    return code
 
 
 # --- xlsx ---------------------------------------------------------------------------------------

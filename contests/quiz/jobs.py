@@ -14,7 +14,7 @@ def finalize_expired_attempts(*, now: datetime) -> int:
 
 def snapshot_leaderboards(*, now: datetime) -> int:
     """Recompute leaderboards of open rounds, and of closed rounds once."""
-    from contests.leaderboards import refresh_snapshots
+    from contests.quiz.leaderboards import refresh_snapshots
 
     return refresh_snapshots(now=now)
 

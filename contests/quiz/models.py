@@ -385,7 +385,7 @@ class LeaderboardEntry(db.Model):
 
 
 class LeaderboardStandings(db.Model):
-    """Every ranked student of a snapshot in one packed value (contests.leaderboards.Standings).
+    """Every ranked student of a snapshot in one packed value (contests.quiz.leaderboards.ranking.Standings).
 
     Like the lines, a rebuildable cache: UNLOGGED on PostgreSQL, stored uncompressed (the
     arrays are read whole, once per worker and snapshot).

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
 from contests.quiz import keys
+from contests.quiz.categories import category_code
 from contests.quiz.models import (
     Accommodation,
     Answer,
@@ -45,7 +46,7 @@ from core.cache import BoundedDict, TimedCache
 from core.clock import local_today, utcnow
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from core.extensions import db
-from core.web import notify
+from core.notifications.services import notify
 
 DEFAULT_GRACE_SECONDS = 30
 
@@ -687,7 +688,7 @@ def _sheet_of(user_id: int, started_at: datetime, deadline_at: datetime, paper: 
 
 def forget_cached_rows() -> None:
     """Drop what this process remembers of the bank and of attempts (tests roll rows back)."""
-    from contests import leaderboards
+    from contests.quiz import leaderboards
 
     _sheets.clear()
     _drawable.clear()
@@ -1230,8 +1231,6 @@ def retire_question(*, actor, question: Question, now: datetime | None = None) -
 
 def create_category(*, actor, name: str) -> QuestionCategory:
     """Add a category to the bank; names are unique."""
-    from contests.quiz.formats import category_code
-
     name = " ".join(name.split())
     if not name:
         raise ValidationFailed(_("The category needs a name."), field="name")

@@ -8,8 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
 
-from contests import leaderboards
-from contests.quiz import exports, formats, keys, services
+from contests.quiz import exports, formats, keys, leaderboards, services
 from contests.quiz.forms import (
     CategoryForm,
     ContestForm,

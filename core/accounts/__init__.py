@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.scheduler import Job, register_job
 from core.web import NavItem, add_nav
 
 
@@ -22,6 +24,14 @@ def init_app(app: Flask) -> None:
     add_nav(app, NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95))
     app.cli.add_command(import_roster_command)
     app.cli.add_command(create_admin_command)
+    register_job(
+        app,
+        Job(
+            "expire-activation-codes",
+            "core.accounts.jobs:expire_activation_codes",
+            timedelta(hours=1),
+        ),
+    )
 
 
 @click.command("import-roster")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -10,6 +12,7 @@ from core.auth import sessions
 from core.auth.models import LoginSession  # noqa: F401  (registers the table)
 from core.errors import error_response, wants_json
 from core.extensions import login_manager
+from core.scheduler import Job, register_job
 
 #: Endpoints a user who must change their password may still reach.
 _OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "core.set_language"}
@@ -53,3 +56,7 @@ def init_app(app: Flask) -> None:
 
     app.register_blueprint(views.bp)
     api.register(app, auth_api.blp)
+    register_job(
+        app,
+        Job("prune-login-sessions", "core.auth.jobs:prune_login_sessions", timedelta(minutes=10)),
+    )

@@ -16,8 +16,8 @@ import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
-from core.demo import seed_demo
 from core.extensions import db
+from demo import seed_demo
 from tests.conftest import database_url, make_test_app
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

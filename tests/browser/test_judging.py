@@ -13,14 +13,14 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from contests.essay import services as essay_services
-from contests.essay.demo import load_demo_essays
 from contests.essay.models import Entry, EntryStatus, EssayContest, EssayRound
 from contests.judging import services
-from contests.judging.demo import RUBRIC
 from contests.judging.models import Assignment
 from core.accounts.models import Role, RoleAssignment, User
 from core.clock import utcnow
 from core.extensions import db
+from demo.essay import load_demo_essays
+from demo.judging import RUBRIC
 from tests.browser.conftest import sign_in
 
 pytestmark = pytest.mark.browser

@@ -4,12 +4,11 @@ import types
 from datetime import date
 
 import pytest
-import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from campaign import services
-from campaign.greennet import metrics
-from campaign.models import Campaign, CampaignStatus, Notification, PhaseKind
+from campaign.campaigns import participation, services
+from campaign.campaigns.models import Campaign, CampaignStatus, PhaseKind
+from campaign.news import services as news
 from core.errors import ValidationFailed
 
 
@@ -134,7 +133,7 @@ def test_landing_page_shows_current_phase_news_and_participation(client, campaig
         starts_on=date(2026, 10, 1),
         ends_on=date(2026, 12, 31),
     )
-    services.save_news(
+    news.save_news(
         actor=None,
         post=None,
         title="Khai mạc",
@@ -157,7 +156,7 @@ def test_landing_page_shows_current_phase_news_and_participation(client, campaig
 
 
 def test_markdown_is_cleaned():
-    html = services.render_markdown(
+    html = news.render_markdown(
         "# Tiêu đề\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) "
         "![ảnh](https://a.vn/p.jpg) **đậm**"
     )
@@ -169,14 +168,14 @@ def test_markdown_is_cleaned():
 
 
 def test_news_slug_unique(make):
-    first = services.save_news(actor=None, post=None, title="Tin mới", body_markdown="")
-    second = services.save_news(actor=None, post=None, title="Tin mới", body_markdown="")
+    first = news.save_news(actor=None, post=None, title="Tin mới", body_markdown="")
+    second = news.save_news(actor=None, post=None, title="Tin mới", body_markdown="")
 
     assert (first.slug, second.slug) == ("tin-moi", "tin-moi-2")
 
 
 def test_news_public_when_published(client, make):
-    services.save_news(actor=None, post=None, title="Tin", body_markdown="**A**", publish=True)
+    news.save_news(actor=None, post=None, title="Tin", body_markdown="**A**", publish=True)
 
     response = client.get("/news/tin")
 
@@ -185,7 +184,7 @@ def test_news_public_when_published(client, make):
 
 
 def test_news_draft_hidden_from_public(client, make):
-    services.save_news(actor=None, post=None, title="Nháp", body_markdown="x", publish=False)
+    news.save_news(actor=None, post=None, title="Nháp", body_markdown="x", publish=False)
 
     assert client.get("/news/nhap").status_code == 404
     assert "Nháp" not in client.get("/news").get_data(as_text=True)
@@ -194,7 +193,7 @@ def test_news_draft_hidden_from_public(client, make):
 def test_news_image_route(client, make):
     from tests.campaign.greennet.conftest import png_bytes
 
-    services.save_news(
+    news.save_news(
         actor=None, post=None, title="Ảnh", body_markdown="", publish=True, image=png_bytes()
     )
 
@@ -204,7 +203,7 @@ def test_news_image_route(client, make):
 def test_news_image_draft_hidden(client, make):
     from tests.campaign.greennet.conftest import png_bytes
 
-    services.save_news(actor=None, post=None, title="Ảnh", body_markdown="", image=png_bytes())
+    news.save_news(actor=None, post=None, title="Ảnh", body_markdown="", image=png_bytes())
 
     assert client.get("/news/anh/image").status_code == 404
 
@@ -220,18 +219,18 @@ def test_manage_news_allowed_for_organizer(client, login, make):
     )
 
     assert (page.status_code, form.status_code, response.status_code) == (200, 200, 302)
-    assert [p.title for p in services.latest_news()] == ["Tin"]
+    assert [p.title for p in news.latest_news()] == ["Tin"]
 
 
 def test_edit_news_route(client, login, make):
     organizer = make.organizer()
-    services.save_news(actor=organizer, post=None, title="Tin", body_markdown="x")
+    news.save_news(actor=organizer, post=None, title="Tin", body_markdown="x")
     login(organizer)
 
     response = client.post("/manage/news/tin/edit", data={"title": "Tin sửa", "campaign_id": "0"})
 
     assert response.status_code == 302
-    assert services.all_news()[0].title == "Tin sửa"
+    assert news.all_news()[0].title == "Tin sửa"
 
 
 @pytest.mark.parametrize("path", ["/manage/news", "/manage/news/new"])
@@ -249,60 +248,6 @@ def test_news_index_post_not_allowed(client):
     assert client.post("/news").status_code == 405
 
 
-# --- notifications --------------------------------------------------------------------------
-
-
-def test_notify_dedupes_by_key(make):
-    user = make.organizer()
-
-    first = services.notify(
-        user_ids=[user.id], kind="news_published", params={"title": "A"}, dedupe_key="k"
-    )
-    second = services.notify(
-        user_ids=[user.id], kind="news_published", params={"title": "A"}, dedupe_key="k"
-    )
-
-    assert (first, second) == (1, 0)
-    assert services.unread_count(user) == 1
-
-
-def test_unread_count_in_nav_and_mark_read(client, login, make, db):
-    user = make.organizer()
-    services.notify(user_ids=[user.id], kind="news_published", params={"title": "Tin"})
-    login(user)
-
-    before = client.get("/notifications").get_data(as_text=True)
-    client.post("/notifications/read")
-    after = client.get("/").get_data(as_text=True)
-
-    assert 'data-testid="unread-count">1' in before
-    assert "Tin" in before
-    assert 'data-testid="unread-count"' not in after
-
-
-def test_notifications_anonymous_redirected(client):
-    assert client.get("/notifications").status_code == 302
-    assert client.post("/notifications/read").status_code == 302
-
-
-def test_emails_only_when_mail_server_configured(make, app, db):
-    user = make.organizer(email="a@b.vn")
-    services.notify(user_ids=[user.id], kind="news_published", params={"title": "Tin"})
-    sent = []
-
-    without = services.send_notification_emails(sender=lambda **kw: sent.append(kw))
-    app.config["MAIL_SERVER"] = "smtp.example"
-    try:
-        with_server = services.send_notification_emails(sender=lambda **kw: sent.append(kw))
-        again = services.send_notification_emails(sender=lambda **kw: sent.append(kw))
-    finally:
-        app.config["MAIL_SERVER"] = None
-
-    assert (without, with_server, again) == (0, 1, 0)
-    assert sent[0]["to"] == "a@b.vn"
-    assert db.session.scalar(sa.select(Notification.emailed_at)) is not None
-
-
 # --- participation -------------------------------------------------------------------------------
 
 
@@ -315,13 +260,13 @@ def test_participation_from_contest_functions(campaign, make, monkeypatch):
     quiz.participants_by_school = lambda *, since, until: {school.id: 3}
     monkeypatch.setitem(sys.modules, "fake_quiz_p", quiz)
     monkeypatch.setitem(
-        metrics.CONTEST_SOURCES, "quiz_participants", "fake_quiz_p:participants_by_school"
+        participation.CONTEST_SOURCES, "quiz_participants", "fake_quiz_p:participants_by_school"
     )
     monkeypatch.setitem(
-        metrics.CONTEST_SOURCES, "essay_entries", "missing_module_x:entries_by_school"
+        participation.CONTEST_SOURCES, "essay_entries", "missing_module_x:entries_by_school"
     )
 
-    data = services.participation(campaign)
+    data = participation.participation(campaign)
 
     row = next(r for r in data["rows"] if r["school"].code == "A")
     assert (row["eligible"], row["quiz"], row["quiz_rate"], row["essay_rate"]) == (4, 3, 75.0, None)
@@ -346,16 +291,3 @@ def test_participation_xlsx_forbidden_for_coordinator(client, login, make, campa
     login(make.coordinator(make.school()))
 
     assert client.get("/campaigns/mx/participation.xlsx").status_code == 403
-
-
-def test_notify_is_offered_to_contests_without_import(app, make):
-    user = make.student()
-
-    sent = app.extensions["mangxanh.notify"](
-        user_ids=[user.id], kind="round_opened", params={"title": "Vòng 1"}
-    )
-
-    assert sent == 1
-    assert services.notification_text(services.notifications_for(user)[0]) == (
-        "Vòng thi đã mở: Vòng 1"
-    )

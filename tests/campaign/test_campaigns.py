@@ -4,8 +4,8 @@ from datetime import date
 import pytest
 from PIL import Image
 
-from campaign import services
-from campaign.models import Campaign, CampaignStatus
+from campaign.campaigns import services
+from campaign.campaigns.models import Campaign, CampaignStatus
 from core.audit import history
 from core.errors import Conflict, ValidationFailed
 from tests.conftest import T0

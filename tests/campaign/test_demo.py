@@ -1,11 +1,12 @@
 import sqlalchemy as sa
 
+from campaign.campaigns.models import Campaign
 from campaign.greennet import services as greennet
 from campaign.greennet.models import Activity, Assessment, Evidence, EvidenceKind, Snapshot
-from campaign.models import Campaign, NewsPost
+from campaign.news.models import NewsPost
 from campaign.safety.models import SafetyReport
-from core.demo import seed_demo
 from core.schools.models import SchoolLevel
+from demo import seed_demo
 
 
 def test_seed_demo_builds_a_lively_movement_once(app, db):

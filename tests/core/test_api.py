@@ -98,7 +98,7 @@ def test_api_unknown_path_is_404_json(client):
 def test_api_campaigns_lists_published_only(client, make, db):
     from datetime import date
 
-    from campaign.models import Campaign, CampaignStatus
+    from campaign.campaigns.models import Campaign, CampaignStatus
 
     db.session.add_all(
         [

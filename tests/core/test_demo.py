@@ -2,8 +2,8 @@ import sqlalchemy as sa
 
 from core.accounts import services
 from core.accounts.models import Role, User
-from core.demo import seed_demo
 from core.schools.models import School, SchoolLevel
+from demo import seed_demo
 
 
 def test_seed_demo_builds_the_district_once_with_working_accounts(app, db, client, login):

@@ -73,7 +73,7 @@ def test_scheduler_list_shows_the_job_table(runner):
 
     assert result.exit_code == 0
     listed = [line.split()[0] for line in result.output.splitlines()]
-    assert listed == [job.name for job in scheduler.JOBS]
+    assert listed == [job.name for job in scheduler.registered_jobs(runner.app)]
     assert "quiz-finalize-expired            every 0:00:15" in result.output
 
 
@@ -87,7 +87,7 @@ def test_engine_runs_the_registered_table_once_at_a_time_and_coalesced(app):
 
     assert planned == {
         job.name: (job.every, 1, True, int(job.every.total_seconds()))
-        for job in scheduler.registered_jobs()
+        for job in scheduler.registered_jobs(app)
     }
 
 
@@ -169,7 +169,7 @@ def test_a_second_scheduler_run_on_postgresql_waits_for_the_lock(
     app, request, fast_checks, monkeypatch
 ):
     postgres_only(request)
-    monkeypatch.setattr(scheduler, "registered_jobs", lambda: [probe()])
+    monkeypatch.setattr(scheduler, "registered_jobs", lambda app: [probe()])
     holder = lock_of(app)
     assert holder.try_acquire()
     results = []
@@ -210,7 +210,7 @@ def test_the_embedded_scheduler_is_skipped_when_one_is_already_running(app, capl
 
 
 def test_the_embedded_scheduler_starts_when_none_is_running(app, fast_checks, monkeypatch):
-    monkeypatch.setattr(scheduler, "registered_jobs", lambda: [probe()])
+    monkeypatch.setattr(scheduler, "registered_jobs", lambda app: [probe()])
 
     embedded = scheduler.start_embedded(app)
     try:

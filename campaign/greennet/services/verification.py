@@ -15,7 +15,6 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from campaign import services as campaign_services
 from campaign.greennet.models import (
     Activity,
     ActivityStatus,
@@ -36,6 +35,7 @@ from core.accounts.models import Role, RoleAssignment
 from core.clock import local_today, utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from core.notifications.services import notify
 from core.schools.models import School, SchoolLevel
 
 
@@ -90,7 +90,7 @@ def approve_activity(
         reason=comment or None,
         now=now,
     )
-    campaign_services.notify(
+    notify(
         user_ids=coordinator_ids(activity.school_id),
         kind="activity_approved",
         params={"title": activity.title},
@@ -129,7 +129,7 @@ def return_activity(
         reason=reason.strip(),
         now=now,
     )
-    campaign_services.notify(
+    notify(
         user_ids=coordinator_ids(activity.school_id),
         kind="activity_returned",
         params={"title": activity.title},
@@ -256,7 +256,7 @@ def remind_return_deadlines(*, now: datetime | None = None) -> int:
     ).all()
     count = 0
     for activity in due:
-        count += campaign_services.notify(
+        count += notify(
             user_ids=coordinator_ids(activity.school_id),
             kind="return_deadline_near",
             params={

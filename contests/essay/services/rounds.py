@@ -18,7 +18,7 @@ from core.accounts.services import students_of
 from core.clock import utcnow
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
-from core.web import notify
+from core.notifications.services import notify
 
 
 def create_contest(

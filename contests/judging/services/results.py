@@ -29,7 +29,7 @@ from core.accounts.models import Role, User
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
-from core.web import notify
+from core.notifications.services import notify
 
 
 def advance_entries(

@@ -6,9 +6,10 @@ from datetime import date, timedelta
 
 import pytest
 
-from campaign import services as campaign_services
-from campaign.greennet import metrics, services
-from campaign.models import Campaign, CampaignStatus
+from campaign.campaigns import participation
+from campaign.campaigns import services as campaign_services
+from campaign.campaigns.models import Campaign, CampaignStatus
+from campaign.greennet import services
 from contests.essay import services as essay
 from contests.essay.models import EssayContest, EssayRound
 from core.schools.models import SchoolLevel
@@ -58,8 +59,13 @@ def _entry(round_, student, *, submit=True):
 
 
 def test_essay_metric_is_wired_to_the_essay_package():
-    assert metrics.CONTEST_SOURCES["essay_entries"] == "contests.essay.services:entries_by_school"
-    assert metrics.contest_counts("essay_entries", since=T0 - timedelta(days=1), until=T0) == {}
+    assert (
+        participation.CONTEST_SOURCES["essay_entries"]
+        == "contests.essay.services:entries_by_school"
+    )
+    assert (
+        participation.contest_counts("essay_entries", since=T0 - timedelta(days=1), until=T0) == {}
+    )
 
 
 def test_computed_criteria_equal_what_the_contest_data_says(gn, make, essay_round):
@@ -98,7 +104,7 @@ def test_participation_counts_essay_entries(gn, make, essay_round):
     students = [make.student(class_a) for _ in range(4)]
     _entry(round_, students[0])
 
-    data = campaign_services.participation(campaign)
+    data = participation.participation(campaign)
 
     row = next(r for r in data["rows"] if r["school"].id == gn["a"].id)
     assert (row["eligible"], row["essay"], row["essay_rate"]) == (4, 1, 25.0)
@@ -106,10 +112,13 @@ def test_participation_counts_essay_entries(gn, make, essay_round):
 
 def test_quiz_metric_is_wired_to_the_quiz_package():
     assert (
-        metrics.CONTEST_SOURCES["quiz_participants"]
+        participation.CONTEST_SOURCES["quiz_participants"]
         == "contests.quiz.services:participants_by_school"
     )
-    assert metrics.contest_counts("quiz_participants", since=T0 - timedelta(days=1), until=T0) == {}
+    assert (
+        participation.contest_counts("quiz_participants", since=T0 - timedelta(days=1), until=T0)
+        == {}
+    )
 
 
 def test_quiz_participation_criterion_equals_what_the_quiz_data_says(gn, make):

@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 import pytest
 from openpyxl import Workbook
 
-from campaign.greennet import metrics, services
+from campaign.campaigns import participation
+from campaign.greennet import services
 from campaign.greennet.models import Movement, Tier
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.schools.models import School, SchoolLevel
@@ -154,7 +155,7 @@ def _computed(gn, code, metric, max_points=10, max_count=1):
 
 
 def test_contest_metrics_unavailable_count_zero(gn, monkeypatch):
-    monkeypatch.setitem(metrics.CONTEST_SOURCES, "quiz_participants", "nope.nowhere:fn")
+    monkeypatch.setitem(participation.CONTEST_SOURCES, "quiz_participants", "nope.nowhere:fn")
     _computed(gn, "Q", "quiz_participation_rate")
 
     item = next(
@@ -186,10 +187,12 @@ def test_computed_criteria_equal_what_the_contest_functions_say(gn, make, monkey
     monkeypatch.setitem(sys.modules, "fake_quiz_services", quiz)
     monkeypatch.setitem(sys.modules, "fake_essay_services", essay)
     monkeypatch.setitem(
-        metrics.CONTEST_SOURCES, "quiz_participants", "fake_quiz_services:participants_by_school"
+        participation.CONTEST_SOURCES,
+        "quiz_participants",
+        "fake_quiz_services:participants_by_school",
     )
     monkeypatch.setitem(
-        metrics.CONTEST_SOURCES, "essay_entries", "fake_essay_services:entries_by_school"
+        participation.CONTEST_SOURCES, "essay_entries", "fake_essay_services:entries_by_school"
     )
     _computed(gn, "Q", "quiz_participation_rate", max_points=10)
     _computed(gn, "E", "essay_entries", max_points=6, max_count=4)

@@ -683,7 +683,7 @@ def test_delete_criterion_forbidden_for_coordinator(client, login, gn):
 
 
 def test_create_movement_attached_to_campaign(client, login, gn, db):
-    from campaign.models import Campaign, CampaignStatus
+    from campaign.campaigns.models import Campaign, CampaignStatus
 
     campaign = Campaign(
         slug="c1",

@@ -5,9 +5,9 @@ import sqlalchemy as sa
 
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, Evidence, EvidenceKind, Tier
-from campaign.models import Notification
 from core import audit
 from core.errors import Conflict, ValidationFailed
+from core.notifications.models import Notification
 from core.uploads import FileTooLarge
 from tests.campaign.greennet.conftest import PDF_BYTES, png_bytes
 

@@ -1,12 +1,12 @@
 import pytest
 import sqlalchemy as sa
 
-from campaign.models import Notification
 from campaign.safety import services
 from campaign.safety.models import ReportStatus, SafetyReport
 from core.accounts.models import Role
 from core.audit import AuditEntry
 from core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from core.notifications.models import Notification
 
 WHAT = "Một nhóm chat đăng ảnh chế giễu bạn em."
 

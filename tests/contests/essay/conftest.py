@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from PIL import Image
 
-from campaign.models import Campaign, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignStatus
 from contests.essay import services
 from contests.essay.models import EssayContest, EssayRound
 from core.extensions import db

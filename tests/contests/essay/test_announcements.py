@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from campaign.models import Notification
 from contests.essay import services
 from core.extensions import db
+from core.notifications.models import Notification
 from core.schools.models import SchoolLevel
 from tests.conftest import T0
 

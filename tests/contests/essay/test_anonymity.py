@@ -8,8 +8,8 @@ import pytest
 
 from contests.essay import services
 from contests.essay.anonymity import judge_payload, mask_text
-from contests.essay.demo import load_demo_essays
-from core.demo import SCHOOLS
+from demo.district import SCHOOLS
+from demo.essay import load_demo_essays
 from tests.conftest import T0
 from tests.contests.essay.conftest import image_bytes
 

@@ -6,10 +6,10 @@ import sqlalchemy as sa
 
 from contests.essay import services
 from contests.essay.anonymity import judge_payload
-from contests.essay.demo import TITLE, load_demo_essays
 from contests.essay.models import Entry, EntryStatus, EssayContest, SimilarityFlag
 from core.accounts.models import User
-from core.demo import seed_demo
+from demo import seed_demo
+from demo.essay import TITLE, load_demo_essays
 from tests.conftest import T0
 
 

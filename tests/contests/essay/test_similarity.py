@@ -8,9 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from contests.essay import jobs, services, similarity
-from contests.essay.demo import load_demo_essays
 from contests.essay.models import EntryStatus, FlagStatus, SimilarityFlag
 from core.errors import Conflict
+from demo.essay import load_demo_essays
 from tests.conftest import T0
 from tests.contests.essay.conftest import words
 

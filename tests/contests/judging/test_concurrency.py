@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
-from campaign.models import Campaign, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignStatus
 from contests.essay import services as essay_services
 from contests.essay.models import Entry, EntryVersion, EssayContest, EssayRound
 from contests.judging import services

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from contests.essay.demo import TITLE
 from contests.essay.models import EssayContest
 from contests.judging import services
-from contests.judging.demo import EARLIER_TITLE
 from contests.judging.models import Assignment, Result
 from core.accounts.models import User
-from core.demo import seed_demo
+from demo import seed_demo
+from demo.essay import TITLE
+from demo.judging import EARLIER_TITLE
 from tests.conftest import T0
 
 

@@ -503,7 +503,7 @@ def test_overdue_appeal_sheet_moves_with_its_appeal(assigned):
 
 
 def test_publishing_tells_each_author_once(assigned):
-    from campaign.models import Notification
+    from core.notifications.models import Notification
 
     mark_all(assigned, [10, 9, 9, 7, 6, 4])
 

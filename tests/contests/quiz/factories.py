@@ -7,7 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from campaign.models import Campaign, CampaignStatus
+from campaign.campaigns.models import Campaign, CampaignStatus
 from contests.quiz import services
 from contests.quiz.models import Pool, QuestionCategory, QuizContest, QuizRound, RoundKind
 from core.extensions import db

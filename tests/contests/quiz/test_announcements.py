@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 
-from campaign.models import Notification
 from contests.quiz import services
 from contests.quiz.models import RoundKind
 from core.extensions import db
+from core.notifications.models import Notification
 from tests.conftest import T0
 
 

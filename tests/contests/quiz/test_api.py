@@ -10,8 +10,7 @@ import sqlalchemy as sa
 from flask import g
 from sqlalchemy.engine import Engine
 
-from contests import leaderboards
-from contests.quiz import services
+from contests.quiz import leaderboards, services
 from contests.quiz.models import Attempt, AttemptStatus, Choice
 from core import db as core_db
 from core.extensions import db

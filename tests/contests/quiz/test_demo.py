@@ -5,7 +5,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from contests.quiz import keys, services
-from contests.quiz.demo import DEMO_TITLE
 from contests.quiz.models import (
     Attempt,
     AttemptStatus,
@@ -16,7 +15,8 @@ from contests.quiz.models import (
     QuizRound,
 )
 from core.accounts.models import User
-from core.demo import seed_demo
+from demo import seed_demo
+from demo.quiz import DEMO_TITLE
 from tests.conftest import T0
 
 

@@ -8,8 +8,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from contests import leaderboards
-from contests.quiz import keys, services
+from contests.quiz import keys, leaderboards, services
 from contests.quiz.models import (
     Attempt,
     ExposedBy,

@@ -9,8 +9,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import Workbook
 
-from contests import leaderboards
-from contests.quiz import formats, services
+from contests.quiz import formats, leaderboards, services
 from contests.quiz.models import (
     Accommodation,
     Attempt,

@@ -1,0 +1,92 @@
+"""The composition root: the one place the kernel, the domains and the demo come together.
+
+``core`` is the kernel and imports no domain; ``contests`` and ``campaign`` plug into it from their
+own ``init_app`` (blueprints, navigation, home sections, jobs, notification kinds); ``demo`` seeds
+the demo district on top of everything. Only this module imports them all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+import campaign
+import contests
+import core.accounts
+import core.api
+import core.auth
+import core.devserver
+import core.notifications
+import core.scheduler
+import core.schools
+import demo
+from core import extensions, i18n, security, storage, web
+from core.config import PROJECT_ROOT, Config, config_from_env
+from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
+from core.errors import register_error_handlers
+
+
+def create_app(config: Config | dict | None = None) -> Flask:
+    """Create and configure the application."""
+    app = Flask(
+        __name__,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+        instance_relative_config=False,
+    )
+    if config is None:
+        config = config_from_env()
+    if isinstance(config, dict):
+        app.config.update(config)
+    else:
+        app.config.from_object(config)
+    app.instance_path = app.config.get("INSTANCE_PATH", app.instance_path)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.setdefault(
+        "BABEL_TRANSLATION_DIRECTORIES",
+        ";".join(str(p) for p in sorted((PROJECT_ROOT / "translations").glob("*")) if p.is_dir()),
+    )
+    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
+        # A SQLite connection is a file handle: it cannot go stale like a server connection, so
+        # the checkout ping (a SELECT 1 per checkout, two per answer save) is pure overhead.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
+            "pool_pre_ping": False,
+        }
+    extensions.db.init_app(app)
+    with app.app_context():
+        forget_connections_after_fork(extensions.db.engine)
+        if is_sqlite(extensions.db.engine):
+            tune_sqlite(extensions.db.engine)
+    extensions.migrate.init_app(
+        app,
+        extensions.db,
+        directory=str(PROJECT_ROOT / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+    )
+    extensions.csrf.init_app(app)
+    extensions.limiter.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    web.init_app(app)
+    storage.init_app(app)
+
+    core.api.init_app(app)
+    core.auth.init_app(app)
+    core.accounts.init_app(app)
+    core.schools.init_app(app)
+    core.notifications.init_app(app)
+    contests.init_app(app)
+    campaign.init_app(app)
+    core.scheduler.init_app(app)
+    core.devserver.init_app(app)
+    demo.init_app(app)
+    # Registered last: flask-smorest installs its own HTTP error handler, ours must win.
+    register_error_handlers(app)
+    if app.config.get("PROXY_COUNT"):
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    return app

@@ -1,0 +1,182 @@
+"""Participation in a campaign: eligible students per school and level, and the share of them
+who took part in each contest.
+
+Contest data comes through the one seam below, ``CONTEST_SOURCES``: the contests package offers
+``participants_by_school(*, since, until)`` (quiz) and ``entries_by_school(*, since, until)``
+(essay), both ``-> dict[int, int]`` keyed by school id. ``campaign`` depends on ``contests``,
+never the other way round; while a function is missing its columns are None.
+"""
+
+from __future__ import annotations
+
+import importlib
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from campaign.campaigns.models import Campaign
+from core.accounts.models import Role, RoleAssignment, User
+from core.clock import local_zone
+from core.extensions import db
+from core.schools.models import School, SchoolLevel
+from core.spreadsheets import workbook_bytes
+
+#: metric name → "module:function" offered by the contests package.
+CONTEST_SOURCES = {
+    "quiz_participants": "contests.quiz.services:participants_by_school",
+    "essay_entries": "contests.essay.services:entries_by_school",
+}
+
+
+def contest_counts(source: str, *, since: datetime, until: datetime) -> dict[int, int] | None:
+    """Call the contests package's counting function; None while it does not exist yet."""
+    module_name, attr = CONTEST_SOURCES[source].split(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    function = getattr(module, attr, None)
+    if function is None:
+        return None
+    return {int(k): int(v) for k, v in function(since=since, until=until).items()}
+
+
+def eligible_students(school_ids: list[int]) -> dict[int, int]:
+    """Active student accounts per school (the denominator of every participation rate)."""
+    rows = db.session.execute(
+        sa.select(User.school_id, sa.func.count(sa.distinct(User.id)))
+        .join(RoleAssignment, RoleAssignment.user_id == User.id)
+        .where(
+            RoleAssignment.role == Role.STUDENT,
+            User.active.is_(True),
+            User.school_id.in_(school_ids),
+        )
+        .group_by(User.school_id)
+    ).all()
+    return {school_id: count for school_id, count in rows}
+
+
+def _campaign_period(campaign: Campaign) -> tuple[datetime, datetime]:
+    zone = local_zone("Asia/Ho_Chi_Minh")
+    since = datetime.combine(campaign.starts_on, time(), zone).astimezone(UTC)
+    until = datetime.combine(campaign.ends_on + timedelta(days=1), time(), zone).astimezone(UTC)
+    return since, until
+
+
+def participation(campaign: Campaign) -> dict:
+    """Per school and level: eligible students and the share who took part in each contest.
+
+    Contest counts come from the contests package through ``CONTEST_SOURCES``; while a contest
+    package does not offer its function yet, its columns are None.
+    """
+    schools = list(db.session.scalars(sa.select(School).order_by(School.level, School.code)))
+    ids = [s.id for s in schools]
+    since, until = _campaign_period(campaign)
+    eligible = eligible_students(ids)
+    quiz = contest_counts("quiz_participants", since=since, until=until)
+    essay = contest_counts("essay_entries", since=since, until=until)
+
+    def share(counts, school_id):
+        if counts is None:
+            return None
+        total = eligible.get(school_id, 0)
+        return round(100 * min(counts.get(school_id, 0), total) / total, 1) if total else 0.0
+
+    rows = [
+        {
+            "school": s,
+            "eligible": eligible.get(s.id, 0),
+            "quiz": None if quiz is None else quiz.get(s.id, 0),
+            "quiz_rate": share(quiz, s.id),
+            "essay": None if essay is None else essay.get(s.id, 0),
+            "essay_rate": share(essay, s.id),
+        }
+        for s in schools
+    ]
+    levels = []
+    for level in SchoolLevel:
+        mine = [r for r in rows if r["school"].level == level]
+        total = sum(r["eligible"] for r in mine)
+        quiz_total = None if quiz is None else sum(min(r["quiz"], r["eligible"]) for r in mine)
+        essay_total = None if essay is None else sum(min(r["essay"], r["eligible"]) for r in mine)
+        levels.append(
+            {
+                "level": level,
+                "schools": len(mine),
+                "eligible": total,
+                "quiz": quiz_total,
+                "quiz_rate": None
+                if quiz_total is None
+                else (round(100 * quiz_total / total, 1) if total else 0.0),
+                "essay": essay_total,
+                "essay_rate": None
+                if essay_total is None
+                else (round(100 * essay_total / total, 1) if total else 0.0),
+            }
+        )
+    return {
+        "rows": rows,
+        "levels": levels,
+        "quiz_available": quiz is not None,
+        "essay_available": essay is not None,
+    }
+
+
+def participation_xlsx(campaign: Campaign) -> bytes:
+    """Participation by school and by level as a workbook (Vietnamese headers)."""
+    data = participation(campaign)
+    level_vi = {SchoolLevel.MN: "Mầm non", SchoolLevel.TH: "Tiểu học", SchoolLevel.THCS: "THCS"}
+    return workbook_bytes(
+        [
+            (
+                "Theo trường",
+                [
+                    "Mã trường",
+                    "Trường",
+                    "Cấp học",
+                    "Học sinh",
+                    "Thi tìm hiểu pháp luật",
+                    "Tỉ lệ (%)",
+                    "Bài dự thi viết",
+                    "Tỉ lệ (%)",
+                ],
+                [
+                    [
+                        r["school"].code,
+                        r["school"].name,
+                        level_vi[r["school"].level],
+                        r["eligible"],
+                        r["quiz"],
+                        r["quiz_rate"],
+                        r["essay"],
+                        r["essay_rate"],
+                    ]
+                    for r in data["rows"]
+                ],
+            ),
+            (
+                "Theo cấp học",
+                [
+                    "Cấp học",
+                    "Số trường",
+                    "Học sinh",
+                    "Thi tìm hiểu pháp luật",
+                    "Tỉ lệ (%)",
+                    "Bài dự thi viết",
+                    "Tỉ lệ (%)",
+                ],
+                [
+                    [
+                        level_vi[r["level"]],
+                        r["schools"],
+                        r["eligible"],
+                        r["quiz"],
+                        r["quiz_rate"],
+                        r["essay"],
+                        r["essay_rate"],
+                    ]
+                    for r in data["levels"]
+                ],
+            ),
+        ]
+    )

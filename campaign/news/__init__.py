@@ -1,0 +1,36 @@
+"""News: posts by organizers, on their own or about a campaign."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core.notifications.services import register_kind
+from core.web import NavItem, add_nav
+
+
+def init_app(app: Flask) -> None:
+    """Register the news pages, navigation, the news notification and the campaign page's news."""
+    from campaign.campaigns.services import add_page_context
+    from campaign.news import services, views
+
+    app.register_blueprint(views.bp)
+    add_nav(
+        app,
+        NavItem("news.index", _l("News"), order=12, public=True, match=("news.index", "news.show")),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "news.manage",
+            _l("Manage news"),
+            roles=("admin", "organizer"),
+            order=21,
+            match=("news.manage", "news.edit"),
+        ),
+    )
+    register_kind(app, "news_published", _l("News: %(title)s"))
+    add_page_context(
+        app,
+        lambda campaign, now: {"news": services.latest_news(campaign_id=campaign.id, limit=4)},
+    )
