@@ -14,7 +14,9 @@ row pointing to a missing file.
 from __future__ import annotations
 
 import logging
+import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -80,7 +82,27 @@ class LocalStorage:
             max_age=0,
         )
         response.headers["Cache-Control"] = "private, no-store"
+        response.headers["X-Content-Type-Options"] = "nosniff"
         return response
+
+
+#: Folders, control characters and characters no file system accepts are dropped from names.
+_UNSAFE_NAME_CHARS = re.compile(r'[<>:"|?*;]')
+
+
+def download_name(name: str | None, *, suffix: str, default: str) -> str:
+    """The name an upload is served under: its uploaded name without folders, control or
+    reserved characters, ending in the suffix of its checked type ("../../evil.html" →
+    "evil.html.pdf"). Vietnamese stays readable: send_file writes it as RFC 5987 filename*."""
+    text = unicodedata.normalize("NFC", name or "")
+    text = re.split(r"[\\/]", text)[-1]
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")
+    text = " ".join(_UNSAFE_NAME_CHARS.sub("", text).split()).lstrip(".").strip()
+    if not text:
+        return default
+    if not text.lower().endswith(suffix):
+        text = text[: 120 - len(suffix)] + suffix
+    return text[-120:]
 
 
 class SessionFiles:

@@ -6,11 +6,14 @@ edited and submitted again. Nothing changes while the school's assessment is loc
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 
 from campaign.greennet.models import (
     Activity,
@@ -163,14 +166,33 @@ def add_photo(*, actor, activity: Activity, data: bytes, filename: str = "", now
     )
 
 
+def _is_pdf_with_pages(data: bytes) -> bool:
+    """A PDF header is not enough (a script can follow it): the document must parse and have
+    at least one page."""
+    if not data.startswith(PDF_MAGIC) or b"%%EOF" not in data[-2048:]:
+        return False
+    try:
+        return len(PdfReader(io.BytesIO(data), strict=False).pages) > 0
+    except (
+        PyPdfError,
+        ValueError,
+        KeyError,
+        TypeError,
+        AttributeError,
+        IndexError,
+        RecursionError,
+    ):
+        return False
+
+
 def add_pdf(*, actor, activity: Activity, data: bytes, filename: str = "", now=None) -> Evidence:
-    """Attach a PDF document: checked by its magic bytes and size."""
+    """Attach a PDF document: checked by its size and by parsing it (one page at least)."""
     from core.uploads import FileTooLarge
 
     _check_editable(activity)
     if len(data) > EVIDENCE_MAX_BYTES:
         raise FileTooLarge(_("The file is larger than %(mb)d MB.", mb=10), field="file")
-    if not data.startswith(PDF_MAGIC) or b"%%EOF" not in data[-2048:]:
+    if not _is_pdf_with_pages(data):
         raise ValidationFailed(_("Only PDF documents can be attached as files."), field="file")
     key = storage().save(data, prefix="greennet", suffix=".pdf")
     return _add_evidence(

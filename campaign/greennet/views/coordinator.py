@@ -41,7 +41,7 @@ from core.accounts.permissions import require, roles_required
 from core.clock import local_today
 from core.extensions import db
 from core.spreadsheets import XLSX_MIME
-from core.storage import storage
+from core.storage import download_name, storage
 from core.transaction import domain_errors
 
 
@@ -228,6 +228,10 @@ def add_evidence(activity_id: int):
     return redirect(url_for("greennet.activity", activity_id=item.id))
 
 
+#: Photos re-encoded on upload, shown inline.
+INLINE_IMAGES = frozenset({"image/jpeg", "image/png", "image/webp"})
+
+
 @bp.route("/movement/evidence/<int:evidence_id>")
 def evidence(evidence_id: int):
     """Download evidence; only people who may see the school's assessment."""
@@ -235,14 +239,18 @@ def evidence(evidence_id: int):
     if item is None or item.storage_key is None:
         abort(404)
     require(can_view_assessment(current_user, item.activity.school))
-    if item.mimetype == "application/pdf":
-        # Documents are downloaded, never rendered inside the site's origin.
-        return storage().send(
-            item.storage_key,
-            mimetype=item.mimetype,
-            download_name=item.filename or "minh-chung.pdf",
-        )
-    return storage().send(item.storage_key, mimetype=item.mimetype or "application/octet-stream")
+    if item.mimetype in INLINE_IMAGES:
+        return storage().send(item.storage_key, mimetype=item.mimetype)
+    # Documents (and anything else) are downloaded, never rendered inside the site's origin,
+    # under a sanitized name.
+    pdf = item.mimetype == "application/pdf"
+    return storage().send(
+        item.storage_key,
+        mimetype=item.mimetype if pdf else "application/octet-stream",
+        download_name=download_name(
+            item.filename, suffix=".pdf" if pdf else ".bin", default="minh-chung.pdf"
+        ),
+    )
 
 
 @bp.route("/movement/evidence/<int:evidence_id>/delete", methods=["POST"])

