@@ -18,7 +18,7 @@ blp = ApiBlueprint("safety_api", __name__, description="Safety corner")
 
 @blp.after_request
 def _no_store(response):
-    response.headers["Cache-Control"] = "no-store"
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

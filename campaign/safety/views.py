@@ -38,7 +38,7 @@ bp = Blueprint("safety", __name__, url_prefix="/safety")
 def _no_store(response):
     """Reports, replies and the inbox must not stay in a shared computer's cache."""
     if request.endpoint != "safety.index":
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -88,16 +88,18 @@ def test_failed_report_keeps_the_text_and_shows_111_and_113(world, client):
 
 
 def test_report_pages_are_not_stored(world, client):
-    assert client.get("/safety/report").headers["Cache-Control"] == "no-store"
-    assert client.get("/safety/follow-up").headers["Cache-Control"] == "no-store"
+    assert client.get("/safety/report").headers["Cache-Control"] == "private, no-store"
+    assert client.get("/safety/follow-up").headers["Cache-Control"] == "private, no-store"
 
 
 def test_inbox_and_report_are_not_stored(world, client, login):
     report = _report(world)
     login(world["staff_a"])
 
-    assert client.get("/safety/reports").headers["Cache-Control"] == "no-store"
-    assert client.get(f"/safety/reports/{report.id}").headers["Cache-Control"] == "no-store"
+    assert client.get("/safety/reports").headers["Cache-Control"] == "private, no-store"
+    assert (
+        client.get(f"/safety/reports/{report.id}").headers["Cache-Control"] == "private, no-store"
+    )
 
 
 def test_received_page_shows_reference_and_secret_once(world, client, db):
@@ -110,7 +112,7 @@ def test_received_page_shows_reference_and_secret_once(world, client, db):
     body = page.get_data(as_text=True)
     assert report.reference in body
     assert 'data-testid="safety-secret"' in body
-    assert page.headers["Cache-Control"] == "no-store"
+    assert page.headers["Cache-Control"] == "private, no-store"
     assert again.status_code == 302
 
 
@@ -207,7 +209,7 @@ def test_follow_up_page_allowed_with_right_secret(world, client):
 
     assert response.status_code == 200
     assert "Cô đã nhận được." in response.get_data(as_text=True)
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
 
 
 def test_follow_up_page_wrong_secret_answers_as_unknown_reference(world, app):
@@ -312,7 +314,7 @@ def test_api_get_follow_up_allowed(world, client):
     )
 
     assert response.status_code == 200
-    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Cache-Control"] == "private, no-store"
     body = response.get_json()
     assert body["status"] == "received"
     assert [(m["author"], m["text"]) for m in body["messages"]] == [("staff", "Cô đã nhận được.")]
