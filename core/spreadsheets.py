@@ -294,6 +294,8 @@ def _xlsx_frame(data: bytes, report: Report) -> pd.DataFrame | None:
     except _TooLarge:
         _too_large(report)
         return None
+    # zipfile raises NotImplementedError for a compression method it cannot read and
+    # RuntimeError for an encrypted member: both are files we cannot open, not missing code.
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError):
         report.add(None, None, _("The file is not a valid .xlsx workbook."))
         return None

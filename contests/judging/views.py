@@ -3,6 +3,11 @@ dashboard (set-up, assignment, decisions, agreement, ranking, advancement, publi
 appeals, export), the public results page, and each student's own marks and certificates.
 
 The scoring sheet itself saves through the JSON API (``contests.judging.api``).
+
+Past ~400 lines on purpose for now: every page hangs on one blueprint whose endpoint names
+templates and tests use, and the views are already thin (form → permission → one service). The
+split by audience (judge, chief/organizer, public and student), as greennet's views/ package did,
+is the next step of the renovation (issue 12 note).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ when, and why.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
@@ -90,14 +90,7 @@ def approve_activity(
         reason=comment or None,
         now=now,
     )
-    notify(
-        user_ids=coordinator_ids(activity.school_id),
-        kind="activity_approved",
-        params={"title": activity.title},
-        endpoint="greennet.activity",
-        values={"activity_id": activity.id},
-        now=now,
-    )
+    _tell_coordinators(activity, "activity_approved", now=now)
     db.session.flush()
     return activity
 
@@ -130,14 +123,7 @@ def return_activity(
         reason=reason.strip(),
         now=now,
     )
-    notify(
-        user_ids=coordinator_ids(activity.school_id),
-        kind="activity_returned",
-        params={"title": activity.title},
-        endpoint="greennet.activity",
-        values={"activity_id": activity.id},
-        now=now,
-    )
+    _tell_coordinators(activity, "activity_returned", now=now)
     db.session.flush()
     return activity
 
@@ -246,8 +232,6 @@ def remind_return_deadlines(*, now: datetime | None = None) -> int:
     """Tell coordinators two days before a returned activity's deadline (once per activity)."""
     now = now or utcnow()
     today = local_today(now)
-    from datetime import timedelta
-
     due = db.session.scalars(
         sa.select(Activity).where(
             Activity.status == ActivityStatus.RETURNED,
@@ -258,15 +242,10 @@ def remind_return_deadlines(*, now: datetime | None = None) -> int:
     ).all()
     count = 0
     for activity in due:
-        count += notify(
-            user_ids=coordinator_ids(activity.school_id),
-            kind="return_deadline_near",
-            params={
-                "title": activity.title,
-                "deadline": activity.return_deadline.strftime("%d/%m/%Y"),
-            },
-            endpoint="greennet.activity",
-            values={"activity_id": activity.id},
+        count += _tell_coordinators(
+            activity,
+            "return_deadline_near",
+            deadline=activity.return_deadline.strftime("%d/%m/%Y"),
             dedupe_key=f"deadline:{activity.id}:{activity.return_deadline.isoformat()}",
             now=now,
         )
@@ -293,3 +272,18 @@ def lock_all(
         lock_assessment(actor=actor, movement=movement, school=school, milestone=milestone, now=now)
         count += 1
     return count
+
+
+def _tell_coordinators(
+    activity: Activity, kind: str, *, now: datetime, dedupe_key: str | None = None, **params
+) -> int:
+    """Notify the school's coordinators about ``activity``; the link opens the activity."""
+    return notify(
+        user_ids=coordinator_ids(activity.school_id),
+        kind=kind,
+        params={"title": activity.title, **params},
+        endpoint="greennet.activity",
+        values={"activity_id": activity.id},
+        dedupe_key=dedupe_key,
+        now=now,
+    )
