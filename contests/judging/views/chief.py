@@ -19,6 +19,7 @@ from contests.judging.forms import (
 from contests.judging.models import (
     MARKING,
     Assignment,
+    AssignmentStatus,
     JudgingRound,
 )
 from contests.judging.permissions import can_organize
@@ -76,9 +77,17 @@ def dashboard(round_id: int):
             )
         )
     )
+    open_judges = set(
+        db.session.scalars(
+            sa.select(Assignment.judge_id).where(
+                Assignment.round_id == round_.id, Assignment.status == AssignmentStatus.OPEN
+            )
+        )
+    )
     return render_template(
         "contests/judging/dashboard.html",
         marking=marking,
+        open_judges=open_judges,
         round=round_,
         setup=setup,
         rubric=services.current_rubric(round_.id),
