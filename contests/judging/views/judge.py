@@ -4,7 +4,7 @@ conflict and the entry's photos. A judge reaches entries only through their own 
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -38,6 +38,9 @@ def queue():
         if sheet.round_id not in criteria:
             rubric = services.current_rubric(sheet.round_id)
             criteria[sheet.round_id] = len(rubric.criteria) if rubric else 0
+    # Unscored first (to mark, then to reconcile), the submitted ones last; queue order within.
+    sheets.sort(key=lambda s: (-s.round_id, s.status not in MARKING, s.position))
+    unscored_only = request.args.get("show") == "unscored"
     rounds = {
         r.id: r
         for r in db.session.scalars(sa.select(EssayRound).where(EssayRound.id.in_(criteria)))
@@ -53,6 +56,7 @@ def queue():
         led=led,
         now=utcnow(),
         marking=MARKING,
+        unscored_only=unscored_only,
     )
 
 
@@ -71,8 +75,14 @@ def score(assignment_id: int):
     rubric = services.current_rubric(sheet.round_id)
     payload = judge_payload(sheet.entry)
     marks = {m.criterion_id: services._fmt(m.value) for m in sheet.marks}
-    queue_ids = [a.id for a in services.my_assignments(current_user) if a.status in MARKING]
-    following = [i for i in queue_ids if i != sheet.id]
+    queue = [
+        a.id
+        for a in services.my_assignments(current_user)
+        if a.round_id == sheet.round_id and (a.status in MARKING or a.id == sheet.id)
+    ]
+    here = queue.index(sheet.id)
+    previous_id = queue[here - 1] if here > 0 else None
+    following = queue[here + 1 :] + queue[:here]
     return render_template(
         "contests/judging/score.html",
         sheet=sheet,
@@ -83,6 +93,11 @@ def score(assignment_id: int):
         others=services.other_sheets(sheet),
         editable=sheet.status in MARKING,
         next_id=following[0] if following else None,
+        previous_id=previous_id,
+        position=here + 1,
+        queue_size=len(queue),
+        gaps=services.criterion_gaps(sheet),
+        step=services._fmt(services.MARK_STEP),
         conflict_form=ConflictForm(),
         fmt=services._fmt,
     )

@@ -654,3 +654,35 @@ def test_move_sheets_forbidden_to_chief_judge(client, login, assigned):
 
     assert response.status_code == 403
     assert [a for e in assigned.entries for a in live(e) if a.judge_id == gone.id]
+
+
+# --- issue 16: the judge's queue and sheet ----------------------------------------------------
+
+
+def test_queue_unscored_first_with_progress_and_filter(client, login, assigned):
+    judge = assigned.judges[0]
+    sheets = services.my_assignments(judge)
+    mark(sheets[0], ["3", "2", "2"])
+    login(judge)
+
+    page = client.get("/judging").get_data(as_text=True)
+    unscored = client.get("/judging?show=unscored").get_data(as_text=True)
+
+    codes = [a.entry.code for a in sheets]
+    assert f"1/{len(sheets)}" in page
+    assert page.index(codes[1]) < page.index(codes[0])
+    assert codes[0] not in unscored
+    assert all(code in unscored for code in codes[1:])
+
+
+def test_sheet_shows_step_position_and_next_previous(client, login, assigned):
+    judge = assigned.judges[0]
+    sheets = services.my_assignments(judge)
+    login(judge)
+
+    page = client.get(f"/judging/sheets/{sheets[1].id}").get_data(as_text=True)
+
+    assert f"2/{len(sheets)}" in page
+    assert f'rel="prev" href="/judging/sheets/{sheets[0].id}"' in page
+    assert f'rel="next" href="/judging/sheets/{sheets[2].id}"' in page
+    assert "bước 0.25" in page or "step 0.25" in page
