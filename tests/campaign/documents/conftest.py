@@ -12,8 +12,13 @@ from contests.essay.models import EssayContest, EssayRound
 from contests.judging.models import JudgingRound
 from core.organisations import services as organisations
 from core.organisations.models import OrganisationKind
-from tests.campaign.greennet.conftest import gn, new_activity, png_bytes, submitted  # noqa: F401
+from tests.campaign.greennet import conftest as greennet_fixtures
 from tests.conftest import T0
+
+# The movement's fixtures, shared with its own tests.
+gn = greennet_fixtures.gn
+new_activity = greennet_fixtures.new_activity
+submitted = greennet_fixtures.submitted
 
 
 @pytest.fixture
@@ -61,7 +66,10 @@ def contest(db, gn, office):
     db.session.add(item)
     db.session.flush()
     essay_round = EssayRound(
-        contest=item, stage=1, name="Chung khảo", opens_at=T0 - timedelta(days=9),
+        contest=item,
+        stage=1,
+        name="Chung khảo",
+        opens_at=T0 - timedelta(days=9),
         closes_at=T0 - timedelta(days=2),
     )
     db.session.add(essay_round)
