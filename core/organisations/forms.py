@@ -17,7 +17,7 @@ KIND_CHOICES = [
 
 
 class OrganisationForm(FlaskForm):
-    kind = SelectField(_l("Kind"), choices=KIND_CHOICES, validators=[DataRequired()])
+    kind = SelectField(_l("Kind of body"), choices=KIND_CHOICES, validators=[DataRequired()])
     name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=200)],
