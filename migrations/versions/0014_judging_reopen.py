@@ -1,8 +1,8 @@
 """judging: a reopened sheet remembers when and at which save it reopened, and the key of the
 submit that preceded it, so a retried submit never completes a reconcile
 
-Revision ID: 0013_judging_reopen
-Revises: 0012_role_grant_request
+Revision ID: 0014_judging_reopen
+Revises: 0013_documents_organisations
 Create Date: 2026-12-06 21:45:00
 
 """
@@ -12,8 +12,8 @@ from alembic import op
 
 import core.db
 
-revision = "0013_judging_reopen"
-down_revision = "0012_role_grant_request"
+revision = "0014_judging_reopen"
+down_revision = "0013_documents_organisations"
 branch_labels = None
 depends_on = None
 
