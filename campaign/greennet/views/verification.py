@@ -13,6 +13,7 @@ from campaign.greennet import reports, services
 from campaign.greennet.forms import (
     LockForm,
     ReopenForm,
+    UnlockForm,
     VerifyForm,
 )
 from campaign.greennet.models import (
@@ -25,6 +26,7 @@ from campaign.greennet.views.common import (
     bp,
     download,
     level_arg,
+    milestone_arg,
     movement_or_404,
     school_or_404,
 )
@@ -116,10 +118,19 @@ def lock_all(movement_id: int):
     level = level_arg()
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
-        count = services.lock_all(
-            actor=current_user, movement=movement, milestone=item, level=level
-        )
-        flash(_("%(n)d schools locked.", n=count), "success")
+        with domain_errors(category="warning"):
+            count, waiting = services.lock_all(
+                actor=current_user, movement=movement, milestone=item, level=level
+            )
+            flash(_("%(n)d schools locked.", n=count), "success")
+            if waiting:
+                flash(
+                    _(
+                        "Not locked, activities still await verification: %(schools)s.",
+                        schools=", ".join(s.name for s in waiting),
+                    ),
+                    "warning",
+                )
     return redirect(
         url_for("greennet.dashboard", movement_id=movement_id, level=level.value if level else None)
     )
@@ -130,10 +141,11 @@ def lock_all(movement_id: int):
 def district_report(movement_id: int, fmt: str):
     """The district summary as a workbook or a PDF with charts."""
     movement = movement_or_404(movement_id)
+    milestone = milestone_arg()
     if fmt == "xlsx":
-        data = reports.district_xlsx(movement)
+        data = reports.district_xlsx(movement, milestone=milestone)
         return download(data, XLSX_MIME, f"tong-hop-mang-xanh-{movement.school_year}.xlsx")
-    data = reports.district_pdf(movement)
+    data = reports.district_pdf(movement, milestone=milestone)
     return download(data, "application/pdf", f"tong-hop-mang-xanh-{movement.school_year}.pdf")
 
 
@@ -151,6 +163,31 @@ def lock(movement_id: int, school_id: int):
                 actor=current_user, movement=movement, school=school_, milestone=item
             )
             flash(_("The assessment is locked."), "success")
+    return redirect(url_for("greennet.school", movement_id=movement_id, school_id=school_id))
+
+
+@bp.route(
+    "/movement/<int:movement_id>/schools/<int:school_id>/unlock/<int:milestone_id>",
+    methods=["POST"],
+)
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def unlock(movement_id: int, school_id: int, milestone_id: int):
+    """Remove the school's locked result at a milestone, with a reason (audited)."""
+    movement, school_ = movement_or_404(movement_id), school_or_404(school_id)
+    item = db.session.get(Milestone, milestone_id)
+    form = UnlockForm(prefix="unlock")
+    if item is None or not form.validate_on_submit():
+        flash(_("Give a reason for unlocking."), "warning")
+    else:
+        with domain_errors(category="warning"):
+            services.unlock_assessment(
+                actor=current_user,
+                movement=movement,
+                school=school_,
+                milestone=item,
+                reason=form.reason.data,
+            )
+            flash(_("The locked result has been unlocked."), "success")
     return redirect(url_for("greennet.school", movement_id=movement_id, school_id=school_id))
 
 

@@ -174,13 +174,14 @@ def test_adding_a_criterion_to_a_set_in_use_needs_a_new_version(gn, submitted):
 
     with pytest.raises(Conflict) as refused:
         services.add_criterion(**fields)
-    services.add_criterion(**fields, new_version=True)
+    services.add_criterion(**fields, as_new_version=True)
 
     assert "/100 → /105" in refused.value.message
     current = services.current_set(gn["movement"], SchoolLevel.THCS)
     assert (current.version, current.max_total) == (2, 105.0)
-    row = _row(gn)
-    assert (row.points, row.max_points) == (40.0, 105.0)
+    live = services.school_standing(gn["movement"], gn["a"], live=True)
+    assert (live.points, live.max_points) == (40.0, 105.0)
+    assert _row(gn).max_points == 100.0
     kept = services.locked_result(gn["movement"], gn["a"], "so_ket")
     assert (kept.criteria_version, kept.max_points) == (1, 100.0)
     assert [v.max_total for v in services.criteria_versions(gn["movement"], SchoolLevel.THCS)] == [
@@ -288,7 +289,7 @@ def test_api_lock_conflict_lists_pending_items(client, login, gn, submitted, db)
     )
 
     assert response.status_code == 409
-    assert response.get_json()["pending"] == [
+    assert response.get_json()["error"]["pending"] == [
         {"id": waiting.id, "title": "Chờ duyệt", "criterion": "3"}
     ]
 
@@ -357,10 +358,10 @@ def test_every_contest_source_is_the_contests_function_itself():
     from contests.essay import services as essay
     from contests.quiz import services as quiz
 
-    assert participation.CONTEST_SOURCES == {
+    assert {
         "quiz_participants": quiz.participants_by_school,
         "essay_entries": essay.entries_by_school,
-    }
+    } == participation.CONTEST_SOURCES
 
 
 def test_every_metric_is_available(gn):
