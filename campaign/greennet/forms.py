@@ -61,8 +61,8 @@ class TierForm(FlaskForm):
     quota_rule = SelectField(
         _l("How the quota is counted"),
         choices=[
-            ("at_most", _l("At most X % of the schools (rounded down)")),
-            ("nearest", _l("X % of the schools, rounded to the nearest school")),
+            SelectChoice("at_most", _l("At most X % of the schools (rounded down)")),
+            SelectChoice("nearest", _l("X % of the schools, rounded to the nearest school")),
         ],
         default="at_most",
     )

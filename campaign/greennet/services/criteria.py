@@ -195,13 +195,15 @@ def add_criterion(
     before_max = latest.max_total if latest is not None else 0.0
     if latest is not None and (as_new_version or _set_scored(latest)):
         if not as_new_version:
+            before_text = f"{before_max:g}"
+            after_text = f"{before_max + float(max_points):g}"
             raise Conflict(
                 _(
                     "Schools are already scored on these criteria: adding %(code)s changes "
                     "the maximum from /%(before)s → /%(after)s. Add it as a new version.",
                     code=code,
-                    before=f"{before_max:g}",
-                    after=f"{before_max + float(max_points):g}",
+                    before=before_text,
+                    after=after_text,
                 ),
                 field="new_version",
             )
