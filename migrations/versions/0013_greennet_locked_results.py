@@ -22,7 +22,7 @@ def upgrade():
             sa.Column("quota_rule", sa.String(12), server_default="at_most", nullable=False)
         )
     with op.batch_alter_table("snapshot") as batch:
-        batch.add_column(sa.Column("max_points", sa.Float(), server_default="0", nullable=False))
+        batch.add_column(sa.Column("max_points", sa.Double(), server_default="0", nullable=False))
         batch.add_column(sa.Column("rank", sa.Integer(), server_default="0", nullable=False))
         batch.add_column(
             sa.Column("held_back", sa.Boolean(), server_default=sa.false(), nullable=False)
