@@ -60,6 +60,11 @@ def milestone_arg() -> MilestoneKind | None:
     )
 
 
+def lockable_milestones(movement: Movement) -> list:
+    """The milestones a result can be locked at: sơ kết and tổng kết (not the launch)."""
+    return [m for m in movement.milestones if m.kind != MilestoneKind.LAUNCH]
+
+
 def download(data: bytes, mimetype: str, name: str) -> Response:
     """A private, uncached download of ``data`` named ``name``."""
     return Response(

@@ -33,6 +33,7 @@ from campaign.greennet.views.common import (
     activity_or_404,
     bp,
     download,
+    lockable_milestones,
     milestone_arg,
     movement_or_404,
     school_or_404,
@@ -66,7 +67,9 @@ def school(movement_id: int, school_id: int):
     require(can_view_assessment(current_user, school_))
     standing = services.school_standing(movement, school_)
     lock_form = LockForm(prefix="lock")
-    lock_form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    lock_form.milestone_id.choices = [
+        SelectChoice(m.id, m.title) for m in lockable_milestones(movement)
+    ]
     return render_template(
         "campaign/greennet/school.html",
         movement=movement,
@@ -81,7 +84,7 @@ def school(movement_id: int, school_id: int):
         lock_form=lock_form,
         reopen_form=ReopenForm(prefix="reopen"),
         unlock_form=UnlockForm(prefix="unlock"),
-        lockable=[m for m in movement.milestones if m.kind.value in ("midterm", "final")],
+        lockable=lockable_milestones(movement),
         tier_labels=TIER_LABELS,
         chart_json=json.dumps(
             {

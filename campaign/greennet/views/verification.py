@@ -26,6 +26,7 @@ from campaign.greennet.views.common import (
     bp,
     download,
     level_arg,
+    lockable_milestones,
     milestone_arg,
     movement_or_404,
     school_or_404,
@@ -88,7 +89,9 @@ def dashboard(movement_id: int):
             }
         )
     lock_form = LockForm(prefix="lock")
-    lock_form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    lock_form.milestone_id.choices = [
+        SelectChoice(m.id, m.title) for m in lockable_milestones(movement)
+    ]
     tiers = {t.value: sum(r.tier == t for r in rows) for t in Tier}
     tier_chart = {
         "labels": [TIER_LABELS[t] for t in Tier],
@@ -114,7 +117,7 @@ def lock_all(movement_id: int):
     """Lock every open school (of the chosen level) at a milestone: the review is closed."""
     movement = movement_or_404(movement_id)
     form = LockForm(prefix="lock")
-    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in lockable_milestones(movement)]
     level = level_arg()
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
@@ -155,7 +158,7 @@ def lock(movement_id: int, school_id: int):
     """Lock the school's assessment at a milestone."""
     movement, school_ = movement_or_404(movement_id), school_or_404(school_id)
     form = LockForm(prefix="lock")
-    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in lockable_milestones(movement)]
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
         with domain_errors(category="warning"):
