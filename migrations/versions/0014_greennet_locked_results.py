@@ -1,8 +1,8 @@
 """greennet: a locked result records rank, maximum, criteria version and per-criterion points;
 the quota rule is a setting
 
-Revision ID: 0013_greennet_locked_results
-Revises: 0012_role_grant_request
+Revision ID: 0014_greennet_locked_results
+Revises: 0013_documents_organisations
 Create Date: 2026-12-06 21:30:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-06 21:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_greennet_locked_results"
-down_revision = "0012_role_grant_request"
+revision = "0014_greennet_locked_results"
+down_revision = "0013_documents_organisations"
 branch_labels = None
 depends_on = None
 
