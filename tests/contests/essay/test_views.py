@@ -85,7 +85,27 @@ def test_write_page_of_a_submitted_entry_is_read_only_before_any_script_runs(
 
     assert "readonly" not in editable
     assert html.count(" readonly") == 2  # title and body
-    assert 'id="essay-submit" type="button" class="btn btn-brand btn-lg" disabled' in html
+    assert " disabled" in submit_button(html)
+
+
+def submit_button(html: str) -> str:
+    start = html.index('<button id="essay-submit"')
+    return html[start : html.index(">", start)]
+
+
+def test_write_page_below_minimum_words_holds_submit_before_any_script_runs(
+    client, login, student, entry
+):
+    services.save_draft(entry=entry, title="Tiêu đề", body=words(9), seq=1, now=T0)
+    login(student)
+    short = client.get(f"/essay/rounds/{entry.round_id}").get_data(as_text=True)
+    services.save_draft(entry=entry, title="Tiêu đề", body=words(10), seq=2, now=T0)
+
+    enough = client.get(f"/essay/rounds/{entry.round_id}").get_data(as_text=True)
+
+    assert " disabled" in submit_button(short)
+    assert "Cần ít nhất 10 chữ mới nộp được bài." in short
+    assert " disabled" not in submit_button(enough)
 
 
 def test_write_page_ineligible_student_forbidden(client, login, student, make_round):
