@@ -1,7 +1,7 @@
 """essay: a round may submit every non-empty last draft at its close
 
-Revision ID: 0013_essay_submit_drafts
-Revises: 0012_role_grant_request
+Revision ID: 0014_essay_submit_drafts
+Revises: 0013_documents_organisations
 Create Date: 2026-12-06 21:30:00
 
 """
@@ -9,8 +9,8 @@ Create Date: 2026-12-06 21:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0013_essay_submit_drafts"
-down_revision = "0012_role_grant_request"
+revision = "0014_essay_submit_drafts"
+down_revision = "0013_documents_organisations"
 branch_labels = None
 depends_on = None
 
