@@ -46,8 +46,8 @@ def placed_text(data: bytes) -> tuple[int, list[tuple[str, float, float]]]:
 
 def test_certificate_code_and_date_inside_border_with_long_titles(result):
     entry = result.entry
-    entry.round.contest.title = "Cuộc thi viết về hành động đẹp trên không gian mạng " * 4
-    entry.round.name = "Vòng chung kết cấp huyện dành cho học sinh trung học cơ sở " * 2
+    entry.round.contest.title = "Cuộc thi viết về hành động đẹp trên không gian mạng " * 3
+    entry.round.name = "Vòng chung kết cấp huyện dành cho học sinh trung học cơ sở " * 3
 
     pages, pieces = placed_text(exports.certificate_pdf(result))
 
