@@ -16,6 +16,8 @@ from campaign.campaigns.models import (
     CampaignStatus,
     PhaseKind,
 )
+from contests.essay.models import EssayContest, EssayRound
+from contests.quiz.models import QuizContest, QuizRound, RoundKind
 from core import audit
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
@@ -208,9 +210,6 @@ def rounds_now(
 ) -> list[dict]:
     """Contest rounds of the campaign open now or opening within ``soon_days``, soonest first."""
     from flask import url_for
-
-    from contests.essay.models import EssayContest, EssayRound
-    from contests.quiz.models import QuizContest, QuizRound, RoundKind
 
     now = now or utcnow()
     horizon = now + timedelta(days=soon_days)
