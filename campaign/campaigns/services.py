@@ -64,6 +64,7 @@ def save_campaign(
     starts_on: date,
     ends_on: date,
     banner: bytes | None = None,
+    news_needs_approval: bool | None = None,
     now: datetime | None = None,
 ) -> Campaign:
     """Create or update a campaign; slugs are unique and dates must be in order."""
@@ -85,6 +86,8 @@ def save_campaign(
         db.session.add(campaign)
     campaign.title, campaign.slug, campaign.description = title.strip(), slug, description.strip()
     campaign.starts_on, campaign.ends_on = starts_on, ends_on
+    if news_needs_approval is not None:
+        campaign.news_needs_approval = news_needs_approval
     if banner:
         image = clean_image(banner, max_bytes=BANNER_MAX_BYTES, max_side=1600)
         old = campaign.banner_key

@@ -29,6 +29,16 @@ def init_app(app: Flask) -> None:
             match=("news.manage", "news.edit"),
         ),
     )
+    add_nav(
+        app,
+        NavItem(
+            "news.mine",
+            _l("School news"),
+            roles=("coordinator",),
+            order=31,
+            match=("news.school_index", "news.school_edit"),
+        ),
+    )
     register_kind(app, "news_published", _l("News: %(title)s"))
     add_page_context(
         app,
