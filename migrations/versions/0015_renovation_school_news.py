@@ -1,7 +1,7 @@
 """news: coordinators publish their school's news; a campaign may require approval
 
-Revision ID: 0013_renovation_school_news
-Revises: 0012_role_grant_request
+Revision ID: 0015_renovation_school_news
+Revises: 0014_judging_reopen
 Create Date: 2026-12-06 21:35:00
 
 """
@@ -11,8 +11,8 @@ from alembic import op
 
 import core.db
 
-revision = "0013_renovation_school_news"
-down_revision = "0012_role_grant_request"
+revision = "0015_renovation_school_news"
+down_revision = "0014_judging_reopen"
 branch_labels = None
 depends_on = None
 
