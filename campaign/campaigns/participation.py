@@ -159,7 +159,7 @@ def participation_xlsx(campaign: Campaign) -> bytes:
                 _("By level"),
                 [
                     _("Level"),
-                    _("Schools"),
+                    _("Number of schools"),
                     _("Students"),
                     _("Law quiz"),
                     rate,

@@ -93,7 +93,7 @@ def result_headers() -> list[str]:
         _("Prediction"),
         _("Time taken (seconds)"),
         _("Started"),
-        _("Submitted"),
+        _("Submitted at"),
         _("Submitted by"),
     ]
 
