@@ -21,15 +21,28 @@ class DocumentArgs(Schema):
     movement_id = fields.Integer(validate=validate.Range(min=1))
     school_id = fields.Integer(validate=validate.Range(min=1))
     milestone = fields.String(validate=validate.OneOf(["so_ket", "tong_ket"]))
-    contest_id = fields.Integer(validate=validate.Range(min=1))
+    contest_id = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={"description": "An essay contest (the id of an essay contest)."},
+    )
+    quiz_contest_id = fields.Integer(
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "A quiz contest. Essay and quiz contests are numbered apart, so "
+            "a quiz contest is named here and never by contest_id."
+        },
+    )
     inspection_id = fields.Integer(validate=validate.Range(min=1))
 
 
 @blp.route("/documents/<string:kind>", methods=["GET"])
 @blp.operation(
     "downloadOfficialDocument",
-    "An official document (.docx or PDF, NĐ 30/2020 layout) of a movement, a school's "
-    "movement, a contest or an inspection. Kinds: " + ", ".join(KINDS),
+    "An official document (.docx or PDF, NĐ 30/2020 layout)",
+    description="An official document of a movement, a school's "
+    "movement, a contest or an inspection; name exactly one of movement_id, contest_id "
+    "(an essay contest), quiz_contest_id (a quiz contest: the two kinds of contest are "
+    "numbered apart) or inspection_id. Kinds: " + ", ".join(KINDS),
 )
 @blp.arguments(DocumentArgs, location="query")
 @blp.response(
@@ -46,6 +59,7 @@ def download_official_document(args, kind: str):
         school_id=args.get("school_id"),
         milestone=args.get("milestone"),
         contest_id=args.get("contest_id"),
+        quiz_contest_id=args.get("quiz_contest_id"),
         inspection_id=args.get("inspection_id"),
     )
     require(can_draft(current_user, subject))
