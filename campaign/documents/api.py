@@ -35,7 +35,11 @@ class DocumentArgs(Schema):
     inspection_id = fields.Integer(validate=validate.Range(min=1))
 
 
-@blp.route("/documents/<string:kind>", methods=["GET"])
+#: The kinds as the path's enum (an unknown kind is a 404 from the router, as before).
+KIND_PATH = "/documents/<any(" + ", ".join(f"'{k}'" for k in KINDS) + "):kind>"
+
+
+@blp.route(KIND_PATH, methods=["GET"])
 @blp.operation(
     "downloadOfficialDocument",
     "An official document (.docx or PDF, NĐ 30/2020 layout)",
