@@ -11,28 +11,33 @@ from campaign.documents.permissions import can_draft
 from campaign.documents.subjects import KINDS, kind_or_404, resolve
 from core.accounts.permissions import require
 from core.api import ApiBlueprint
+from core.hardening import DB_INT_MAX
 from core.storage import download_name
 
 blp = ApiBlueprint("documents_api", __name__, description="Official documents")
 
 
+#: An id a database integer column can hold (a larger one is refused, never a crash).
+ID_RANGE = validate.Range(min=1, max=DB_INT_MAX)
+
+
 class DocumentArgs(Schema):
     format = fields.String(required=True, validate=validate.OneOf(sorted(services.FORMATS)))
-    movement_id = fields.Integer(validate=validate.Range(min=1))
-    school_id = fields.Integer(validate=validate.Range(min=1))
+    movement_id = fields.Integer(validate=ID_RANGE)
+    school_id = fields.Integer(validate=ID_RANGE)
     milestone = fields.String(validate=validate.OneOf(["so_ket", "tong_ket"]))
     contest_id = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=ID_RANGE,
         metadata={"description": "An essay contest (the id of an essay contest)."},
     )
     quiz_contest_id = fields.Integer(
-        validate=validate.Range(min=1),
+        validate=ID_RANGE,
         metadata={
             "description": "A quiz contest. Essay and quiz contests are numbered apart, so "
             "a quiz contest is named here and never by contest_id."
         },
     )
-    inspection_id = fields.Integer(validate=validate.Range(min=1))
+    inspection_id = fields.Integer(validate=ID_RANGE)
 
 
 #: The kinds as the path's enum (an unknown kind is a 404 from the router, as before).

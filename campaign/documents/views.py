@@ -20,6 +20,7 @@ from contests.quiz.models import QuizContest
 from core.accounts.permissions import require
 from core.errors import DomainError
 from core.extensions import db
+from core.hardening import DB_INT_MAX
 from core.organisations import services as organisations
 from core.transaction import domain_errors
 
@@ -43,7 +44,7 @@ def _subject_args() -> dict:
             continue
         if name == "milestone":
             values[name] = raw
-        elif raw.isdigit():
+        elif raw.isdigit() and 0 < int(raw) <= DB_INT_MAX:
             values[name] = int(raw)
         else:
             abort(404)

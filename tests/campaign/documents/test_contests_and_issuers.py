@@ -255,3 +255,16 @@ def test_issuers_page_unknown_subject_is_404(client, login, gn):
 
     assert client.get("/documents/issuers/quiz_contest/999999").status_code == 404
     assert client.get("/documents/issuers/news/1").status_code == 404
+
+
+def test_ids_past_a_database_integer_are_refused_not_crashed(client, login, gn):
+    login(gn["organizer"])
+    huge = 2**31
+
+    api = client.get(
+        URL.format(kind="thong-bao-ket-qua"),
+        query_string={"format": "pdf", "quiz_contest_id": huge},
+    )
+    page = client.get(f"/documents/bao-cao-tong-ket/draft?movement_id={huge}")
+
+    assert (api.status_code, page.status_code) == (400, 404)
