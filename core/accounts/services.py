@@ -1,4 +1,8 @@
-"""Accounts: passwords, activation codes, users and roles. Services flush; callers commit."""
+"""Accounts: passwords, activation codes, users and roles. Services flush; callers commit.
+
+Just over 400 lines: accounts' life cycle (create, activate, reset, disable, roles) in one
+place so every path that ends sessions is seen together.
+"""
 
 from __future__ import annotations
 

@@ -10,6 +10,9 @@ The chief judge sees marks (the dashboard, an entry's sheets), so they are never
 that has a submitted mark: never its third judge or an appeal's re-marker, nor the new judge of
 a sheet moved once the other judge submitted. As a marker they see no other marks on an entry
 while they hold its sheet.
+
+Just over 400 lines: one concern (who marks what) whose parts share the loading of pools and
+loads; split further, each part would re-read them.
 """
 
 from __future__ import annotations
