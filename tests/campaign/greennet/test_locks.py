@@ -373,3 +373,74 @@ def test_every_metric_is_available(gn):
     }
 
     assert set(results.values()) == {True}
+
+
+def _edit_fields(criterion, max_points):
+    return dict(
+        title=criterion.title,
+        guidance=criterion.guidance,
+        max_points=max_points,
+        evidence_kinds=[k.value for k in criterion.required_kinds],
+        max_count=criterion.max_count,
+        computed=criterion.computed,
+        metric=criterion.metric,
+    )
+
+
+def test_changing_a_maximum_on_a_set_in_use_needs_a_new_version(gn, submitted):
+    _approve(gn, submitted, 40)
+    _approve(gn, submitted, 30, school="b")
+    _lock(gn, milestone="so_ket")
+    before = services.school_standing(gn["movement"], gn["b"], live=True)
+
+    with pytest.raises(Conflict) as refused:
+        services.update_criterion(
+            actor=gn["organizer"], criterion=gn["c3"], **_edit_fields(gn["c3"], 55)
+        )
+
+    assert "/100 → /105" in refused.value.message
+    assert gn["c3"].max_points == 50
+    unchanged = services.school_standing(gn["movement"], gn["b"], live=True)
+    assert (unchanged.points, unchanged.max_points) == (before.points, before.max_points)
+    assert services.current_set(gn["movement"], SchoolLevel.THCS).version == 1
+
+
+def test_changing_a_maximum_as_a_new_version_keeps_the_old_one(gn, submitted):
+    _approve(gn, submitted, 40)
+    _lock(gn, milestone="so_ket")
+
+    edited = services.update_criterion(
+        actor=gn["organizer"],
+        criterion=gn["c3"],
+        **_edit_fields(gn["c3"], 55),
+        as_new_version=True,
+    )
+
+    versions = services.criteria_versions(gn["movement"], SchoolLevel.THCS)
+    assert [(v.version, v.max_total) for v in versions] == [(1, 100.0), (2, 105.0)]
+    assert (edited.criteria_set.version, edited.code, edited.max_points) == (2, "3", 55.0)
+    assert gn["c3"].max_points == 50
+    live = services.school_standing(gn["movement"], gn["a"], live=True)
+    assert (live.points, live.max_points) == (40.0, 105.0)
+    kept = services.locked_result(gn["movement"], gn["a"], "so_ket")
+    assert (kept.criteria_version, kept.max_points) == (1, 100.0)
+
+
+def test_editing_the_wording_of_a_criterion_in_use_stays_in_place(gn, submitted):
+    _approve(gn, submitted, 40)
+    fields = _edit_fields(gn["c3"], 50)
+    fields["title"] = "Tập huấn giáo viên"
+
+    services.update_criterion(actor=gn["organizer"], criterion=gn["c3"], **fields)
+
+    current = services.current_set(gn["movement"], SchoolLevel.THCS)
+    assert (current.version, gn["c3"].title) == (1, "Tập huấn giáo viên")
+
+
+def test_a_criterion_no_school_is_scored_on_changes_in_place(gn):
+    services.update_criterion(
+        actor=gn["organizer"], criterion=gn["c3"], **_edit_fields(gn["c3"], 55)
+    )
+
+    current = services.current_set(gn["movement"], SchoolLevel.THCS)
+    assert (current.version, current.max_total) == (1, 105.0)
