@@ -32,7 +32,6 @@ class CriterionScore:
     drafts: int = 0
     #: Raw metric value for computed criteria (rate or count); None when not computed.
     value: float | None = None
-    available: bool = True
 
     @property
     def missing(self) -> bool:
@@ -73,7 +72,6 @@ def criterion_score(
     item = CriterionScore(criterion=criterion)
     if criterion.computed:
         item.value = metric.values.get(school_id, 0.0)
-        item.available = metric.available
         share = fraction(criterion.metric, item.value, target=criterion.max_count)
         item.points = round(criterion.max_points * share, 2)
         return item
