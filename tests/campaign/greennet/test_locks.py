@@ -241,6 +241,30 @@ def test_district_xlsx_has_the_final_review_columns(gn, submitted):
     assert (row["Tổng kết (%)"], row["Tổng kết hạng"]) == (40, 1)
 
 
+def _pdf_lines(data):
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_district_pdf_has_the_final_review_columns(gn, submitted):
+    _approve(gn, submitted, 40)
+    _approve(gn, submitted, 20, school="b")
+    _tiers(gn, excellent=35)
+    _lock(gn, milestone="tong_ket")
+    _tiers(gn, excellent=60)
+
+    lines = _pdf_lines(reports.district_pdf(gn["movement"]))
+
+    assert any("Sơ kết" in line and "Tổng kết" in line for line in lines)
+    row_a = next(line for line in lines if gn["a"].name in line)
+    row_b = next(line for line in lines if gn["b"].name in line)
+    # A's recorded tổng kết: 40 %, Xuất sắc, rank 1 — though today's threshold says Tốt.
+    assert row_a.endswith("40 Xuất sắc 1")
+    # B is not locked: its tổng kết columns stay empty.
+    assert not any(word in row_b for word in ("Xuất sắc",))
+    assert row_b.split()[-1] != "1"
+
+
 # --- API --------------------------------------------------------------------------------------
 
 
