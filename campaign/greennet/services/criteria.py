@@ -331,14 +331,15 @@ def update_criterion(
             raise Conflict(_("Only the newest version of the criteria can be changed."))
         if not as_new_version:
             before_max = criteria_set.max_total
-            after_max = before_max - criterion.max_points + float(max_points)
+            before_text = f"{before_max:g}"
+            after_text = f"{before_max - criterion.max_points + float(max_points):g}"
             raise Conflict(
                 _(
                     "Schools are already scored on these criteria: changing %(code)s changes "
                     "the maximum from /%(before)s → /%(after)s. Save it as a new version.",
                     code=criterion.code,
-                    before=f"{before_max:g}",
-                    after=f"{after_max:g}",
+                    before=before_text,
+                    after=after_text,
                 ),
                 field="as_new_version",
             )

@@ -60,6 +60,11 @@ class SchoolScore:
     def percent(self) -> float:
         return round(100 * self.points / self.max_points, 2) if self.max_points else 0.0
 
+    @property
+    def rank_recorded(self) -> bool:
+        """The rank is the locked record's (the place when it was locked), not a live one."""
+        return self.shown_milestone is not None
+
 
 def criterion_score(
     criterion: Criterion, activities: Iterable, *, metric: MetricValues | None, school_id: int

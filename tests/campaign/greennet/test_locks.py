@@ -265,6 +265,34 @@ def test_district_pdf_has_the_final_review_columns(gn, submitted):
     assert row_b.split()[-1] != "1"
 
 
+def test_a_partly_locked_level_ranks_live_schools_among_the_figures_shown(gn, submitted):
+    _approve(gn, submitted, 40)
+    _lock(gn, milestone="tong_ket")
+    _approve(gn, submitted, 50, school="b")
+
+    rows = [s for s in services.standings(gn["movement"]) if s.school.level == SchoolLevel.THCS]
+
+    # A's rank is its record (1st when locked); B, live at 50 %, is first among the figures shown.
+    assert [(r.school.code, r.percent, r.rank, r.rank_recorded) for r in rows] == [
+        ("B", 50.0, 1, False),
+        ("A", 40.0, 1, True),
+    ]
+
+
+def test_standings_page_marks_recorded_ranks(client, gn, submitted, db):
+    _approve(gn, submitted, 40)
+    _lock(gn, milestone="tong_ket")
+    _approve(gn, submitted, 50, school="b")
+    db.session.commit()
+
+    page = client.get("/movement?level=THCS").get_data(as_text=True)
+
+    assert page.index(gn["b"].name) < page.index(gn["a"].name)
+    assert 'data-testid="recorded-rank-A"' in page
+    assert 'data-testid="recorded-rank-B"' not in page
+    assert "đã chốt" in page
+
+
 # --- API --------------------------------------------------------------------------------------
 
 
