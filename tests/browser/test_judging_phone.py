@@ -56,7 +56,8 @@ def phone_as(browser, live_server):
 
 def fits_the_phone(page) -> None:
     """Nothing on the page is wider than the phone's screen (no sideways scrolling)."""
-    width = page.evaluate("document.scrollingElement.scrollWidth")
+    page.wait_for_load_state()
+    width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{page.url} is {width}px wide"
 
 
