@@ -186,6 +186,8 @@ def serve(url: str, workers: int, port: int, tmp: Path) -> subprocess.Popen:
         "INSTANCE_PATH": str(tmp),
         "PYTHONPATH": str(ROOT),
         "GUNICORN_ACCESS_LOG": "",
+        # As `make serve` sets it (deploy/gunicorn.conf.py: huge pages for the argon2id block).
+        "GLIBC_TUNABLES": os.environ.get("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"),
     }
     process = subprocess.Popen(
         [
