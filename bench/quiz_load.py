@@ -294,6 +294,8 @@ class Client:
             elif name == "retry-after":
                 self.retry_after = value
         raw = await self.reader.readexactly(length) if length else b""
+        #: The last reply's body size on the wire (compressed or not).
+        self.last_length = length
         if close:
             self.close()
         return status, (json.loads(raw) if raw[:1] in (b"{", b"[") else None)

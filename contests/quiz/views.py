@@ -36,7 +36,7 @@ from contests.quiz.permissions import (
 from core.accounts.models import Role, User
 from core.accounts.permissions import require, roles_required
 from core.clock import local_today, utcnow
-from core.extensions import db
+from core.extensions import compress, db
 from core.spreadsheets import ImportRejected
 from core.transaction import domain_errors, fail_request
 from core.web import writes_on_read
@@ -148,6 +148,7 @@ def result(attempt_id: int):
 
 
 @bp.route("/quiz/rounds/<int:round_id>/leaderboard")
+@compress.compressed()
 def leaderboard(round_id: int):
     """A round's leaderboard (masked names), by students, classes or schools."""
     round_ = get_or_404(QuizRound, round_id)
@@ -157,6 +158,7 @@ def leaderboard(round_id: int):
 
 
 @bp.route("/quiz/contests/<int:contest_id>/leaderboard")
+@compress.compressed()
 def contest_leaderboard(contest_id: int):
     """The contest's leaderboard over all its ranked rounds (masked names)."""
     item = get_or_404(QuizContest, contest_id)
