@@ -22,15 +22,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-from python_calamine import CalamineError
 
 from core.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    import pandas as pd
+# pandas, openpyxl and calamine are imported where a sheet is read or written (an import or an
+# export now and then), not when the application starts: ~40 MB that every gunicorn process
+# would otherwise map (issue 11, memory).
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -289,6 +291,9 @@ def _check_xlsx(data: bytes) -> None:
 
 
 def _xlsx_frame(data: bytes, report: Report) -> pd.DataFrame | None:
+    import pandas as pd
+    from python_calamine import CalamineError
+
     try:
         _check_xlsx(data)
     except _TooLarge:
@@ -308,6 +313,8 @@ def _xlsx_frame(data: bytes, report: Report) -> pd.DataFrame | None:
 
 
 def _csv_frame(data: bytes, report: Report) -> pd.DataFrame | None:
+    import pandas as pd
+
     for encoding in ("utf-8-sig", "utf-16"):
         try:
             text = data.decode(encoding)
@@ -406,7 +413,8 @@ def parse_date(value: Any) -> date | None:
     return None
 
 
-HEADER_FILL = PatternFill("solid", fgColor="DDEEDD")
+#: The header row's fill (openpyxl's PatternFill("solid", fgColor=…)).
+HEADER_FILL_COLOR = "DDEEDD"
 
 
 def _keep_text(cells) -> None:
@@ -421,6 +429,9 @@ def workbook_bytes(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]])
 
     Every text cell stays text: a name or answer starting with "=" is written as a string.
     """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     workbook = Workbook(write_only=False)
     workbook.remove(workbook.active)
     for title, headers, rows in sheets:
@@ -429,7 +440,7 @@ def workbook_bytes(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]])
         _keep_text(sheet[1])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
+            cell.fill = PatternFill("solid", fgColor=HEADER_FILL_COLOR)
         for row in rows:
             values = list(row)
             sheet.append(values)

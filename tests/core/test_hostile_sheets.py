@@ -3,6 +3,7 @@
 import io
 import zipfile
 
+import pandas
 import pytest
 from openpyxl import Workbook
 
@@ -20,7 +21,8 @@ def no_cell_reads(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("cells were read")
 
-    monkeypatch.setattr(spreadsheets.pd, "read_excel", refuse)
+    # pandas is imported where a sheet is read (core.spreadsheets), so patch it at the source.
+    monkeypatch.setattr(pandas, "read_excel", refuse)
 
 
 def read(data, filename):
