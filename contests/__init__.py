@@ -5,12 +5,12 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from contests import essay, judging, quiz
 from core.notifications.services import register_kind
 
 
 def init_app(app: Flask) -> None:
     """Register the contest packages (each adds its own blueprints, jobs and demo)."""
-    from contests import essay, judging, quiz
 
     register_kind(app, "round_opened", _l("A round is open: %(title)s"))
     register_kind(app, "results_published", _l("Results are published: %(title)s"))

@@ -7,8 +7,7 @@ import pandas
 import pytest
 from openpyxl import Workbook
 
-import core.spreadsheets as spreadsheets
-from core.spreadsheets import Report, read_table
+from core.spreadsheets import Report, limits, read_table
 
 COLUMNS = {"code": "Mã học sinh", "name": "Họ và tên"}
 REQUIRED = ("code", "name")
@@ -21,7 +20,7 @@ def no_cell_reads(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("cells were read")
 
-    # pandas is imported where a sheet is read (core.spreadsheets), so patch it at the source.
+    # pandas is imported where a sheet is read (core.spreadsheets.reading): patch it at the source.
     monkeypatch.setattr(pandas, "read_excel", refuse)
 
 
@@ -141,7 +140,7 @@ def test_a_sheet_without_cell_references_is_counted(app, no_cell_reads):
 
 
 def test_a_zip_bomb_is_refused_by_its_uncompressed_size(app, no_cell_reads):
-    padding = b" " * (spreadsheets.MAX_XLSX_UNCOMPRESSED + 1)
+    padding = b" " * (limits.MAX_XLSX_UNCOMPRESSED + 1)
     data = handmade_xlsx(sheet("A1", "") + padding)
     assert len(data) < 200_000
 
