@@ -6,13 +6,16 @@ headings are fixed Vietnamese text, like the columns of an import format.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, MilestoneKind, Movement, Tier
 from core import pdf as core_pdf
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIER_VI = {Tier.EXCELLENT: "Xuất sắc", Tier.GOOD: "Tốt", Tier.PASS: "Đạt", Tier.FAIL: "Chưa đạt"}
 STATUS_VI = {
@@ -28,6 +31,8 @@ GREY = (200, 200, 200)
 
 def tier_counts(rows) -> pd.DataFrame:
     """Schools per level (rows) and tier (columns), every level and tier present, zeros included."""
+    import pandas as pd  # on use: pandas is not loaded when the application starts
+
     frame = pd.DataFrame(
         {"level": [r.school.level for r in rows], "tier": [r.tier for r in rows]},
         dtype=object,
