@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, get_locale
 from flask_login import current_user
 
 from core.extensions import babel
+from core.form_messages import TRANSLATIONS as FORM_TRANSLATIONS
 
 LOCALE_COOKIE = "mx_lang"
 
@@ -30,6 +31,11 @@ def select_timezone() -> str:
 
 def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    @app.before_request
+    def _form_messages_from_our_catalog():
+        # Flask-WTF looks here before loading WTForms' own catalogs, which lack Vietnamese.
+        request.wtforms_translations = FORM_TRANSLATIONS
 
     @app.context_processor
     def _locale():
