@@ -8,9 +8,8 @@ Flask-WTF for every request (``request.wtforms_translations``, which Flask-WTF r
 
 from __future__ import annotations
 
-from flask_babel import get_translations
+from flask_babel import get_translations, lazy_ngettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_ngettext
 
 MESSAGES = (
     _l("Invalid field name '%s'."),
