@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 from babel.messages.pofile import read_po
+from flask import render_template_string
 from werkzeug.datastructures import MultiDict
 
 from core.accounts import services as accounts
@@ -73,3 +74,19 @@ def test_student_is_welcomed_as_em_after_activation(app, client, make, db):
     )
 
     assert "Đã đặt mật khẩu. Chào mừng em!" in client.get("/").get_data(as_text=True)
+
+
+def test_numbers_have_a_decimal_comma_in_vietnamese(app):
+    with app.test_request_context():
+        app.preprocess_request()
+
+        assert render_template_string("{{ 1234.5|number }} {{ 7|number }} {{ 0.5|number(2) }}") == (
+            "1.234,5 7 0,50"
+        )
+
+
+def test_numbers_have_a_decimal_point_in_english(app):
+    with app.test_request_context(headers={"Cookie": "mx_lang=en"}):
+        app.preprocess_request()
+
+        assert render_template_string("{{ 1234.5|number }}") == "1,234.5"
