@@ -62,6 +62,38 @@
     var value = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-width")) || 0));
     bar.style.width = value + "%";
   });
+  // A table wider than the screen scrolls in its own box: keyboard users reach it with Tab
+  // (tabindex, a named region), so it can be scrolled with the arrow keys.
+  var tableLabel = self ? self.getAttribute("data-msg-table") : "";
+  var labelScrollers = function () {
+    document.querySelectorAll(".table-responsive").forEach(function (box) {
+      if (box.scrollWidth <= box.clientWidth + 1) {
+        if (box.hasAttribute("data-scroll-region")) {
+          box.removeAttribute("tabindex");
+          box.removeAttribute("role");
+          box.removeAttribute("data-scroll-region");
+        }
+        return;
+      }
+      if (box.hasAttribute("tabindex")) { return; }
+      var caption = box.querySelector("caption");
+      var section = box.closest("section[aria-labelledby]");
+      var heading = section ? document.getElementById(section.getAttribute("aria-labelledby")) : null;
+      var name = (caption && caption.textContent) || (heading && heading.textContent) || tableLabel;
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("data-scroll-region", "");
+      if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+        box.setAttribute("aria-label", name.trim());
+      }
+    });
+  };
+  labelScrollers();
+  var resizing = null;
+  window.addEventListener("resize", function () {
+    window.clearTimeout(resizing);
+    resizing = window.setTimeout(labelScrollers, 200);
+  });
   // Buttons that need a confirmation carry data-confirm="question".
   document.addEventListener("submit", function (event) {
     var form = event.target;
