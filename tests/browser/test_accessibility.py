@@ -72,8 +72,10 @@ def walk(page, live_server) -> dict[str, list[str]]:
             continue
         seen_routes.add(route_of(path))
         response = page.goto(live_server(path))
-        if response is None or response.status >= 400 or "text/html" not in (
-            response.headers.get("content-type", "")
+        if (
+            response is None
+            or response.status >= 400
+            or "text/html" not in (response.headers.get("content-type", ""))
         ):
             continue
         page.wait_for_load_state("networkidle")
@@ -125,6 +127,22 @@ def test_no_serious_accessibility_violation_on_the_quiz_paper(browser, live_serv
         sign_in(page, live_server, "student9")
         page.goto(live_server(f"/quiz/rounds/{round_id}/take"))
         page.wait_for_selector("fieldset[data-question-id]")
+        violations = serious_violations(page)
+    finally:
+        context.close()
+
+    assert not violations, "\n".join(violations)
+
+
+def test_no_serious_accessibility_violation_on_an_empty_essay(browser, live_server):
+    """The word counter of a fresh draft (below the minimum) reads at 4.5:1."""
+    context, page = phone_page(browser)
+    try:
+        sign_in(page, live_server, "student9")
+        page.goto(live_server("/essay"))
+        page.locator("a[href*='/essay/rounds/']").first.click()
+        page.wait_for_load_state("networkidle")
+        page.locator("textarea").first.fill("Em viết thử vài chữ.")
         violations = serious_violations(page)
     finally:
         context.close()
