@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
             _l("Manage news"),
             roles=("admin", "organizer"),
             order=21,
+            group="manage",
             match=("news.manage", "news.edit"),
         ),
     )

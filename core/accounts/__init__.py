@@ -39,8 +39,11 @@ def init_app(app: Flask) -> None:
         "role_grant_awaiting_approval",
         _l("%(by)s asked to give %(user)s the safeguarding role: your approval is needed."),
     )
-    add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90))
-    add_nav(app, NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95))
+    add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90, group="admin"))
+    add_nav(
+        app,
+        NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95, group="admin"),
+    )
     app.cli.add_command(import_roster_command)
     app.cli.add_command(create_admin_command)
     register_job(

@@ -10,7 +10,12 @@ def init_app(app: Flask) -> None:
     from core.schools import views
 
     app.register_blueprint(views.bp)
-    add_nav(app, NavItem("schools.index", _l("Schools"), roles=("admin", "organizer"), order=80))
+    add_nav(
+        app,
+        NavItem(
+            "schools.index", _l("Schools"), roles=("admin", "organizer"), order=80, group="manage"
+        ),
+    )
     add_nav(
         app,
         NavItem(
@@ -18,6 +23,7 @@ def init_app(app: Flask) -> None:
             _l("My school"),
             roles=("coordinator",),
             order=30,
+            group="school",
             match=("schools.show", "accounts.class_roster", "accounts.import_roster"),
         ),
     )
