@@ -62,7 +62,7 @@ def test_seed_demo_states_the_paper_its_draw_rules_make(app, db):
     with app.test_request_context():
         seed_demo(now=T0)
         contest = db.session.scalar(sa.select(QuizContest).where(QuizContest.title == DEMO_TITLE))
-        ranked = [r for r in contest.rounds if r.title == "Vòng 2"][0]
+        ranked = next(r for r in contest.rounds if r.title == "Vòng 2")
         stated = f"{ranked.question_count} câu hỏi trong {ranked.time_limit_seconds // 60} phút"
         news = db.session.scalar(
             sa.select(NewsPost.body_markdown).where(NewsPost.title.like("Khai mạc cuộc thi%"))
