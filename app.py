@@ -21,6 +21,7 @@ import core.api
 import core.auth
 import core.devserver
 import core.notifications
+import core.organisations
 import core.scheduler
 import core.schools
 import demo
@@ -82,6 +83,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     core.auth.init_app(app)
     core.accounts.init_app(app)
     core.schools.init_app(app)
+    core.organisations.init_app(app)
     core.notifications.init_app(app)
     contests.init_app(app)
     campaign.init_app(app)

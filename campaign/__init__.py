@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from campaign import campaigns, greennet, news, safety
+from campaign import campaigns, documents, greennet, news, safety
 
 
 def init_app(app: Flask) -> None:
@@ -14,3 +14,4 @@ def init_app(app: Flask) -> None:
     news.init_app(app)
     safety.init_app(app)
     greennet.init_app(app)
+    documents.init_app(app)

@@ -16,7 +16,7 @@ from flask import Flask
 from core.accounts.models import User
 from core.clock import utcnow
 from core.extensions import db
-from demo import campaign, district, essay, greennet, judging, quiz, safety
+from demo import campaign, district, essay, greennet, judging, organisations, quiz, safety
 
 #: Every demo seeder, in the order they run; each takes ``now=``.
 SEEDERS = (
@@ -27,6 +27,7 @@ SEEDERS = (
     judging.seed_judging,
     safety.seed_safety,
     greennet.seed_greennet,
+    organisations.seed_organisations,
 )
 
 

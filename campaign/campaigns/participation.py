@@ -3,42 +3,37 @@ who took part in each contest.
 
 Contest data comes through the one seam below, ``CONTEST_SOURCES``: the contests package offers
 ``participants_by_school(*, since, until)`` (quiz) and ``entries_by_school(*, since, until)``
-(essay), both ``-> dict[int, int]`` keyed by school id. ``campaign`` depends on ``contests``,
-never the other way round; while a function is missing its columns are None.
+(essay), both ``-> dict[int, int]`` keyed by school id, imported plainly (``campaign`` depends on
+``contests``, never the other way round). A renamed function fails at import, loudly, instead of
+scoring every school 0.
 """
 
 from __future__ import annotations
 
-import importlib
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 
 from campaign.campaigns.models import Campaign
+from contests.essay.services import entries_by_school
+from contests.quiz.services import participants_by_school
 from core.accounts.models import User
 from core.clock import local_zone
 from core.extensions import db
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
 
-#: metric name → "module:function" offered by the contests package.
+#: source name → the counting function the contests package offers.
 CONTEST_SOURCES = {
-    "quiz_participants": "contests.quiz.services:participants_by_school",
-    "essay_entries": "contests.essay.services:entries_by_school",
+    "quiz_participants": participants_by_school,
+    "essay_entries": entries_by_school,
 }
 
 
-def contest_counts(source: str, *, since: datetime, until: datetime) -> dict[int, int] | None:
-    """Call the contests package's counting function; None while it does not exist yet."""
-    module_name, attr = CONTEST_SOURCES[source].split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    function = getattr(module, attr, None)
-    if function is None:
-        return None
-    return {int(k): int(v) for k, v in function(since=since, until=until).items()}
+def contest_counts(source: str, *, since: datetime, until: datetime) -> dict[int, int]:
+    """Call the contests package's counting function: school id → count."""
+    counts = CONTEST_SOURCES[source](since=since, until=until)
+    return {int(k): int(v) for k, v in counts.items()}
 
 
 def eligible_students(school_ids: list[int]) -> dict[int, int]:
@@ -61,8 +56,7 @@ def _campaign_period(campaign: Campaign) -> tuple[datetime, datetime]:
 def participation(campaign: Campaign) -> dict:
     """Per school and level: eligible students and the share who took part in each contest.
 
-    Contest counts come from the contests package through ``CONTEST_SOURCES``; while a contest
-    package does not offer its function yet, its columns are None.
+    Contest counts come from the contests package through ``CONTEST_SOURCES``.
     """
     schools = list(db.session.scalars(sa.select(School).order_by(School.level, School.code)))
     ids = [s.id for s in schools]

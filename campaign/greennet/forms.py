@@ -58,6 +58,14 @@ class TierForm(FlaskForm):
         _l("Top-tier quota (% of a level's schools, optional)"),
         validators=[Optional(), NumberRange(1, 100)],
     )
+    quota_rule = SelectField(
+        _l("How the quota is counted"),
+        choices=[
+            SelectChoice("at_most", _l("At most X % of the schools (rounded down)")),
+            SelectChoice("nearest", _l("X % of the schools, rounded to the nearest school")),
+        ],
+        default="at_most",
+    )
 
 
 class CriterionForm(FlaskForm):
@@ -74,6 +82,9 @@ class CriterionForm(FlaskForm):
     )
     computed = BooleanField(_l("Computed by the platform"))
     metric = SelectField(_l("Metric"), validators=[Optional()])
+    as_new_version = BooleanField(
+        _l("Add as a new version of the criteria (changes every school's maximum)")
+    )
 
 
 class CriteriaImportForm(FlaskForm):
@@ -119,3 +130,9 @@ class LockForm(FlaskForm):
 
 class ReopenForm(FlaskForm):
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class UnlockForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for unlocking"), validators=[DataRequired(), Length(max=2000)]
+    )

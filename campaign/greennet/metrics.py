@@ -5,8 +5,8 @@ count. A criterion that names a metric turns it into points: a rate gives that s
 criterion's maximum, a count gives ``count / max_count`` of it (capped at the maximum).
 
 Contest data comes through the campaign's one seam, ``campaign.campaigns.participation``
-(``CONTEST_SOURCES``); while a contest function is missing the metric reports "not available"
-and counts zero rather than failing.
+(``CONTEST_SOURCES``), where the contests' functions are imported plainly: a missing function
+fails at import rather than silently scoring every school zero.
 """
 
 from __future__ import annotations
@@ -65,8 +65,6 @@ def quiz_participation_rate(school_ids, *, since, until):
 def essay_entry_count(school_ids, *, since, until):
     """Entries the school's students sent to the writing contest."""
     counts = contest_counts("essay_entries", since=since, until=until)
-    if counts is None:
-        return None
     return {sid: float(counts.get(sid, 0)) for sid in school_ids}
 
 

@@ -55,6 +55,11 @@ class Movement(db.Model):
     pass_min: Mapped[float] = mapped_column(default=50.0)
     #: At most this share (%) of a level's schools may be Xuất sắc; null means no quota.
     excellent_quota_percent: Mapped[float | None]
+    #: How the quota becomes a number of schools: "at_most" (không quá X %, rounded down) or
+    #: "nearest" (X % rounded to the nearest school).
+    quota_rule: Mapped[str] = mapped_column(
+        sa.String(12), default="at_most", server_default="at_most"
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     campaign = relationship("Campaign")
@@ -168,7 +173,12 @@ class Assessment(db.Model):
 
 
 class Snapshot(db.Model):
-    """A school's score and tier frozen when its assessment was locked at a milestone."""
+    """A school's locked result at a milestone: the figures as they were when it was locked.
+
+    Nothing reads them back from the live data: later changes to thresholds, criteria, quotas or
+    the contest data behind computed criteria leave the record as it is. Unlocking deletes the
+    record (the audit log keeps its figures and the reason).
+    """
 
     __table_args__ = (sa.UniqueConstraint("assessment_id", "milestone_id"),)
 
@@ -180,6 +190,19 @@ class Snapshot(db.Model):
     points: Mapped[float]
     percent: Mapped[float]
     tier: Mapped[Tier] = mapped_column(sa.Enum(Tier, native_enum=False, length=12))
+    max_points: Mapped[float] = mapped_column(default=0.0, server_default="0")
+    #: Rank within the school's level when it was locked.
+    rank: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: It met the Xuất sắc threshold but the quota held it back.
+    held_back: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    #: The criteria version the milestone was scored on.
+    criteria_set_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("criteria_set.id", ondelete="SET NULL")
+    )
+    criteria_version: Mapped[int | None]
+    #: Per criterion: code, title, max_points, points, computed, value.
+    criteria: Mapped[list | None] = mapped_column(sa.JSON)
+    locked_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     taken_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     assessment = relationship("Assessment")

@@ -9,9 +9,8 @@ from __future__ import annotations
 import pandas as pd
 
 from campaign.greennet import services
-from campaign.greennet.models import ActivityStatus, Movement, Tier
+from campaign.greennet.models import ActivityStatus, MilestoneKind, Movement, Tier
 from core import pdf as core_pdf
-from core.clock import local_today, utcnow
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
 
@@ -37,18 +36,34 @@ def tier_counts(rows) -> pd.DataFrame:
     return counts.reindex(index=list(SchoolLevel), columns=list(Tier)).fillna(0).astype(int)
 
 
-def _review_name(now=None) -> str:
-    """Term I (August to January) ends in a sơ kết; the school year ends in a tổng kết."""
-    month = local_today(now or utcnow()).month
-    return "Sơ kết" if month >= 8 or month == 1 else "Tổng kết"
+REVIEW_VI = {MilestoneKind.MIDTERM: "Sơ kết", MilestoneKind.FINAL: "Tổng kết"}
 
 
-def school_xlsx(movement: Movement, school: School, *, now=None) -> bytes:
+def review_name(milestone) -> str:
+    """The report's type: the milestone the organizer chose, never the calendar.
+
+    Without a choice it is the milestone the school's figures are locked at, else a plain
+    self-review ("Tự đánh giá") of the figures as they are.
+    """
+    return REVIEW_VI.get(milestone, "Tự đánh giá")
+
+
+def _school_score(movement, school, milestone, now):
+    """The school's figures for the chosen milestone (its locked record when locked there)."""
+    kind = services.milestone_kind(milestone) if milestone is not None else None
+    score = services.school_standing(movement, school, now=now, milestone=kind)
+    return score, kind or score.shown_milestone
+
+
+def school_xlsx(movement: Movement, school: School, *, milestone=None, now=None) -> bytes:
     """The school's self-review workbook: summary, criteria and activities."""
-    score = services.school_standing(movement, school, now=now)
+    score, kind = _school_score(movement, school, milestone, now)
+    record = score.records.get(kind)
     summary = [
         ["Trường", school.name],
         ["Năm học", movement.school_year],
+        ["Báo cáo", review_name(kind)],
+        ["Đã khóa", "Có" if record else "Chưa"],
         ["Tổng điểm", score.points],
         ["Điểm tối đa", score.max_points],
         ["Tỉ lệ (%)", score.percent],
@@ -116,10 +131,18 @@ def school_xlsx(movement: Movement, school: School, *, now=None) -> bytes:
     )
 
 
-def district_xlsx(movement: Movement, *, now=None) -> bytes:
-    """The district summary workbook: every school's score, tier and rank within its level."""
-    rows = services.standings(movement, now=now)
-    trend = services.snapshots(movement)
+def _recorded(records: dict, kind: MilestoneKind) -> list:
+    """A locked milestone's percentage, tier and rank, or blanks while it is not locked."""
+    record = records.get(kind)
+    if record is None:
+        return [None, None, None]
+    return [record.percent, TIER_VI[record.tier], record.rank]
+
+
+def district_xlsx(movement: Movement, *, milestone=None, now=None) -> bytes:
+    """The district summary workbook: every school's score, tier and rank within its level,
+    with the locked sơ kết and tổng kết figures beside them."""
+    rows = services.standings(movement, now=now, milestone=milestone)
     ranking = [
         [
             LEVEL_VI[r.school.level],
@@ -132,9 +155,8 @@ def district_xlsx(movement: Movement, *, now=None) -> bytes:
             TIER_VI[r.tier],
             r.pending,
             r.overdue,
-            trend.get(r.school.id, {}).get("midterm").percent
-            if trend.get(r.school.id, {}).get("midterm")
-            else None,
+            *_recorded(r.records, MilestoneKind.MIDTERM),
+            *_recorded(r.records, MilestoneKind.FINAL),
         ]
         for r in rows
     ]
@@ -159,6 +181,11 @@ def district_xlsx(movement: Movement, *, now=None) -> bytes:
                     "Chờ duyệt",
                     "Quá hạn bổ sung",
                     "Sơ kết (%)",
+                    "Sơ kết xếp loại",
+                    "Sơ kết hạng",
+                    "Tổng kết (%)",
+                    "Tổng kết xếp loại",
+                    "Tổng kết hạng",
                 ],
                 ranking,
             ),
@@ -213,16 +240,16 @@ def _table(pdf, headers: list[str], widths: list[float], rows: list[list]) -> No
     pdf.ln(3)
 
 
-def school_pdf(movement: Movement, school: School, *, now=None) -> bytes:
-    """The school's self-review as a PDF with a chart of points per criterion."""
-    score = services.school_standing(movement, school, now=now)
+def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) -> bytes:
+    """The school's report for a milestone as a PDF with a chart of points per criterion."""
+    score, kind = _school_score(movement, school, milestone, now)
     pdf = core_pdf.new_document(title=f"Báo cáo tự đánh giá {school.name}")
     pdf.add_page()
     pdf.set_font(core_pdf.FONT, "B", 14)
     pdf.multi_cell(
         0,
         8,
-        f"BÁO CÁO {_review_name(now).upper()} PHONG TRÀO THI ĐUA \u201cMẠNG XANH\u201d",
+        f"BÁO CÁO {review_name(kind).upper()} PHONG TRÀO THI ĐUA \u201cMẠNG XANH\u201d",
         new_x="LMARGIN",
         new_y="NEXT",
         align="C",
@@ -290,9 +317,9 @@ def school_pdf(movement: Movement, school: School, *, now=None) -> bytes:
     return core_pdf.to_bytes(pdf)
 
 
-def district_pdf(movement: Movement, *, now=None) -> bytes:
+def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
     """The district summary as a PDF: per level a chart of schools' scores and the ranking."""
-    rows = services.standings(movement, now=now)
+    rows = services.standings(movement, now=now, milestone=milestone)
     pdf = core_pdf.new_document(title=f"Tổng hợp phong trào Mạng xanh {movement.school_year}")
     pdf.add_page()
     pdf.set_font(core_pdf.FONT, "B", 14)

@@ -220,13 +220,28 @@ def save_marks(data, assignment_id: int):
     return {"accepted": result.accepted, "assignment": result.assignment}
 
 
+class SubmitHeadersSchema(Schema):
+    """A key made once per press of the button, sent again by each retry of that press."""
+
+    key = fields.String(
+        data_key="Idempotency-Key",
+        load_default=None,
+        validate=validate.Regexp(r"^[A-Za-z0-9_.:-]{1,64}$"),
+    )
+
+
 @blp.route("/judging/assignments/<int:assignment_id>/submit", methods=["POST"])
-@blp.operation("submitMarks", "Submit the sheet; a retry changes nothing")
+@blp.operation(
+    "submitMarks",
+    "Submit the sheet; a retry (same Idempotency-Key) changes nothing, and a sheet reopened for "
+    "reconciling is completed only by a submit made after the reopening",
+)
+@blp.arguments(SubmitHeadersSchema, location="headers")
 @blp.response(200, AssignmentSchema)
 @login_required
-def submit_marks(assignment_id: int):
+def submit_marks(headers, assignment_id: int):
     assignment = services.get_assignment_for(current_user, assignment_id)
-    services.submit_marks(assignment=assignment)
+    services.submit_marks(assignment=assignment, key=headers["key"])
     return assignment
 
 

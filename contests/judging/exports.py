@@ -16,6 +16,7 @@ from contests.judging.models import Assignment, Award, Result
 from core.accounts.models import User
 from core.clock import local_zone
 from core.extensions import db
+from core.organisations.services import issuer_heading
 from core.pdf import new_document, to_bytes
 from core.schools.models import School, SchoolClass
 from core.spreadsheets import workbook_bytes
@@ -132,8 +133,11 @@ def certificate_pdf(result: Result) -> bytes:
     pdf.rect(14, 14, 269, 182)
     pdf.set_y(26)
     pdf.set_font("DejaVu", "B", 12)
-    district = school.district.name if school else ""
-    pdf.cell(0, 7, district.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
+    # The contest's issuing body (data an organizer edits), else the school's district.
+    issuer = issuer_heading(
+        "essay_contest", round_.contest_id, fallback=school.district.name if school else ""
+    )
+    pdf.cell(0, 7, issuer.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 30)
     pdf.ln(8)
     winner = result.award != Award.PARTICIPATION

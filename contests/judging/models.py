@@ -186,7 +186,14 @@ class Assignment(db.Model):
     reminded_at: Mapped[datetime | None]
     saved_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
-    #: "conflict" (declared by the judge) or "overdue" (moved by the scheduler).
+    #: The idempotency key of the last accepted submit: a retry carrying it changes nothing.
+    submit_key: Mapped[str | None] = mapped_column(sa.String(64))
+    #: When the sheet reopened for reconciling, and its ``seq`` then: only a submit made after
+    #: the reopening (a new key, or a save after it) completes the reconcile.
+    reopened_at: Mapped[datetime | None]
+    reopened_seq: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: "conflict" (declared by the judge), "overdue" (moved by the scheduler) or "withdrawn"
+    #: (moved by an organizer when the judge left or was deactivated).
     moved_for: Mapped[str | None] = mapped_column(sa.String(10))
     #: The judge's words when declaring a conflict.
     moved_reason: Mapped[str | None] = mapped_column(sa.Text)

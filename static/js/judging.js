@@ -39,6 +39,43 @@
     });
   }
 
+  // The server's rules, checked here first so a mistake shows at once, and before the dialog.
+  var step = parseFloat(form.getAttribute("data-step")) || 0.25;
+
+  function localError(input) {
+    var raw = input.value.trim().replace(",", ".");
+    if (raw === "") { return ""; }
+    var value = Number(raw);
+    if (!isFinite(value)) { return form.getAttribute("data-msg-number"); }
+    if (Math.abs(value / step - Math.round(value / step)) > 1e-9) { return form.getAttribute("data-msg-step"); }
+    var top = parseFloat(input.getAttribute("data-max"));
+    if (value < 0 || value > top) {
+      return form.getAttribute("data-msg-range").replace("{max}", input.getAttribute("data-max"));
+    }
+    return "";
+  }
+
+  function showField(input, message) {
+    input.classList.toggle("is-invalid", !!message);
+    if (message) { input.setAttribute("aria-invalid", "true"); } else { input.removeAttribute("aria-invalid"); }
+    document.getElementById(input.id + "-error").textContent = message || "";
+  }
+
+  function checkAll(requireAll) {
+    var first = null;
+    inputs.forEach(function (input) {
+      var message = localError(input);
+      if (!message && requireAll && input.value.trim() === "") { message = form.getAttribute("data-msg-missing"); }
+      showField(input, message);
+      if (message && !first) { first = input; }
+    });
+    return first;
+  }
+
+  function newKey() {
+    return Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
   function problem(data) { return (data && data.error) || {}; }
 
   function showErrors(data) {
@@ -103,7 +140,11 @@
     timer = setTimeout(save, delay);
   }
 
-  form.addEventListener("input", function () {
+  form.addEventListener("input", function (event) {
+    if (event.target.hasAttribute && event.target.hasAttribute("data-criterion")) {
+      // A fixed value's old error disappears at once; a new mistake shows at once.
+      showField(event.target, localError(event.target));
+    }
     updateTotal();
     say("saving");
     schedule(600);
@@ -111,11 +152,17 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
+    var wrong = checkAll(true);
+    if (wrong) { wrong.focus(); return; }
     if (!window.confirm(form.getAttribute("data-msg-confirm"))) { return; }
     if (timer) { clearTimeout(timer); timer = null; }
+    // One key per press: a retry of this press sends it again and changes nothing more.
+    var key = newKey();
     Promise.resolve(inFlight).then(save).then(function (saved) {
       if (!saved) { return; }
-      return window.MX.fetchJSON(form.getAttribute("data-submit-url"), { method: "POST" }).then(function (result) {
+      return window.MX.fetchJSON(form.getAttribute("data-submit-url"), {
+        method: "POST", headers: { "Idempotency-Key": key }
+      }).then(function (result) {
         if (result.ok) {
           say("submitted");
           window.location.assign(form.getAttribute("data-next-url"));

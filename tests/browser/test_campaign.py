@@ -209,3 +209,77 @@ def test_anonymous_report_followed_up_from_another_browser(live_server, browser,
     staff.reload()
     expect(staff.get_by_test_id("safety-messages")).to_contain_text("bạn ấy vẫn bị nhắn tin")
     staff.context.close()
+
+
+@pytest.fixture
+def scored_world(live_server):
+    """A THCS school scored 9/10 (90 %, Xuất sắc) with nothing awaiting verification."""
+    from campaign.greennet import services
+    from core.accounts.models import User
+    from core.extensions import db
+    from core.schools.models import District, School, SchoolLevel
+
+    tag = uuid.uuid4().hex[:6]
+    with live_server.app.test_request_context():
+        district = db.session.scalar(sa.select(District))
+        organizer = db.session.scalar(sa.select(User).where(User.username == "organizer"))
+        school = School(
+            district=district,
+            code=f"KH-{tag}",
+            name=f"Trường THCS Khóa {tag}",
+            level=SchoolLevel.THCS,
+        )
+        db.session.add(school)
+        db.session.flush()
+        year = 2100 + int(tag, 16) % 800
+        movement = services.create_movement(
+            actor=organizer, school_year=f"{year}-{year + 1}", title=f"Phong trào khóa {tag}"
+        )
+        criterion = services.add_criterion(
+            actor=organizer,
+            movement=movement,
+            level=SchoolLevel.THCS,
+            code="1",
+            title="Tập huấn an toàn thông tin",
+            max_points=10,
+        )
+        activity = services.save_activity(
+            actor=organizer,
+            movement=movement,
+            school=school,
+            criterion_id=criterion.id,
+            title="Tập huấn cho giáo viên",
+            happened_on=local_today(zone="Asia/Ho_Chi_Minh"),
+            self_score=9,
+        )
+        services.submit_activity(actor=organizer, activity=activity)
+        services.approve_activity(actor=organizer, activity=activity)
+        db.session.commit()
+        ids = {"movement": movement.id, "school": school.id}
+        db.session.remove()
+    return ids
+
+
+def test_locked_result_unchanged_after_thresholds_change(live_server, page, scored_world):
+    world = scored_world
+    school_url = live_server(f"/movement/{world['movement']}/schools/{world['school']}")
+    sign_in(page, live_server, "organizer")
+
+    # Lock the school at the final review: 9/10, Xuất sắc.
+    page.goto(school_url)
+    page.locator("#lock-milestone_id").select_option(label="Tổng kết năm học")
+    page.get_by_role("button", name="Khóa tại mốc này").click()
+    expect(page.get_by_test_id("record-final")).to_contain_text("9/10")
+    expect(page.get_by_test_id("shown-record")).to_be_visible()
+
+    # Raise the Xuất sắc threshold above the school's 90 %.
+    page.goto(live_server(f"/manage/movements/{world['movement']}"))
+    page.get_by_label("Xuất sắc từ (%)").fill("95")
+    page.get_by_role("button", name="Lưu ngưỡng xếp loại").click()
+    expect(page.locator("body")).to_contain_text("Đã lưu")
+
+    # The locked figures are unchanged.
+    page.goto(school_url)
+    assert page.get_by_test_id("school-score").inner_text() == "9/10"
+    assert page.locator("[data-testid=tier]").first.get_attribute("data-tier") == "excellent"
+    expect(page.get_by_test_id("record-final")).to_contain_text("90.0 %")

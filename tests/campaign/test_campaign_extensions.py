@@ -1,6 +1,4 @@
 import io
-import sys
-import types
 from datetime import date
 
 import pytest
@@ -256,20 +254,17 @@ def test_participation_from_contest_functions(campaign, make, monkeypatch):
     cls = make.school_class(school)
     for _ in range(4):
         make.student(cls)
-    quiz = types.ModuleType("fake_quiz_p")
-    quiz.participants_by_school = lambda *, since, until: {school.id: 3}
-    monkeypatch.setitem(sys.modules, "fake_quiz_p", quiz)
     monkeypatch.setitem(
-        participation.CONTEST_SOURCES, "quiz_participants", "fake_quiz_p:participants_by_school"
+        participation.CONTEST_SOURCES,
+        "quiz_participants",
+        lambda *, since, until: {school.id: 3},
     )
-    monkeypatch.setitem(
-        participation.CONTEST_SOURCES, "essay_entries", "missing_module_x:entries_by_school"
-    )
+    monkeypatch.setitem(participation.CONTEST_SOURCES, "essay_entries", lambda *, since, until: {})
 
     data = participation.participation(campaign)
 
     row = next(r for r in data["rows"] if r["school"].code == "A")
-    assert (row["eligible"], row["quiz"], row["quiz_rate"], row["essay_rate"]) == (4, 3, 75.0, None)
+    assert (row["eligible"], row["quiz"], row["quiz_rate"], row["essay_rate"]) == (4, 3, 75.0, 0.0)
     thcs = next(level for level in data["levels"] if level["level"].value == "THCS")
     assert (thcs["eligible"], thcs["quiz"], thcs["quiz_rate"]) == (4, 3, 75.0)
 

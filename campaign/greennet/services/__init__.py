@@ -3,14 +3,15 @@
 ``movements`` (school years, milestones, tier thresholds), ``criteria`` and ``criteria_import``
 (the criteria sets, by hand or from a spreadsheet), ``activities`` (a school's activities and
 their evidence), ``verification`` (the district approves, returns, locks and reopens),
-``scoring`` (points, tiers, quota and ranks, no queries) and ``standings`` (loads the rows and
-scores them).
+``scoring`` (points, tiers, quota and ranks, no queries), ``standings`` (loads the rows and
+scores them), ``locks`` (lock, unlock, reopen) and ``records`` (the locked results, read back as
+recorded: ``is_locked`` and ``locked_result`` are what other packages ask).
 
 Workflow of an activity: a coordinator writes it (draft), adds evidence and submits it; the
 district approves it (optionally adjusting the score, with a comment), or returns it for more
 evidence with a deadline; a returned activity is edited and submitted again. A school's
 assessment can be locked at a milestone (its score and tier are frozen in a snapshot) and
-reopened only with a reason. Every verification step is written to the audit log, because
+reopened only with a reason; a locked result never changes, and unlocking one needs a reason. Every verification step is written to the audit log, because
 awards can be revoked and the district must show who decided what, when, and why.
 """
 
@@ -35,6 +36,7 @@ from campaign.greennet.services.criteria import (
     add_criterion,
     copy_from_last_year,
     criteria_for_school,
+    criteria_versions,
     current_set,
     delete_criterion,
     update_criterion,
@@ -46,6 +48,14 @@ from campaign.greennet.services.criteria_import import (
     criteria_workbook,
     import_criteria,
 )
+from campaign.greennet.services.locks import (
+    VerificationIncomplete,
+    lock_all,
+    lock_assessment,
+    pending_activities,
+    reopen_assessment,
+    unlock_assessment,
+)
 from campaign.greennet.services.movements import (
     create_movement,
     current_movement,
@@ -55,10 +65,22 @@ from campaign.greennet.services.movements import (
     set_milestone_date,
     update_tiers,
 )
+from campaign.greennet.services.records import (
+    MILESTONE_KEYS,
+    LockedResult,
+    is_locked,
+    locked_result,
+    locked_results,
+    milestone_for,
+    milestone_kind,
+    snapshots,
+)
 from campaign.greennet.services.scoring import (
+    QUOTA_RULES,
     CriterionScore,
     SchoolScore,
     apply_tiers,
+    quota_allowed,
     tier_for,
 )
 from campaign.greennet.services.standings import (
@@ -68,12 +90,8 @@ from campaign.greennet.services.standings import (
 from campaign.greennet.services.verification import (
     approve_activity,
     coordinator_ids,
-    lock_all,
-    lock_assessment,
     remind_return_deadlines,
-    reopen_assessment,
     return_activity,
-    snapshots,
     verification_queue,
 )
 
@@ -82,10 +100,14 @@ __all__ = [
     "CRITERIA_REQUIRED",
     "EVIDENCE_MAX_BYTES",
     "EVIDENCE_WORDS",
+    "MILESTONE_KEYS",
     "PDF_MAGIC",
+    "QUOTA_RULES",
     "AssessmentLocked",
     "CriterionScore",
+    "LockedResult",
     "SchoolScore",
+    "VerificationIncomplete",
     "activities_for",
     "add_criterion",
     "add_evidence_file",
@@ -99,6 +121,7 @@ __all__ = [
     "copy_from_last_year",
     "create_movement",
     "criteria_for_school",
+    "criteria_versions",
     "criteria_workbook",
     "current_movement",
     "current_set",
@@ -107,11 +130,18 @@ __all__ = [
     "delete_criterion",
     "find_assessment",
     "import_criteria",
+    "is_locked",
     "lock_all",
     "lock_assessment",
+    "locked_result",
+    "locked_results",
+    "milestone_for",
+    "milestone_kind",
     "missing_evidence",
     "movements",
+    "pending_activities",
     "period",
+    "quota_allowed",
     "remind_return_deadlines",
     "remove_evidence",
     "reopen_assessment",
@@ -123,6 +153,7 @@ __all__ = [
     "standings",
     "submit_activity",
     "tier_for",
+    "unlock_assessment",
     "update_criterion",
     "update_tiers",
     "verification_queue",

@@ -2,6 +2,10 @@
 
 Once schools have logged activities against a set, it is no longer replaced whole (an import or
 a copy from last year); its criteria are edited one at a time, and one in use is not deleted.
+Adding a criterion to a set in use changes every school's maximum, so it is an explicit new
+version (``add_criterion(as_new_version=True)``): the set is copied, the criterion added, and the
+schools' activities follow their criterion (same code) into the new version. Each locked
+milestone keeps the version it was scored on.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from campaign.greennet.models import (
     Criterion,
     EvidenceKind,
     Movement,
+    Snapshot,
 )
 from core import audit
 from core.clock import utcnow
@@ -36,6 +41,17 @@ def current_set(movement: Movement, level: SchoolLevel) -> CriteriaSet | None:
     )
 
 
+def criteria_versions(movement: Movement, level: SchoolLevel) -> list[CriteriaSet]:
+    """Every version of a level's criteria, oldest first."""
+    return list(
+        db.session.scalars(
+            sa.select(CriteriaSet)
+            .where(CriteriaSet.movement_id == movement.id, CriteriaSet.level == level)
+            .order_by(CriteriaSet.version)
+        )
+    )
+
+
 def _set_in_use(criteria_set: CriteriaSet) -> bool:
     return bool(
         db.session.scalar(
@@ -44,6 +60,48 @@ def _set_in_use(criteria_set: CriteriaSet) -> bool:
             .where(Criterion.criteria_set_id == criteria_set.id)
         )
     )
+
+
+def _set_scored(criteria_set: CriteriaSet) -> bool:
+    """Schools logged activities on it, or a milestone was locked on it."""
+    return _set_in_use(criteria_set) or bool(
+        db.session.scalar(
+            sa.select(sa.func.count(Snapshot.id)).where(Snapshot.criteria_set_id == criteria_set.id)
+        )
+    )
+
+
+def _amended_version(*, actor, movement, latest: CriteriaSet, now=None) -> CriteriaSet:
+    """Copy a set in use into its next version; the activities follow their criterion's code."""
+    created = CriteriaSet(
+        movement_id=movement.id,
+        level=latest.level,
+        version=latest.version + 1,
+        source="amend",
+        created_by_id=getattr(actor, "id", None),
+        created_at=now or utcnow(),
+    )
+    for c in latest.criteria:
+        created.criteria.append(
+            Criterion(
+                code=c.code,
+                title=c.title,
+                guidance=c.guidance,
+                max_points=c.max_points,
+                evidence_kinds=c.evidence_kinds,
+                max_count=c.max_count,
+                computed=c.computed,
+                metric=c.metric,
+                position=c.position,
+            )
+        )
+    db.session.add(created)
+    db.session.flush()
+    for old, new in zip(latest.criteria, created.criteria, strict=True):
+        db.session.execute(
+            sa.update(Activity).where(Activity.criterion_id == old.id).values(criterion_id=new.id)
+        )
+    return created
 
 
 def new_version(*, actor, movement, level, source, now=None) -> CriteriaSet:
@@ -111,9 +169,14 @@ def add_criterion(
     max_count: int = 1,
     computed: bool = False,
     metric: str | None = None,
+    as_new_version: bool = False,
     now: datetime | None = None,
 ) -> Criterion:
-    """Add one criterion to a level's current set (version 1 is made if none exists)."""
+    """Add one criterion to a level's current set (version 1 is made if none exists).
+
+    When schools are already scored on the set, the new criterion changes their maximum: it is
+    refused with the change spelled out (/100 → /105) unless ``as_new_version`` asks for one.
+    """
     code = (code or "").strip()
     problems = check_criterion(
         code=code,
@@ -126,12 +189,30 @@ def add_criterion(
     )
     if problems:
         raise ValidationFailed(problems[0][1], field=problems[0][0])
-    criteria_set = current_set(movement, level) or new_version(
-        actor=actor, movement=movement, level=level, source="manual", now=now
-    )
-    db.session.flush()
-    if any(c.code == code for c in criteria_set.criteria):
+    latest = current_set(movement, level)
+    if latest is not None and any(c.code == code for c in latest.criteria):
         raise Conflict(_("The code %(code)s is already used.", code=code), field="code")
+    before_max = latest.max_total if latest is not None else 0.0
+    if latest is not None and (as_new_version or _set_scored(latest)):
+        if not as_new_version:
+            before_text = f"{before_max:g}"
+            after_text = f"{before_max + float(max_points):g}"
+            raise Conflict(
+                _(
+                    "Schools are already scored on these criteria: adding %(code)s changes "
+                    "the maximum from /%(before)s → /%(after)s. Add it as a new version.",
+                    code=code,
+                    before=before_text,
+                    after=after_text,
+                ),
+                field="new_version",
+            )
+        criteria_set = _amended_version(actor=actor, movement=movement, latest=latest, now=now)
+    else:
+        criteria_set = latest or new_version(
+            actor=actor, movement=movement, level=level, source="manual", now=now
+        )
+    db.session.flush()
     criterion = Criterion(
         code=code,
         title=title.strip(),
@@ -149,7 +230,13 @@ def add_criterion(
         actor=actor,
         action="greennet.criterion.create",
         obj=criterion,
-        after={"code": code, "max_points": criterion.max_points},
+        before={"version": latest.version, "max_total": before_max} if latest else None,
+        after={
+            "code": code,
+            "max_points": criterion.max_points,
+            "version": criteria_set.version,
+            "max_total": criteria_set.max_total,
+        },
         now=now,
     )
     return criterion

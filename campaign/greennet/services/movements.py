@@ -72,9 +72,14 @@ def update_tiers(
     good_min: float,
     pass_min: float,
     quota_percent: float | None,
+    quota_rule: str | None = None,
     now: datetime | None = None,
 ) -> None:
-    """Change the tier thresholds (percent of maximum) and the top-tier quota."""
+    """Change the tier thresholds (percent of maximum), the top-tier quota and its rule.
+
+    ``quota_rule`` is "at_most" (không quá X %, rounded down) or "nearest"; None keeps it.
+    Locked results keep the tiers they were given.
+    """
     if not (100 >= excellent_min > good_min > pass_min >= 0):
         raise ValidationFailed(
             _("Thresholds must fall from Excellent to Pass, between 0 and 100."),
@@ -82,7 +87,10 @@ def update_tiers(
         )
     if quota_percent is not None and not (0 < quota_percent <= 100):
         raise ValidationFailed(_("The quota is a percentage between 1 and 100."), field="quota")
+    if quota_rule is not None and quota_rule not in ("at_most", "nearest"):
+        raise ValidationFailed(_("Choose how the quota is counted."), field="quota_rule")
     before = _tier_settings(movement)
+    movement.quota_rule = quota_rule or movement.quota_rule or "at_most"
     movement.excellent_min, movement.good_min, movement.pass_min = excellent_min, good_min, pass_min
     movement.excellent_quota_percent = quota_percent
     audit.record(
@@ -102,6 +110,7 @@ def _tier_settings(movement: Movement) -> dict:
         "good_min": movement.good_min,
         "pass_min": movement.pass_min,
         "quota": movement.excellent_quota_percent,
+        "quota_rule": movement.quota_rule,
     }
 
 

@@ -49,7 +49,13 @@ class SchoolScore:
     pending: int = 0
     overdue: int = 0
     locked: bool = False
+    #: It met the Xuất sắc threshold but the quota held it back to Tốt.
+    held_back: bool = False
     criteria: list[CriterionScore] = field(default_factory=list)
+    #: Locked results by milestone kind (``locks.LockedResult``), shown beside the figures.
+    records: dict = field(default_factory=dict)
+    #: The milestone whose locked figures these are; None for live figures.
+    shown_milestone: object = None
 
     @property
     def percent(self) -> float:
@@ -135,12 +141,30 @@ def tier_for(percent: float, movement: Movement) -> Tier:
     return Tier.FAIL
 
 
+QUOTA_RULES = ("at_most", "nearest")
+
+
+def quota_allowed(movement: Movement, schools: int) -> int | None:
+    """How many of a level's ``schools`` may be Xuất sắc; None without a quota.
+
+    "at_most" reads the quota as "không quá X %" (rounded down, the default); "nearest" rounds
+    X % of the schools to the nearest whole school (halves up).
+    """
+    if movement.excellent_quota_percent is None:
+        return None
+    share = movement.excellent_quota_percent * schools / 100
+    if (movement.quota_rule or "at_most") == "nearest":
+        return math.floor(share + 0.5 + 1e-9)
+    return math.floor(share + 1e-9)
+
+
 def apply_tiers(scores: list[SchoolScore], movement: Movement) -> None:
     """Tier and rank the schools of one level, in place.
 
     Ranks are shared on equal percentages (1, 1, 3). The top-tier quota is never exceeded: the
-    highest-ranked excellent schools keep the tier up to ``floor(quota × schools)``; if a tie
-    straddles the cut, every tied school drops to Tốt, so equal scores always get equal tiers.
+    highest-ranked excellent schools keep the tier up to ``quota_allowed``; if a tie straddles
+    the cut, every tied school drops to Tốt, so equal scores always get equal tiers. A school
+    that met the threshold but was dropped is marked ``held_back``, so the page can say why.
     """
     ordered = sorted(scores, key=lambda s: (-s.percent, s.school.code))
     previous, rank = None, 0
@@ -148,10 +172,10 @@ def apply_tiers(scores: list[SchoolScore], movement: Movement) -> None:
         if score.percent != previous:
             rank, previous = index, score.percent
         score.rank = rank
-        score.tier = tier_for(score.percent, movement)
-    if movement.excellent_quota_percent is None:
+        score.tier, score.held_back = tier_for(score.percent, movement), False
+    allowed = quota_allowed(movement, len(ordered))
+    if allowed is None:
         return
-    allowed = math.floor(movement.excellent_quota_percent * len(ordered) / 100 + 1e-9)
     excellent = [s for s in ordered if s.tier == Tier.EXCELLENT]
     keep = {id(s) for s in excellent[:allowed]}
     if allowed < len(excellent) and allowed > 0:
@@ -159,7 +183,7 @@ def apply_tiers(scores: list[SchoolScore], movement: Movement) -> None:
         keep = {id(s) for s in excellent[:allowed] if s.percent != cut}
     for score in excellent:
         if id(score) not in keep:
-            score.tier = Tier.GOOD
+            score.tier, score.held_back = Tier.GOOD, True
 
 
 def rank_schools(scores: list[SchoolScore], movement: Movement) -> list[SchoolScore]:

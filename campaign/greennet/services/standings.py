@@ -1,8 +1,12 @@
 """Standings: load a movement's schools, criteria, activities and metrics, and score them.
 
 A handful of queries in all, whatever the number of schools: the latest criteria set of each
-level, the activities as plain rows (a district has thousands), the locked assessments and each
-metric the criteria need. The scoring itself is ``scoring`` (no queries).
+level, the activities as plain rows (a district has thousands), the locked assessments and their
+records, and each metric the criteria need. The scoring itself is ``scoring`` (no queries).
+
+A locked result is a record: a school locked at a milestone shows the figures recorded then
+(``records``), never figures worked out again from today's thresholds, criteria or contest data.
+``live=True`` gives the figures as they are now (what a lock records).
 """
 
 from __future__ import annotations
@@ -13,9 +17,23 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from campaign.greennet import metrics
-from campaign.greennet.models import Activity, Assessment, CriteriaSet, Movement
+from campaign.greennet.models import (
+    Activity,
+    Assessment,
+    CriteriaSet,
+    Criterion,
+    Milestone,
+    MilestoneKind,
+    Movement,
+)
 from campaign.greennet.services.movements import period
-from campaign.greennet.services.scoring import SchoolScore, rank_schools, school_score
+from campaign.greennet.services.records import LockedResult, locked_results, milestone_kind
+from campaign.greennet.services.scoring import (
+    CriterionScore,
+    SchoolScore,
+    rank_schools,
+    school_score,
+)
 from core.clock import local_today, utcnow
 from core.extensions import db
 from core.schools.models import School, SchoolLevel
@@ -52,14 +70,35 @@ def _activity_rows(movement: Movement, school_ids: list[int]) -> dict[int, list]
     return activities
 
 
-def _locked_school_ids(movement: Movement) -> set[int]:
-    return set(
-        db.session.scalars(
-            sa.select(Assessment.school_id).where(
-                Assessment.movement_id == movement.id, Assessment.locked_at.is_not(None)
-            )
+def _locked_schools(movement: Movement) -> dict[int, MilestoneKind | None]:
+    """school id → the milestone its assessment is locked at, for the locked schools."""
+    return {
+        school_id: kind
+        for school_id, kind in db.session.execute(
+            sa.select(Assessment.school_id, Milestone.kind)
+            .outerjoin(Milestone, Milestone.id == Assessment.locked_milestone_id)
+            .where(Assessment.movement_id == movement.id, Assessment.locked_at.is_not(None))
         )
-    )
+    }
+
+
+def _show_record(score: SchoolScore, record: LockedResult) -> None:
+    """Replace a school's live figures with its locked record, criterion by criterion."""
+    score.points, score.max_points = record.points, record.max_points
+    score.tier, score.rank, score.held_back = record.tier, record.rank, record.held_back
+    score.criteria = [
+        CriterionScore(
+            # A detached stand-in, never added to the session: the record names the criterion
+            # as it was, whatever has become of it since.
+            criterion=Criterion(
+                code=c.code, title=c.title, max_points=c.max_points, computed=c.computed
+            ),
+            points=c.points,
+            value=c.value,
+        )
+        for c in record.criteria
+    ]
+    score.shown_milestone = record.milestone
 
 
 def _metric_values(
@@ -74,9 +113,19 @@ def _metric_values(
 
 
 def standings(
-    movement: Movement, *, level: SchoolLevel | None = None, now: datetime | None = None
+    movement: Movement,
+    *,
+    level: SchoolLevel | None = None,
+    now: datetime | None = None,
+    milestone=None,
+    live: bool = False,
 ) -> list[SchoolScore]:
-    """Every school's score, tier and rank within its level (a handful of queries in all)."""
+    """Every school's score, tier and rank within its level (a handful of queries in all).
+
+    A school whose assessment is locked shows the record of the milestone it is locked at; with
+    ``milestone`` (sơ kết or tổng kết) every school recorded at that milestone shows that record.
+    The others show live figures. ``live=True`` shows live figures for every school.
+    """
     today = local_today(now or utcnow())
     query = sa.select(School).order_by(School.level, School.code)
     if level is not None:
@@ -85,7 +134,7 @@ def standings(
     school_ids = [s.id for s in schools]
     sets = _latest_sets(movement)
     activities = _activity_rows(movement, school_ids)
-    locked = _locked_school_ids(movement)
+    locked = _locked_schools(movement)
     metric_values = _metric_values(movement, sets, school_ids)
     scores = [
         school_score(
@@ -98,11 +147,26 @@ def standings(
         )
         for school in schools
     ]
-    return rank_schools(scores, movement)
+    ranked = rank_schools(scores, movement)
+    if live:
+        return ranked
+    records = locked_results(movement, school_ids=school_ids)
+    chosen = milestone_kind(milestone) if milestone is not None else None
+    for score in ranked:
+        score.records = records.get(score.school.id, {})
+        kind = chosen or locked.get(score.school.id)
+        if kind in score.records:
+            _show_record(score, score.records[kind])
+    levels = list(SchoolLevel)
+    return sorted(ranked, key=lambda s: (levels.index(s.school.level), s.rank, s.school.code))
 
 
-def school_standing(movement: Movement, school: School, now=None) -> SchoolScore:
+def school_standing(
+    movement: Movement, school: School, now=None, *, milestone=None, live: bool = False
+) -> SchoolScore:
     """One school's score, tier and rank among the schools of its level."""
     return next(
-        s for s in standings(movement, level=school.level, now=now) if s.school.id == school.id
+        s
+        for s in standings(movement, level=school.level, now=now, milestone=milestone, live=live)
+        if s.school.id == school.id
     )

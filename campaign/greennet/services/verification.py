@@ -1,15 +1,12 @@
-"""Verification by the district: approve or return activities, lock and reopen assessments.
+"""Verification by the district: approve or return activities (locks are in ``locks``).
 
 The district approves an activity (optionally adjusting the score, with a comment), or returns
-it for more evidence with a deadline. A school's assessment can be locked at a milestone (its
-score and tier are frozen in a snapshot) and reopened only with a reason. Every step is written
-to the audit log, because awards can be revoked and the district must show who decided what,
-when, and why.
+it for more evidence with a deadline. Every step is written to the audit log, because awards can
+be revoked and the district must show who decided what, when, and why.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -18,22 +15,16 @@ from flask_babel import gettext as _
 from campaign.greennet.models import (
     Activity,
     ActivityStatus,
-    Assessment,
-    Milestone,
     Movement,
-    Snapshot,
 )
 from campaign.greennet.services.activities import (
-    AssessmentLocked,
-    assessment_for,
     check_open,
     check_score,
 )
-from campaign.greennet.services.standings import standings
 from core import audit
 from core.accounts.models import Role, RoleAssignment
 from core.clock import local_today, utcnow
-from core.errors import Conflict, NotFound, ValidationFailed
+from core.errors import Conflict, ValidationFailed
 from core.extensions import db
 from core.notifications.services import notify
 from core.schools.models import School, SchoolLevel
@@ -128,92 +119,6 @@ def return_activity(
     return activity
 
 
-def lock_assessment(
-    *, actor, movement: Movement, school: School, milestone: Milestone, now=None
-) -> Snapshot:
-    """Lock a school's assessment at a milestone and freeze its score and tier."""
-    now = now or utcnow()
-    if milestone.movement_id != movement.id:
-        raise NotFound()
-    assessment = assessment_for(movement, school)
-    if assessment.is_locked:
-        raise AssessmentLocked(_("The assessment is already locked."))
-    if db.session.scalar(
-        sa.select(Snapshot.id).where(
-            Snapshot.assessment_id == assessment.id, Snapshot.milestone_id == milestone.id
-        )
-    ):
-        raise Conflict(_("This milestone has already been recorded for the school."))
-    score = next(
-        s for s in standings(movement, level=school.level, now=now) if s.school.id == school.id
-    )
-    snapshot = Snapshot(
-        assessment_id=assessment.id,
-        milestone_id=milestone.id,
-        points=score.points,
-        percent=score.percent,
-        tier=score.tier,
-        taken_at=now,
-    )
-    db.session.add(snapshot)
-    assessment.locked_at, assessment.locked_by_id = now, getattr(actor, "id", None)
-    assessment.locked_milestone_id = milestone.id
-    db.session.flush()
-    audit.record(
-        actor=actor,
-        action="greennet.assessment.lock",
-        obj=assessment,
-        after={"milestone": milestone.kind.value, "points": score.points, "tier": score.tier.value},
-        now=now,
-    )
-    return snapshot
-
-
-def reopen_assessment(
-    *, actor, movement: Movement, school: School, reason: str, now=None
-) -> Assessment:
-    """Reopen a locked assessment; only with a written reason."""
-    assessment = assessment_for(movement, school)
-    if not assessment.is_locked:
-        raise Conflict(_("The assessment is not locked."))
-    if not (reason or "").strip():
-        raise ValidationFailed(
-            _("A reason is required to reopen a locked assessment."), field="reason"
-        )
-    before = {
-        "locked_at": assessment.locked_at.isoformat(),
-        "milestone": assessment.locked_milestone.kind.value
-        if assessment.locked_milestone
-        else None,
-    }
-    assessment.locked_at = assessment.locked_by_id = assessment.locked_milestone_id = None
-    audit.record(
-        actor=actor,
-        action="greennet.assessment.reopen",
-        obj=assessment,
-        before=before,
-        after={"locked_at": None},
-        reason=reason.strip(),
-        now=now,
-    )
-    db.session.flush()
-    return assessment
-
-
-def snapshots(movement: Movement) -> dict[int, dict[str, Snapshot]]:
-    """school id → milestone kind → snapshot, for the trend over the year."""
-    found: dict[int, dict[str, Snapshot]] = defaultdict(dict)
-    rows = db.session.execute(
-        sa.select(Snapshot, Assessment.school_id, Milestone.kind)
-        .join(Assessment, Assessment.id == Snapshot.assessment_id)
-        .join(Milestone, Milestone.id == Snapshot.milestone_id)
-        .where(Assessment.movement_id == movement.id)
-    ).all()
-    for snapshot, school_id, kind in rows:
-        found[school_id][kind.value] = snapshot
-    return found
-
-
 def verification_queue(movement: Movement, *, level: SchoolLevel | None = None) -> list[Activity]:
     """Submitted activities waiting for the district, oldest first."""
     query = (
@@ -249,28 +154,6 @@ def remind_return_deadlines(*, now: datetime | None = None) -> int:
             dedupe_key=f"deadline:{activity.id}:{activity.return_deadline.isoformat()}",
             now=now,
         )
-    return count
-
-
-def lock_all(
-    *, actor, movement: Movement, milestone: Milestone, level: SchoolLevel | None = None, now=None
-) -> int:
-    """Lock every open school (of a level) at a milestone; return how many were locked."""
-    query = sa.select(School).order_by(School.code)
-    if level is not None:
-        query = query.where(School.level == level)
-    count = 0
-    for school in db.session.scalars(query):
-        assessment = assessment_for(movement, school)
-        recorded = db.session.scalar(
-            sa.select(Snapshot.id).where(
-                Snapshot.assessment_id == assessment.id, Snapshot.milestone_id == milestone.id
-            )
-        )
-        if assessment.is_locked or recorded:
-            continue
-        lock_assessment(actor=actor, movement=movement, school=school, milestone=milestone, now=now)
-        count += 1
     return count
 
 

@@ -6,6 +6,7 @@ from flask import Blueprint, Response, abort, request
 
 from campaign.greennet.models import (
     Activity,
+    MilestoneKind,
     Movement,
     Tier,
 )
@@ -50,6 +51,18 @@ def level_arg() -> SchoolLevel | None:
     """The school level the page is filtered by (``?level=``), if a valid one."""
     value = request.args.get("level", "")
     return SchoolLevel(value) if value in SchoolLevel.__members__ else None
+
+
+def milestone_arg() -> MilestoneKind | None:
+    """The milestone the page or report is for (``?milestone=so_ket|tong_ket``), if a valid one."""
+    return {"so_ket": MilestoneKind.MIDTERM, "tong_ket": MilestoneKind.FINAL}.get(
+        request.args.get("milestone", "")
+    )
+
+
+def lockable_milestones(movement: Movement) -> list:
+    """The milestones a result can be locked at: sơ kết and tổng kết (not the launch)."""
+    return [m for m in movement.milestones if m.kind != MilestoneKind.LAUNCH]
 
 
 def download(data: bytes, mimetype: str, name: str) -> Response:

@@ -16,6 +16,7 @@ from campaign.greennet.forms import (
     EvidenceForm,
     LockForm,
     ReopenForm,
+    UnlockForm,
     VerifyForm,
 )
 from campaign.greennet.models import (
@@ -32,6 +33,8 @@ from campaign.greennet.views.common import (
     activity_or_404,
     bp,
     download,
+    lockable_milestones,
+    milestone_arg,
     movement_or_404,
     school_or_404,
 )
@@ -64,7 +67,9 @@ def school(movement_id: int, school_id: int):
     require(can_view_assessment(current_user, school_))
     standing = services.school_standing(movement, school_)
     lock_form = LockForm(prefix="lock")
-    lock_form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    lock_form.milestone_id.choices = [
+        SelectChoice(m.id, m.title) for m in lockable_milestones(movement)
+    ]
     return render_template(
         "campaign/greennet/school.html",
         movement=movement,
@@ -78,7 +83,8 @@ def school(movement_id: int, school_id: int):
         can_verify=can_verify(current_user),
         lock_form=lock_form,
         reopen_form=ReopenForm(prefix="reopen"),
-        snapshots=services.snapshots(movement).get(school_.id, {}),
+        unlock_form=UnlockForm(prefix="unlock"),
+        lockable=lockable_milestones(movement),
         tier_labels=TIER_LABELS,
         chart_json=json.dumps(
             {
@@ -100,10 +106,16 @@ def school_report(movement_id: int, school_id: int, fmt: str):
     """The school's self-review (sơ kết / tổng kết) as a workbook or a PDF."""
     movement, school_ = movement_or_404(movement_id), school_or_404(school_id)
     require(can_view_assessment(current_user, school_))
-    name = f"tu-danh-gia-{school_.code}-{movement.school_year}.{fmt}"
+    milestone = milestone_arg()
+    prefix = {"so_ket": "so-ket", "tong_ket": "tong-ket"}.get(request.args.get("milestone"))
+    name = f"{prefix or 'tu-danh-gia'}-{school_.code}-{movement.school_year}.{fmt}"
     if fmt == "xlsx":
-        return download(reports.school_xlsx(movement, school_), XLSX_MIME, name)
-    return download(reports.school_pdf(movement, school_), "application/pdf", name)
+        return download(
+            reports.school_xlsx(movement, school_, milestone=milestone), XLSX_MIME, name
+        )
+    return download(
+        reports.school_pdf(movement, school_, milestone=milestone), "application/pdf", name
+    )
 
 
 def _activity_form(movement, school_, activity=None) -> ActivityForm:

@@ -78,6 +78,7 @@ def settings(movement_id: int):
                 good_min=float(tiers.good_min.data),
                 pass_min=float(tiers.pass_min.data),
                 quota_percent=float(tiers.quota.data) if tiers.quota.data else None,
+                quota_rule=tiers.quota_rule.data,
             )
             flash(_("The tiers have been saved."), "success")
         return redirect(url_for("greennet.settings", movement_id=movement.id))
@@ -86,6 +87,7 @@ def settings(movement_id: int):
         tiers.good_min.data = movement.good_min
         tiers.pass_min.data = movement.pass_min
         tiers.quota.data = movement.excellent_quota_percent
+        tiers.quota_rule.data = movement.quota_rule
     sets = {level: services.current_set(movement, level) for level in SchoolLevel}
     return render_template(
         "campaign/greennet/settings.html",
@@ -96,6 +98,7 @@ def settings(movement_id: int):
         import_form=CriteriaImportForm(prefix="i"),
         milestone_form=MilestoneForm(prefix="m"),
         metrics=metrics.REGISTRY,
+        versions={level: services.criteria_versions(movement, level) for level in SchoolLevel},
         report=None,
     )
 
@@ -120,6 +123,7 @@ def add_criterion(movement_id: int):
                 max_count=form.max_count.data,
                 computed=form.computed.data,
                 metric=form.metric.data or None,
+                as_new_version=form.as_new_version.data,
             )
             flash(_("The criterion has been added."), "success")
     else:
@@ -227,6 +231,7 @@ def import_criteria(movement_id: int):
         import_form=form,
         milestone_form=MilestoneForm(prefix="m"),
         metrics=metrics.REGISTRY,
+        versions={level: services.criteria_versions(movement, level) for level in SchoolLevel},
         report=report,
     ), 400
 

@@ -8,6 +8,7 @@ from campaign.greennet import services
 from campaign.greennet.views.common import (
     bp,
     level_arg,
+    milestone_arg,
 )
 
 
@@ -15,8 +16,12 @@ from campaign.greennet.views.common import (
 def standings():
     """Public standings of the current movement: schools by level with score and tier."""
     movement = services.current_movement()
-    level = level_arg()
-    rows = services.standings(movement, level=level) if movement else []
+    level, milestone = level_arg(), milestone_arg()
+    rows = services.standings(movement, level=level, milestone=milestone) if movement else []
     return render_template(
-        "campaign/greennet/standings.html", movement=movement, rows=rows, level=level
+        "campaign/greennet/standings.html",
+        movement=movement,
+        rows=rows,
+        level=level,
+        milestone=milestone,
     )

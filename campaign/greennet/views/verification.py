@@ -13,6 +13,7 @@ from campaign.greennet import reports, services
 from campaign.greennet.forms import (
     LockForm,
     ReopenForm,
+    UnlockForm,
     VerifyForm,
 )
 from campaign.greennet.models import (
@@ -25,6 +26,8 @@ from campaign.greennet.views.common import (
     bp,
     download,
     level_arg,
+    lockable_milestones,
+    milestone_arg,
     movement_or_404,
     school_or_404,
 )
@@ -86,7 +89,9 @@ def dashboard(movement_id: int):
             }
         )
     lock_form = LockForm(prefix="lock")
-    lock_form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    lock_form.milestone_id.choices = [
+        SelectChoice(m.id, m.title) for m in lockable_milestones(movement)
+    ]
     tiers = {t.value: sum(r.tier == t for r in rows) for t in Tier}
     tier_chart = {
         "labels": [TIER_LABELS[t] for t in Tier],
@@ -112,14 +117,23 @@ def lock_all(movement_id: int):
     """Lock every open school (of the chosen level) at a milestone: the review is closed."""
     movement = movement_or_404(movement_id)
     form = LockForm(prefix="lock")
-    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in lockable_milestones(movement)]
     level = level_arg()
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
-        count = services.lock_all(
-            actor=current_user, movement=movement, milestone=item, level=level
-        )
-        flash(_("%(n)d schools locked.", n=count), "success")
+        with domain_errors(category="warning"):
+            count, waiting = services.lock_all(
+                actor=current_user, movement=movement, milestone=item, level=level
+            )
+            flash(_("%(n)d schools locked.", n=count), "success")
+            if waiting:
+                flash(
+                    _(
+                        "Not locked, activities still await verification: %(schools)s.",
+                        schools=", ".join(s.name for s in waiting),
+                    ),
+                    "warning",
+                )
     return redirect(
         url_for("greennet.dashboard", movement_id=movement_id, level=level.value if level else None)
     )
@@ -130,10 +144,11 @@ def lock_all(movement_id: int):
 def district_report(movement_id: int, fmt: str):
     """The district summary as a workbook or a PDF with charts."""
     movement = movement_or_404(movement_id)
+    milestone = milestone_arg()
     if fmt == "xlsx":
-        data = reports.district_xlsx(movement)
+        data = reports.district_xlsx(movement, milestone=milestone)
         return download(data, XLSX_MIME, f"tong-hop-mang-xanh-{movement.school_year}.xlsx")
-    data = reports.district_pdf(movement)
+    data = reports.district_pdf(movement, milestone=milestone)
     return download(data, "application/pdf", f"tong-hop-mang-xanh-{movement.school_year}.pdf")
 
 
@@ -143,7 +158,7 @@ def lock(movement_id: int, school_id: int):
     """Lock the school's assessment at a milestone."""
     movement, school_ = movement_or_404(movement_id), school_or_404(school_id)
     form = LockForm(prefix="lock")
-    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in movement.milestones]
+    form.milestone_id.choices = [SelectChoice(m.id, m.title) for m in lockable_milestones(movement)]
     if form.validate_on_submit():
         item = db.session.get(Milestone, form.milestone_id.data)
         with domain_errors(category="warning"):
@@ -151,6 +166,31 @@ def lock(movement_id: int, school_id: int):
                 actor=current_user, movement=movement, school=school_, milestone=item
             )
             flash(_("The assessment is locked."), "success")
+    return redirect(url_for("greennet.school", movement_id=movement_id, school_id=school_id))
+
+
+@bp.route(
+    "/movement/<int:movement_id>/schools/<int:school_id>/unlock/<int:milestone_id>",
+    methods=["POST"],
+)
+@roles_required(Role.ADMIN, Role.ORGANIZER)
+def unlock(movement_id: int, school_id: int, milestone_id: int):
+    """Remove the school's locked result at a milestone, with a reason (audited)."""
+    movement, school_ = movement_or_404(movement_id), school_or_404(school_id)
+    item = db.session.get(Milestone, milestone_id)
+    form = UnlockForm(prefix="unlock")
+    if item is None or not form.validate_on_submit():
+        flash(_("Give a reason for unlocking."), "warning")
+    else:
+        with domain_errors(category="warning"):
+            services.unlock_assessment(
+                actor=current_user,
+                movement=movement,
+                school=school_,
+                milestone=item,
+                reason=form.reason.data,
+            )
+            flash(_("The locked result has been unlocked."), "success")
     return redirect(url_for("greennet.school", movement_id=movement_id, school_id=school_id))
 
 

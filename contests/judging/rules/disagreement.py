@@ -16,7 +16,9 @@ scale all use the same rule. On a 10-point scale with the defaults:
 exactly equal once both are on the 0.25 grid (two markers gave the same mark). With a
 tolerance, two marks agreeing gives their mean; a chain where two different pairs agree
 (7.0, 7.25, 7.5 with tolerance 0.25) is not one agreement, so it falls to the spread rule.
-The same function resolves the total and each rubric criterion.
+The same function resolves the total and each rubric criterion, but only the total decides
+(``resolve_entry``): a criterion's gap is shown to the two judges while they reconcile and never
+calls a third marker (per criterion, about half of all entries would need one).
 
 Numbers. Marks are converted to Decimal through ``str`` (so a float 7.1 is 7.1, not
 7.0999…), then snapped to the ``mark_step`` grid (0.25 by default) if within 1e-6 of it —
@@ -52,18 +54,6 @@ class Outcome(StrEnum):
 
 
 _FINAL = frozenset({Outcome.SINGLE, Outcome.MEAN, Outcome.AGREED, Outcome.MEAN_OF_THREE})
-
-
-#: How urgently an outcome needs people, to combine the total's and the criteria's outcomes.
-_URGENCY = {
-    Outcome.SINGLE: 0,
-    Outcome.MEAN: 0,
-    Outcome.AGREED: 0,
-    Outcome.MEAN_OF_THREE: 0,
-    Outcome.RECONCILE: 1,
-    Outcome.THIRD_JUDGE: 2,
-    Outcome.CHIEF_JUDGE: 3,
-}
 
 
 @dataclass(frozen=True)
@@ -181,9 +171,10 @@ def resolve(
 
 @dataclass(frozen=True)
 class EntryResolution:
-    """The rule applied to an entry's total and to each criterion; the most urgent outcome wins.
+    """The rule applied to an entry's total (which decides) and, for information, each criterion.
 
-    ``value`` is the total's resolved value, set only when every part is final.
+    ``value`` is the total's resolved value when final. ``criterion_gaps`` names the criteria
+    whose own marks would not have stood alone: they are shown to the judges who reconcile.
     """
 
     outcome: Outcome
@@ -196,6 +187,10 @@ class EntryResolution:
     def final(self) -> bool:
         return self.outcome.final
 
+    @property
+    def criterion_gaps(self) -> tuple[int | str, ...]:
+        return tuple(c for c, r in self.criteria.items() if not r.final)
+
 
 def resolve_entry(
     marks: Mapping[int, Mapping[int | str, Number]],
@@ -207,8 +202,8 @@ def resolve_entry(
     """Resolve an entry from each judge's per-criterion marks (judge id → criterion → mark).
 
     The total is each judge's sum (its maximum the sum of the criteria's, unless ``total_max``).
-    If a criterion needs a third judge while the totals are close, the entry needs one: the rule
-    "applies to each rubric criterion too". The reason names the part that decided.
+    The bands apply to the total only (DOMAIN.md, "Double marking"); each criterion is resolved
+    too, so the judges who reconcile see where they differ.
     """
     criteria = list(criteria_max)
     for judge_id, sheet in marks.items():
@@ -225,10 +220,6 @@ def resolve_entry(
         else sum(to_decimal(criteria_max[c], "max") for c in criteria)
     )
     total = resolve(totals, max_score=top, rules=rules)
-    decider, reason = total, f"total.{total.reason}"
-    for c in criteria:
-        r = per_criterion[c]
-        if _URGENCY[r.outcome] > _URGENCY[decider.outcome]:
-            decider, reason = r, f"criterion.{r.reason}"
-    value = total.value if decider.final else None
-    return EntryResolution(decider.outcome, value, reason, total, per_criterion)
+    return EntryResolution(
+        total.outcome, total.value, f"total.{total.reason}", total, per_criterion
+    )

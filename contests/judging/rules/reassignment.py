@@ -30,10 +30,11 @@ class NoEligibleJudge(ValueError):
 
 
 class ReassignReason(StrEnum):
-    """Why an assignment moves: a declared conflict, or the judge is overdue."""
+    """Why an assignment moves: a declared conflict, the judge is overdue, or withdrawn."""
 
     CONFLICT = "conflict"
     OVERDUE = "overdue"
+    WITHDRAWN = "withdrawn"
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,8 +89,8 @@ def reassign(
 ) -> Pick:
     """Move ``entry`` from ``judge_out`` to the least-loaded eligible judge.
 
-    A declared conflict keeps the round balanced: the active pool is tried first, then the
-    reserves. An overdue assignment goes to a reserve judge first (the active judges have their
+    A declared conflict or a withdrawn judge keeps the round balanced: the active pool is tried
+    first, then the reserves. An overdue assignment goes to a reserve judge first (the active judges have their
     own queues), then to the active pool. The new judge is never ``judge_out``, never one already
     on the entry (``on_entry``), never from the author's school, never conflicted; ties in load
     are broken at random (seeded). ``loads`` are open assignments per judge, missing = 0.
@@ -98,6 +99,8 @@ def reassign(
     conflict_set = conflict_pairs(conflicts)
     if reason is ReassignReason.CONFLICT:
         conflict_set.add((judge_out, entry.id))
+        pools = (("active", judges), ("reserve", reserves))
+    elif reason is ReassignReason.WITHDRAWN:
         pools = (("active", judges), ("reserve", reserves))
     else:
         pools = (("reserve", reserves), ("active", judges))

@@ -19,6 +19,7 @@ from contests.judging.services.appeals import (
 from contests.judging.services.assignment import (
     assign_third_judge,
     declare_conflict,
+    move_judge_sheets,
     preview_assignment,
     remind_or_move_overdue,
     run_assignment,
@@ -36,6 +37,7 @@ from contests.judging.services.dashboard import (
 from contests.judging.services.disagreements import (
     CHIEF_DECISION,
     chief_decide,
+    criterion_gaps,
     evaluate_entry,
     latest_resolution,
     other_sheets,
@@ -102,6 +104,7 @@ __all__ = [
     "chief_decide",
     "configure",
     "counts",
+    "criterion_gaps",
     "current_rubric",
     "decide_appeal",
     "declare_conflict",
@@ -118,6 +121,7 @@ __all__ = [
     "is_chief_judge",
     "latest_resolution",
     "latest_resolutions",
+    "move_judge_sheets",
     "my_assignments",
     "my_results",
     "open_disagreements",

@@ -80,6 +80,8 @@ def decide_appeal(
     now = now or utcnow()
     if appeal.status != AppealStatus.MARKED:
         raise Conflict(_("This appeal is not waiting for a decision."))
+    if appeal.assignment is not None and appeal.assignment.judge_id == actor.id:
+        raise Conflict(_("You re-marked this entry; someone else decides the appeal."))
     rubric = current_rubric(appeal.round_id)
     score = parse_points(value, field="value", top=rubric.scale)
     reason = essay_services.clean_text(reason, limit=2000, field="reason")

@@ -3,7 +3,13 @@
 ``contests.judging.rules`` decides (even loads, no judge on their own school or a declared
 conflict); this module loads the pool, loads and conflicts, calls it, and stores the
 ``Assignment`` rows. A judge who declares a conflict or lets a sheet go overdue has it moved
-to another judge by the same rules.
+to another judge by the same rules, as do a withdrawn or deactivated judge's open sheets when an
+organizer moves them.
+
+The chief judge sees marks (the dashboard, an entry's sheets), so they are never given an entry
+that has a submitted mark: never its third judge or an appeal's re-marker, nor the new judge of
+a sheet moved once the other judge submitted. As a marker they see no other marks on an entry
+while they hold its sheet.
 """
 
 from __future__ import annotations
@@ -165,6 +171,23 @@ def _judges_on_entry(entry_id: int) -> set[int]:
     )
 
 
+def _seen_by(entry: Entry) -> set[int]:
+    """Judges who have seen the entry or may have seen its marks: its markers, and the round's
+    chief judge once any mark on it is submitted."""
+    seen = _judges_on_entry(entry.id)
+    setup = find_setup(entry.round_id)
+    if setup and setup.chief_judge_id:
+        marked = db.session.scalar(
+            sa.select(sa.func.count(Assignment.id)).where(
+                Assignment.entry_id == entry.id,
+                Assignment.status.in_((AssignmentStatus.SUBMITTED, AssignmentStatus.RECONCILING)),
+            )
+        )
+        if marked:
+            seen.add(setup.chief_judge_id)
+    return seen
+
+
 def _move(
     *, assignment: Assignment, reason: rules.ReassignReason, now: datetime
 ) -> Assignment | None:
@@ -176,7 +199,7 @@ def _move(
             assignment.judge_id,
             judges=active,
             reserves=reserve,
-            on_entry=_judges_on_entry(assignment.entry_id),
+            on_entry=_seen_by(assignment.entry),
             loads=_open_loads(assignment.round_id),
             conflicts=_declared_conflicts(assignment.round_id),
             reason=reason,
@@ -244,6 +267,60 @@ def declare_conflict(
     return moved
 
 
+def move_judge_sheets(
+    *, actor, round_: EssayRound, judge_id: int, now: datetime | None = None
+) -> int:
+    """Move a withdrawn or deactivated judge's open sheets of the round to other judges now.
+
+    Each sheet goes by the same rules as an overdue one (k judges per entry, the least-loaded
+    eligible judge, never the author's school or a declared conflict), active judges first to
+    keep the balance. Sheets nobody can take stay; submitted and reconciling sheets stay.
+    Returns the number moved (audited, one entry per sheet).
+    """
+    now = now or utcnow()
+    sheets = db.session.scalars(
+        sa.select(Assignment)
+        .where(
+            Assignment.round_id == round_.id,
+            Assignment.judge_id == judge_id,
+            Assignment.status == AssignmentStatus.OPEN,
+        )
+        .order_by(Assignment.position, Assignment.id)
+    ).all()
+    count = 0
+    for assignment in sheets:
+        moved = _move(assignment=assignment, reason=rules.ReassignReason.WITHDRAWN, now=now)
+        if moved is None:
+            continue
+        changed = _mark_moved(assignment, "withdrawn", now)
+        if not changed:
+            db.session.delete(moved)
+            db.session.flush()
+            continue
+        audit.record(
+            actor=actor,
+            action="judging.move_withdrawn",
+            obj=assignment,
+            after={"to_judge_id": moved.judge_id},
+            now=now,
+        )
+        count += 1
+    db.session.flush()
+    return count
+
+
+def _mark_moved(assignment: Assignment, why: str, now: datetime) -> bool:
+    """Guarded: an open sheet becomes moved once (False if it was submitted or moved meanwhile)."""
+    changed = db.session.execute(
+        sa.update(Assignment)
+        .where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.OPEN)
+        .values(status=AssignmentStatus.MOVED, moved_for=why, moved_reason=why, moved_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(assignment)
+    return bool(changed)
+
+
 def remind_or_move_overdue(*, now: datetime | None = None) -> int:
     """Remind judges of overdue sheets; after the grace days move them to a reserve judge.
 
@@ -281,22 +358,10 @@ def remind_or_move_overdue(*, now: datetime | None = None) -> int:
         moved = _move(assignment=assignment, reason=rules.ReassignReason.OVERDUE, now=now)
         if moved is None:
             continue
-        changed = db.session.execute(
-            sa.update(Assignment)
-            .where(Assignment.id == assignment.id, Assignment.status == AssignmentStatus.OPEN)
-            .values(
-                status=AssignmentStatus.MOVED,
-                moved_for="overdue",
-                moved_reason="overdue",
-                moved_at=now,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if not changed:
+        if not _mark_moved(assignment, "overdue", now):
             db.session.delete(moved)
             db.session.flush()
             continue
-        db.session.refresh(assignment)
         audit.record(
             actor=None,
             action="judging.move_overdue",
@@ -315,7 +380,7 @@ def assign_third_judge(entry: Entry, now: datetime, kind=AssignmentKind.THIRD) -
     try:
         pick = rules.pick_third_judge(
             _rules_entry(entry),
-            first_judges=_judges_on_entry(entry.id),
+            first_judges=_seen_by(entry),
             judges=active,
             reserves=reserve,
             loads=_open_loads(entry.round_id),

@@ -1,7 +1,8 @@
 """Resolution of an entry once its markers have submitted, and the chief judge's decision.
 
 When every marker of an entry has submitted, the double-marking rule is applied to the total
-and each criterion. A gap above the reconcile band brings a third judge at once (the
+(the bands apply to the total only; criterion gaps are kept to show the two judges who
+reconcile, never to call a third judge). A gap above the reconcile band brings a third judge at once (the
 least-loaded eligible judge, never one who has seen the entry); a gap in the band reopens both
 sheets for the two judges to reconcile (if they still disagree, the chief judge decides); a
 spread of three marks above the limit waits for the chief judge. Each outcome is a
@@ -90,6 +91,7 @@ def evaluate_entry(*, entry: Entry, now: datetime | None = None) -> Resolution |
             for c, r in result.criteria.items()
         },
         "difference": format_points(result.total.difference),
+        "gaps": [str(c) for c in result.criterion_gaps],
     }
     resolution = Resolution(
         round_id=entry.round_id,
@@ -112,6 +114,7 @@ def evaluate_entry(*, entry: Entry, now: datetime | None = None) -> Resolution |
     elif outcome == rules.Outcome.RECONCILE:
         for sheet in sheets:
             sheet.status = AssignmentStatus.RECONCILING
+            sheet.reopened_at, sheet.reopened_seq = now, sheet.seq
     db.session.flush()
     return resolution
 
@@ -157,6 +160,16 @@ def chief_decide(
         now=now,
     )
     return resolution
+
+
+def criterion_gaps(assignment: Assignment) -> set[int]:
+    """The criteria on which the judges who reconcile differ (shown on both their sheets)."""
+    if assignment.status != AssignmentStatus.RECONCILING:
+        return set()
+    latest = latest_resolution(assignment.entry_id)
+    if latest is None or latest.outcome != rules.Outcome.RECONCILE.value:
+        return set()
+    return {int(c) for c in (latest.detail or {}).get("gaps", [])}
 
 
 def other_sheets(assignment: Assignment) -> list[Assignment]:

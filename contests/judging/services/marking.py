@@ -5,6 +5,11 @@ only where its stored ``seq`` is smaller, so a late retry never overwrites newer
 Submitting is a guarded transition (``UPDATE … WHERE status IN ('open', 'reconciling')``); the
 entry's row is locked first so two judges submitting at the same moment are evaluated one after
 the other, and a double submit evaluates once.
+
+A submit carries an idempotency key (the browser makes one per press of the button and sends the
+same one when it retries). A sheet reopened for reconciling is completed only by a submit made
+after the reopening: a new key, or, without a key, a save made after it. A retry of the submit
+that preceded the reopening (same key) changes nothing.
 """
 
 from __future__ import annotations
@@ -146,13 +151,28 @@ def save_marks(
     return SaveResult(assignment, accepted=True)
 
 
-def submit_marks(*, assignment: Assignment, now: datetime | None = None) -> Assignment:
+def submit_marks(
+    *, assignment: Assignment, key: str | None = None, now: datetime | None = None
+) -> Assignment:
     """Submit the sheet (guarded: a double click or a retry changes nothing more)."""
     now = now or utcnow()
+    if key is not None and key == assignment.submit_key:
+        return assignment
     if assignment.status == AssignmentStatus.SUBMITTED:
         return assignment
     if assignment.status not in MARKING:
         raise MarkingClosed(_("This entry has moved to another judge."))
+    if (
+        assignment.status == AssignmentStatus.RECONCILING
+        and key is None
+        and assignment.seq <= (assignment.reopened_seq or 0)
+    ):
+        raise MarkingClosed(
+            _(
+                "Your sheet was reopened to reconcile: look at the other marks, then submit "
+                "again from the sheet."
+            )
+        )
     rubric = current_rubric(assignment.round_id)
     marked = {m.criterion_id for m in assignment.marks}
     missing = [c for c in rubric.criteria if c.id not in marked]
@@ -166,15 +186,18 @@ def submit_marks(*, assignment: Assignment, now: datetime | None = None) -> Assi
         )
     # Serialize evaluations of one entry: two judges submitting at once are seen one by one.
     db.session.execute(sa.select(Entry.id).where(Entry.id == assignment.entry_id).with_for_update())
+    guard = [Assignment.id == assignment.id, Assignment.status.in_(MARKING)]
+    if key is not None:
+        guard.append(sa.or_(Assignment.submit_key.is_(None), Assignment.submit_key != key))
     changed = db.session.execute(
         sa.update(Assignment)
-        .where(Assignment.id == assignment.id, Assignment.status.in_(MARKING))
-        .values(status=AssignmentStatus.SUBMITTED, submitted_at=now)
+        .where(*guard)
+        .values(status=AssignmentStatus.SUBMITTED, submitted_at=now, submit_key=key)
         .execution_options(synchronize_session=False)
     ).rowcount
     db.session.refresh(assignment)
     if not changed:
-        if assignment.status == AssignmentStatus.SUBMITTED:
+        if assignment.status in MARKING or assignment.status == AssignmentStatus.SUBMITTED:
             return assignment
         raise MarkingClosed(_("This entry has moved to another judge."))
     if assignment.kind == AssignmentKind.APPEAL:

@@ -79,18 +79,25 @@ def advance_entries(
 
 
 def _require_all_final(round_id: int) -> None:
-    entries = db.session.scalar(
-        sa.select(sa.func.count(Entry.id)).where(
-            Entry.round_id == round_id, Entry.status == EntryStatus.SUBMITTED
-        )
+    """Refuse while a submitted (not disqualified) entry lacks a final mark, naming them."""
+    codes = dict(
+        db.session.execute(
+            sa.select(Entry.id, Entry.code).where(
+                Entry.round_id == round_id, Entry.status == EntryStatus.SUBMITTED
+            )
+        ).all()
     )
-    done = len(final_scores(round_id))
-    if done < entries:
+    missing = sorted(
+        code for entry_id, code in codes.items() if entry_id not in final_scores(round_id)
+    )
+    if missing:
+        shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")
         raise Conflict(
             _(
-                "%(n)d of %(total)d entries do not have a final mark yet.",
-                n=entries - done,
-                total=entries,
+                "%(n)d of %(total)d entries do not have a final mark yet: %(codes)s.",
+                n=len(missing),
+                total=len(codes),
+                codes=shown,
             )
         )
 

@@ -2,7 +2,8 @@
 
 Marks are Decimals on a quarter-point grid (``MARK_STEP``); ``parse_points`` refuses anything
 off the grid or above the criterion's maximum, ``format_points`` prints them without trailing
-zeros. The rubric is versioned: a new version is written once anyone has marked with the old one.
+zeros. The rubric is locked once marking has started (the assignment is stored): the judges mark
+by the rubric they were given, so any change is refused beside the field that changed.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from flask_babel import gettext as _
 from contests.essay import services as essay_services
 from contests.essay.models import EssayRound
 from contests.judging.models import (
-    Mark,
     Rubric,
     RubricCriterion,
 )
@@ -77,6 +77,22 @@ def _rubric_dict(rubric: Rubric | None) -> dict | None:
     }
 
 
+def _first_change(rubric: Rubric, cleaned: list[tuple], scale: Decimal) -> str | None:
+    """The form field of the first difference from the locked rubric, or None if the same."""
+    if rubric.scale != scale:
+        return "scale"
+    old = rubric.criteria
+    for index, (name, guidance, top) in enumerate(cleaned):
+        if index >= len(old):
+            return f"criteria-{index}-name"
+        for key, value in (("name", name), ("guidance", guidance), ("max_points", top)):
+            if getattr(old[index], key) != value:
+                return f"criteria-{index}-{key}"
+    if len(old) > len(cleaned):
+        return f"criteria-{len(cleaned)}-name"
+    return None
+
+
 def save_rubric(
     *,
     actor,
@@ -85,11 +101,7 @@ def save_rubric(
     scale=Decimal(10),
     now: datetime | None = None,
 ) -> Rubric:
-    """Set the round's rubric; once locked, a change makes a new version (audited).
-
-    After judging starts only the wording may change (same criteria and maxima), and marks
-    already given move to the new version's criteria.
-    """
+    """Set the round's rubric (audited); once marking has started a change is refused."""
     now = now or utcnow()
     scale = parse_points(scale, field="scale")
     if scale <= 0:
@@ -122,41 +134,32 @@ def save_rubric(
         )
     rubric = current_rubric(round_.id)
     before = _rubric_dict(rubric)
-    if rubric is not None and rubric.locked_at is None:
-        rubric.criteria.clear()
-        db.session.flush()
-        rubric.scale = scale
-    else:
-        if rubric is not None:
-            old = [(c.max_points) for c in rubric.criteria]
-            if old != [top for _n, _g, top in cleaned] or rubric.scale != scale:
-                raise JudgingStarted(
-                    _(
-                        "Judging has started: only the names and guidance of the criteria can "
-                        "change now, not their number or maxima."
-                    ),
-                    field="scale",
-                )
-        previous = rubric
+    if rubric is not None and rubric.locked_at is not None:
+        changed = _first_change(rubric, cleaned, scale)
+        if changed is None:
+            return rubric
+        raise JudgingStarted(
+            _("Marking has started: the rubric is locked and can no longer change."),
+            field=changed,
+        )
+    if rubric is None:
         rubric = Rubric(
             round_id=round_.id,
-            version=(previous.version + 1) if previous else 1,
+            version=1,
             scale=scale,
             created_by_id=getattr(actor, "id", None),
             created_at=now,
-            locked_at=now if previous else None,
         )
         db.session.add(rubric)
+    else:
+        rubric.criteria.clear()
+        db.session.flush()
+        rubric.scale = scale
     for position, (name, guidance, top) in enumerate(cleaned):
         rubric.criteria.append(
             RubricCriterion(position=position, name=name, guidance=guidance, max_points=top)
         )
     db.session.flush()
-    if before is not None and rubric.version > before["version"]:
-        for old, new in zip(previous.criteria, rubric.criteria, strict=True):
-            db.session.execute(
-                sa.update(Mark).where(Mark.criterion_id == old.id).values(criterion_id=new.id)
-            )
     audit.record(
         actor=actor,
         action="judging.rubric_save",

@@ -1,7 +1,7 @@
 """Set-up of a judging round: its settings, the judge pool, and who the chief judge is.
 
-The settings can change until the first assignment; after that ``JudgingStarted`` keeps the
-rules the judges were given.
+The settings can change until marking starts (the first assignment is stored); after that
+``JudgingStarted`` keeps the rules the judges were given: k and the disagreement thresholds.
 """
 
 from __future__ import annotations
@@ -64,6 +64,10 @@ SETUP_FIELDS = (
 )
 
 
+#: Thresholds of the double-marking rule: locked once marking has started.
+LOCKED_FIELDS = ("mean_below_pct", "reconcile_up_to_pct", "spread_up_to_pct")
+
+
 def configure(*, actor, round_: EssayRound, now: datetime | None = None, **values) -> JudgingRound:
     """Change how the round is judged (audited); k cannot change once judging started."""
     setup = setup_for(round_)
@@ -76,6 +80,12 @@ def configure(*, actor, round_: EssayRound, now: datetime | None = None, **value
             _("Judging has started; the number of judges per entry can no longer change."),
             field="judges_per_entry",
         )
+    if setup.started_at:
+        for key in LOCKED_FIELDS:
+            if values[key] != getattr(setup, key):
+                raise JudgingStarted(
+                    _("Marking has started; the disagreement thresholds are locked."), field=key
+                )
     before = {k: getattr(setup, k) for k in SETUP_FIELDS}
     for key in SETUP_FIELDS:
         setattr(setup, key, values[key])

@@ -1,6 +1,4 @@
 import io
-import sys
-import types
 from datetime import UTC, datetime
 
 import pytest
@@ -122,7 +120,7 @@ def test_standings_query_count_is_bounded(gn, submitted, make, db):
     with counter:
         services.standings(gn["movement"])
 
-    assert counter.count <= 6
+    assert counter.count <= 7  # one more: the locked records
 
 
 def test_update_tiers_validates_order(gn):
@@ -154,19 +152,6 @@ def _computed(gn, code, metric, max_points=10, max_count=1):
     )
 
 
-def test_contest_metrics_unavailable_count_zero(gn, monkeypatch):
-    monkeypatch.setitem(participation.CONTEST_SOURCES, "quiz_participants", "nope.nowhere:fn")
-    _computed(gn, "Q", "quiz_participation_rate")
-
-    item = next(
-        c
-        for c in services.school_standing(gn["movement"], gn["a"]).criteria
-        if c.criterion.code == "Q"
-    )
-
-    assert (item.points, item.available) == (0.0, False)
-
-
 def test_computed_criteria_equal_what_the_contest_functions_say(gn, make, monkeypatch):
     cls = make.school_class(gn["a"])
     for _ in range(4):
@@ -180,20 +165,8 @@ def test_computed_criteria_equal_what_the_contest_functions_say(gn, make, monkey
     def entries_by_school(*, since, until):
         return {gn["a"].id: 2, gn["b"].id: 9}
 
-    quiz = types.ModuleType("fake_quiz_services")
-    quiz.participants_by_school = participants_by_school
-    essay = types.ModuleType("fake_essay_services")
-    essay.entries_by_school = entries_by_school
-    monkeypatch.setitem(sys.modules, "fake_quiz_services", quiz)
-    monkeypatch.setitem(sys.modules, "fake_essay_services", essay)
-    monkeypatch.setitem(
-        participation.CONTEST_SOURCES,
-        "quiz_participants",
-        "fake_quiz_services:participants_by_school",
-    )
-    monkeypatch.setitem(
-        participation.CONTEST_SOURCES, "essay_entries", "fake_essay_services:entries_by_school"
-    )
+    monkeypatch.setitem(participation.CONTEST_SOURCES, "quiz_participants", participants_by_school)
+    monkeypatch.setitem(participation.CONTEST_SOURCES, "essay_entries", entries_by_school)
     _computed(gn, "Q", "quiz_participation_rate", max_points=10)
     _computed(gn, "E", "essay_entries", max_points=6, max_count=4)
 

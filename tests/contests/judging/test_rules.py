@@ -790,8 +790,9 @@ def test_resolve_entry_means_when_total_and_criteria_are_close():
     assert result.criteria["content"].value == D("3.13")
 
 
-def test_resolve_entry_sends_a_criterion_gap_to_a_third_judge():
-    # Totals 7.0 and 7.0 agree, but the judges swapped points between criteria.
+def test_resolve_entry_criterion_gap_never_calls_a_third_judge():
+    # Totals 7.0 and 7.0 agree, but the judges swapped points between criteria (issue 13:
+    # the bands apply to the total only; a criterion gap is shown, never escalated).
     marks = {
         1: {"content": 4, "language": 1.5, "creativity": 1.5},
         2: {"content": 2.5, "language": 2.5, "creativity": 2},
@@ -799,11 +800,51 @@ def test_resolve_entry_sends_a_criterion_gap_to_a_third_judge():
 
     result = resolve_entry(marks, criteria_max=CRITERIA)
 
-    assert result.total.outcome == Outcome.MEAN
     assert (result.outcome, result.value, result.reason) == (
+        Outcome.MEAN,
+        D("7"),
+        "total.gap_below_mean_limit",
+    )
+    assert result.criteria["content"].outcome == Outcome.THIRD_JUDGE
+    assert result.criterion_gaps == ("content", "language", "creativity")
+
+
+def test_resolve_entry_half_point_on_a_three_point_criterion_stands():
+    # 0.5 on a 3-point criterion is 16.7 %: alone it once sent about half of all entries on.
+    marks = {
+        1: {"content": 3, "language": 2.5, "creativity": 2},
+        2: {"content": 3, "language": 2, "creativity": 2},
+    }
+
+    result = resolve_entry(marks, criteria_max=CRITERIA)
+
+    assert (result.outcome, result.value) == (Outcome.MEAN, D("7.25"))
+    assert result.criterion_gaps == ("language",)
+
+
+def test_resolve_entry_reconcile_band_names_the_criterion_gaps():
+    marks = {
+        1: {"content": 4, "language": 2, "creativity": 2},
+        2: {"content": 2.75, "language": 2, "creativity": 2},
+    }
+
+    result = resolve_entry(marks, criteria_max=CRITERIA)
+
+    assert (result.outcome, result.reason) == (Outcome.RECONCILE, "total.gap_in_reconcile_band")
+    assert result.criterion_gaps == ("content",)
+
+
+def test_resolve_entry_total_gap_calls_a_third_judge():
+    marks = {
+        1: {"content": 4, "language": 3, "creativity": 2},
+        2: {"content": 3, "language": 2, "creativity": 2},
+    }
+
+    result = resolve_entry(marks, criteria_max=CRITERIA)
+
+    assert (result.outcome, result.reason) == (
         Outcome.THIRD_JUDGE,
-        None,
-        "criterion.gap_above_reconcile_limit",
+        "total.gap_above_reconcile_limit",
     )
 
 

@@ -61,22 +61,18 @@ def test_save_rubric_before_start_edits_version_one(judging):
     assert [c.name for c in rubric.criteria] == ["Nội dung câu chuyện", "Bố cục", "Diễn đạt"]
 
 
-def test_save_rubric_after_start_makes_new_version_and_moves_marks(assigned):
+def test_save_rubric_after_start_unchanged_is_harmless(assigned):
     sheet = live(assigned.entries[0])[0]
     mark(sheet, ["3", "2", "2"], submit=False)
-    changed = [dict(c) for c in CRITERIA]
-    changed[1]["guidance"] = "Có mở bài, thân bài và kết bài rõ ràng."
 
     rubric = services.save_rubric(
-        actor=assigned.organizer, round_=assigned.round, criteria=changed, now=T0
+        actor=assigned.organizer, round_=assigned.round, criteria=CRITERIA, now=T0
     )
 
-    assert rubric.version == 2
-    assert rubric.locked_at == T0
+    assert (rubric.id, rubric.version) == (assigned.rubric.id, 1)
     assert {m.criterion_id for m in db.session.scalars(sa.select(Mark))} <= set(
         criteria_ids(rubric)
     )
-    assert audits("judging.rubric_save")[-1].before["version"] == 1
 
 
 def test_save_rubric_after_start_refuses_new_maxima(assigned):
@@ -299,8 +295,8 @@ def test_reconcile_band_reopens_both_sheets_then_chief_if_still_apart(assigned):
     assert {a.status, b.status} == {AssignmentStatus.RECONCILING}
     assert services.other_sheets(a) == [b]
 
-    services.submit_marks(assignment=a, now=T0)
-    services.submit_marks(assignment=b, now=T0)
+    services.submit_marks(assignment=a, key="a-2", now=T0)
+    services.submit_marks(assignment=b, key="b-2", now=T0)
 
     latest = services.latest_resolution(entry.id)
     assert (latest.outcome, latest.reason) == ("chief_judge", "reconcile_failed")
@@ -314,7 +310,7 @@ def test_reconcile_resolved_when_judges_revise(assigned):
     mark(b, ["3.5", "2.25", "2.25"])
 
     mark(b, ["3", "2.25", "2"], seq=2)
-    services.submit_marks(assignment=a, now=T0)
+    services.submit_marks(assignment=a, key="a-2", now=T0)
 
     latest = services.latest_resolution(entry.id)
     assert (latest.outcome, latest.value) == ("mean", Decimal("7.13"))
@@ -484,6 +480,15 @@ def test_appeal_refused_after_window(assigned):
 
 
 def test_overdue_appeal_sheet_moves_with_its_appeal(assigned):
+    # The chief judge (judge D) is never an appeal's re-marker: let an organizer lead instead.
+    services.set_pool(
+        actor=assigned.organizer,
+        round_=assigned.round,
+        active=[j.id for j in assigned.judges],
+        reserve=[r.id for r in assigned.reserves],
+        chief_judge_id=assigned.organizer.id,
+        now=T0,
+    )
     mark_all(assigned, [10, 9, 9, 7, 6, 4])
     services.publish_results(actor=assigned.organizer, round_=assigned.round, now=T0)
     result = services.published_results(assigned.round.id)[-1]

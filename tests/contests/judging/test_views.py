@@ -18,7 +18,7 @@ from core.extensions import db
 from core.storage import storage
 from tests.conftest import T0
 from tests.contests.essay.conftest import image_bytes
-from tests.contests.judging.conftest import entry_assignments, mark
+from tests.contests.judging.conftest import CRITERIA, entry_assignments, mark
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -601,3 +601,113 @@ def test_queue_reminds_of_overdue_sheets(client, login, assigned):
     page = client.get("/judging").get_data(as_text=True)
 
     assert "Nhắc nhở: 3 bài đã quá hạn chấm." in page
+
+
+# --- issue 13: locked settings beside the field, moving a withdrawn judge's sheets -------------
+
+
+SETUP_DATA = {
+    "judges_per_entry": 2,
+    "days_to_mark": 7,
+    "days_after_reminder": 2,
+    "mean_below_pct": 10,
+    "reconcile_up_to_pct": 15,
+    "spread_up_to_pct": 25,
+    "appeal_days": 7,
+    "merit_up_to": 10,
+}
+
+
+def test_setup_refuses_new_thresholds_once_marking_started(client, login, assigned):
+    login(assigned.organizer)
+
+    response = client.post(
+        f"/manage/judging/rounds/{assigned.round.id}/setup",
+        data={
+            **SETUP_DATA,
+            "spread_up_to_pct": 30,
+            "active": [j.id for j in assigned.judges],
+            "reserve": [assigned.reserves[0].id],
+            "chief_judge": assigned.judges[3].id,
+        },
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    error = page.split('name="spread_up_to_pct"')[1].split("</div>")[1]
+    assert "khóa" in error or "locked" in error
+    assert services.find_setup(assigned.round.id).spread_up_to_pct == 25
+
+
+def test_rubric_page_refuses_a_change_once_marking_started(client, login, assigned):
+    login(assigned.organizer)
+    data = {"scale": "10"}
+    for i, c in enumerate(CRITERIA):
+        data[f"criteria-{i}-name"] = c["name"]
+        data[f"criteria-{i}-max_points"] = c["max_points"]
+        data[f"criteria-{i}-guidance"] = c["guidance"]
+    data["criteria-2-guidance"] = "Câu văn trong sáng, đúng chính tả."
+
+    response = client.post(f"/manage/judging/rounds/{assigned.round.id}/rubric", data=data)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    after = page.split('name="criteria-2-guidance"')[1].split("</textarea>")[1]
+    assert "invalid-feedback" in after.split("criteria-3")[0]
+    assert (
+        services.current_rubric(assigned.round.id).criteria[2].guidance == CRITERIA[2]["guidance"]
+    )
+
+
+def test_move_sheets_by_organizer(client, login, assigned):
+    gone = assigned.judges[0]
+    login(assigned.organizer)
+    dashboard = client.get(f"/manage/judging/rounds/{assigned.round.id}").get_data(as_text=True)
+    assert f"/judges/{gone.id}/move" in dashboard
+
+    response = client.post(f"/manage/judging/rounds/{assigned.round.id}/judges/{gone.id}/move")
+
+    assert response.status_code == 302
+    assert not [a for e in assigned.entries for a in live(e) if a.judge_id == gone.id]
+
+
+def test_move_sheets_forbidden_to_chief_judge(client, login, assigned):
+    gone = assigned.judges[0]
+    login(assigned.judges[3])
+
+    response = client.post(f"/manage/judging/rounds/{assigned.round.id}/judges/{gone.id}/move")
+
+    assert response.status_code == 403
+    assert [a for e in assigned.entries for a in live(e) if a.judge_id == gone.id]
+
+
+# --- issue 16: the judge's queue and sheet ----------------------------------------------------
+
+
+def test_queue_unscored_first_with_progress_and_filter(client, login, assigned):
+    judge = assigned.judges[0]
+    sheets = services.my_assignments(judge)
+    mark(sheets[0], ["3", "2", "2"])
+    login(judge)
+
+    page = client.get("/judging").get_data(as_text=True)
+    unscored = client.get("/judging?show=unscored").get_data(as_text=True)
+
+    codes = [a.entry.code for a in sheets]
+    assert f"1/{len(sheets)}" in page
+    assert page.index(codes[1]) < page.index(codes[0])
+    assert codes[0] not in unscored
+    assert all(code in unscored for code in codes[1:])
+
+
+def test_sheet_shows_step_position_and_next_previous(client, login, assigned):
+    judge = assigned.judges[0]
+    sheets = services.my_assignments(judge)
+    login(judge)
+
+    page = client.get(f"/judging/sheets/{sheets[1].id}").get_data(as_text=True)
+
+    assert f"2/{len(sheets)}" in page
+    assert f'rel="prev" href="/judging/sheets/{sheets[0].id}"' in page
+    assert f'rel="next" href="/judging/sheets/{sheets[2].id}"' in page
+    assert "bước 0.25" in page or "step 0.25" in page

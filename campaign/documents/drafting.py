@@ -1,0 +1,467 @@
+"""Draft an official document from the data: the figures, and narrative pre-filled as text.
+
+Official documents are always Vietnamese (the language of the administration), whatever
+language the organizer reads the site in; so the text here is fixed Vietnamese, like the
+column headings of an import format, and is not wrapped for translation.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+
+import sqlalchemy as sa
+
+from campaign.documents.layout import OfficialDocument, Paragraph, Signer, Table
+from campaign.documents.models import DocumentDraft
+from campaign.documents.subjects import MILESTONES, Subject, final_round
+from campaign.greennet import services as greennet
+from campaign.greennet.models import Activity, ActivityStatus, MilestoneKind, Tier
+from campaign.greennet.reports import TIER_VI
+from campaign.inspections.models import Rating
+from contests.judging.models import Award, Result
+from core.extensions import db
+from core.organisations.models import Organisation
+from core.organisations.services import issuers_of, organisation_for_school
+
+MILESTONE_VI = {"so_ket": "sơ kết", "tong_ket": "tổng kết"}
+AWARD_VI = {
+    Award.FIRST: "Giải Nhất",
+    Award.SECOND: "Giải Nhì",
+    Award.THIRD: "Giải Ba",
+    Award.MERIT: "Giải Khuyến khích",
+}
+RATING_VI = {Rating.MET: "Đạt", Rating.PARTLY: "Đạt một phần", Rating.NOT_MET: "Chưa đạt"}
+#: Narrative sections of a report, in order, with the heading each has in the document.
+REPORT_SECTIONS = {
+    "situation": "I. ĐẶC ĐIỂM, TÌNH HÌNH",
+    "achievements": "III. ƯU ĐIỂM",
+    "shortcomings": "IV. HẠN CHẾ",
+    "causes": "V. NGUYÊN NHÂN",
+    "next_tasks": "VI. NHIỆM VỤ TRỌNG TÂM THỜI GIAN TỚI",
+    "proposals": "VII. ĐỀ XUẤT, KIẾN NGHỊ",
+}
+SECTIONS = {
+    "bao-cao-so-ket": tuple(REPORT_SECTIONS),
+    "bao-cao-tong-ket": tuple(REPORT_SECTIONS),
+    "quyet-dinh-khen-thuong": ("grounds", "proposal"),
+    "to-trinh-khen-thuong": ("reasons", "request"),
+    "bien-ban-kiem-tra": ("conclusion", "requests"),
+    "thong-bao-ket-qua": ("introduction", "closing"),
+}
+
+
+def issuer_of(subject: Subject) -> Organisation | None:
+    """The body that issues the document: the school for its own report, else the linked body."""
+    if subject.what == "school" and subject.kind.slug.startswith("bao-cao"):
+        return organisation_for_school(subject.school)
+    if subject.what == "contest":
+        found = issuers_of("essay_contest", subject.contest.id)
+    else:
+        found = issuers_of("movement", subject.movement.id)
+        if not found and subject.movement.campaign_id:
+            found = issuers_of("campaign", subject.movement.campaign_id)
+    return found[0] if found else None
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}".replace(".", ",")
+
+
+def _title_of(subject: Subject) -> str:
+    if subject.what == "contest":
+        return subject.contest.title
+    return f"{subject.movement.title} năm học {subject.movement.school_year}"
+
+
+def default_subject_line(subject: Subject) -> str:
+    """The trích yếu the draft starts with."""
+    slug, title = subject.kind.slug, _title_of(subject)
+    if slug.startswith("bao-cao"):
+        return f"{MILESTONE_VI[subject.milestone].capitalize()} {title}"
+    if slug == "quyet-dinh-khen-thuong":
+        return f"Về việc khen thưởng tập thể, cá nhân có thành tích trong {title}"
+    if slug == "to-trinh-khen-thuong":
+        return f"Về việc đề nghị khen thưởng tập thể, cá nhân có thành tích trong {title}"
+    if slug == "thong-bao-ket-qua":
+        return f"Kết quả {title}"
+    return f"Kiểm tra {_inspection_kind(subject)} phong trào tại {subject.school.name}"
+
+
+def _inspection_kind(subject: Subject) -> str:
+    return "định kỳ" if subject.inspection.kind.value == "regular" else "đột xuất"
+
+
+def default_sections(subject: Subject) -> dict[str, str]:
+    """The narrative, pre-filled from the figures, for the organizer to edit."""
+    slug = subject.kind.slug
+    if slug.startswith("bao-cao"):
+        facts = report_facts(subject)
+        who = subject.school.name if subject.school else "các nhà trường"
+        return {
+            "situation": (
+                f"Thực hiện kế hoạch {subject.movement.title}, {who} đã triển khai phong trào "
+                f"thi đua xây dựng môi trường mạng lành mạnh; {facts['schools_active']}/"
+                f"{facts['schools']} trường có hoạt động được ghi nhận."
+            ),
+            "achievements": (
+                f"Đã có {facts['approved']} hoạt động được thẩm định với "
+                f"{facts['participants']} lượt người tham gia."
+            ),
+            "shortcomings": (
+                f"Còn {facts['pending']} hoạt động chờ thẩm định và {facts['returned']} hoạt "
+                "động phải bổ sung minh chứng."
+            ),
+            "causes": "Một số đơn vị chưa cập nhật minh chứng kịp thời.",
+            "next_tasks": "Tiếp tục duy trì các hoạt động, nhân rộng các mô hình hiệu quả.",
+            "proposals": "",
+        }
+    if slug == "quyet-dinh-khen-thuong":
+        return {
+            "grounds": "Căn cứ Luật Thi đua, khen thưởng ngày 15 tháng 6 năm 2022;\n"
+            f"Căn cứ kế hoạch tổ chức {_title_of(subject)};",
+            "proposal": "Xét đề nghị của Hội đồng Thi đua - Khen thưởng,",
+        }
+    if slug == "to-trinh-khen-thuong":
+        return {
+            "reasons": f"Kết thúc {_title_of(subject)}, căn cứ kết quả đánh giá, xếp loại, "
+            "đơn vị kính trình xem xét khen thưởng các tập thể, cá nhân có thành tích sau:",
+            "request": "Kính đề nghị xem xét, quyết định.",
+        }
+    if slug == "thong-bao-ket-qua":
+        return {
+            "introduction": f"Ban Tổ chức thông báo kết quả {_title_of(subject)} như sau:",
+            "closing": "Ban Tổ chức chúc mừng các em học sinh đạt giải.",
+        }
+    return {
+        "conclusion": subject.inspection.conclusion or "",
+        "requests": "Nhà trường tiếp tục hoàn thiện minh chứng theo các nội dung đã nêu.",
+    }
+
+
+def default_recipients(subject: Subject) -> str:
+    if subject.kind.slug.startswith("bao-cao") and subject.school is not None:
+        return "- Phòng GD&ĐT (để báo cáo);\n- Lưu: VT."
+    if subject.kind.slug == "bien-ban-kiem-tra":
+        return ""
+    if subject.kind.slug == "quyet-dinh-khen-thuong":
+        return "- Như Điều 3;\n- Lưu: VT."
+    return "- Các trường học;\n- Lưu: VT."
+
+
+def new_draft(subject: Subject) -> DocumentDraft:
+    """A draft not yet saved, pre-filled from the data."""
+    return DocumentDraft(
+        kind=subject.kind.slug,
+        scope=subject.scope,
+        subject=default_subject_line(subject),
+        sections=default_sections(subject),
+        recipients=default_recipients(subject),
+    )
+
+
+# Figures -------------------------------------------------------------------------------------
+
+
+def report_facts(subject: Subject) -> dict:
+    """Participation and verified activities of the movement (or one school)."""
+    query = sa.select(Activity).where(Activity.movement_id == subject.movement.id)
+    if subject.school is not None:
+        query = query.where(Activity.school_id == subject.school.id)
+    activities = list(db.session.scalars(query))
+    status = Counter(a.status for a in activities)
+    standings = [
+        s
+        for s in greennet.standings(subject.movement)
+        if subject.school is None or s.school.id == subject.school.id
+    ]
+    return {
+        "schools": len(standings),
+        "schools_active": len({a.school_id for a in activities}),
+        "approved": status[ActivityStatus.APPROVED],
+        "pending": status[ActivityStatus.SUBMITTED],
+        "returned": status[ActivityStatus.RETURNED],
+        "participants": sum(
+            a.participants for a in activities if a.status == ActivityStatus.APPROVED
+        ),
+        "activities": activities,
+        "standings": standings,
+    }
+
+
+def _by_criterion(activities) -> Table:
+    counts: dict[tuple[str, str], list[float]] = {}
+    for a in activities:
+        if a.status != ActivityStatus.APPROVED:
+            continue
+        row = counts.setdefault((a.criterion.code, a.criterion.title), [0, 0.0])
+        row[0] += 1
+        row[1] += a.awarded_points or 0.0
+    rows = [
+        [code, title, str(int(n)), _fmt(points)]
+        for (code, title), (n, points) in sorted(counts.items())
+    ]
+    return Table(
+        ["Mã", "Tiêu chí", "Hoạt động đã thẩm định", "Điểm"],
+        rows or [["", "", "0", "0"]],
+        [1, 5, 2, 1],
+    )
+
+
+def _snapshot_tiers(subject: Subject, milestone: MilestoneKind) -> Counter:
+    snaps = greennet.snapshots(subject.movement)
+    return Counter(
+        by_kind[milestone.value].tier
+        for school_id, by_kind in snaps.items()
+        if milestone.value in by_kind and (subject.school is None or school_id == subject.school.id)
+    )
+
+
+def _results_blocks(subject: Subject, facts: dict) -> list:
+    blocks: list = [Paragraph("II. KẾT QUẢ THỰC HIỆN", bold=True, indent=False)]
+    blocks.append(
+        Paragraph(
+            f"1. Tham gia: {facts['schools_active']}/{facts['schools']} trường có hoạt động; "
+            f"{facts['approved']} hoạt động được thẩm định; {facts['participants']} lượt người tham gia."
+        )
+    )
+    blocks.append(Paragraph("2. Hoạt động đã thẩm định theo tiêu chí:"))
+    blocks.append(_by_criterion(facts["activities"]))
+    current = MILESTONES[subject.milestone]
+    tiers = _snapshot_tiers(subject, current)
+    if subject.school is None:
+        blocks.append(Paragraph("3. Kết quả xếp loại các trường:"))
+        previous = (
+            _snapshot_tiers(subject, MilestoneKind.MIDTERM)
+            if (current == MilestoneKind.FINAL)
+            else Counter()
+        )
+        rows = [[TIER_VI[t], str(tiers[t]), str(previous[t]) if previous else "—"] for t in Tier]
+        blocks.append(
+            Table(
+                ["Xếp loại", f"Kỳ {MILESTONE_VI[subject.milestone]}", "Kỳ sơ kết"], rows, [3, 2, 2]
+            )
+        )
+    else:
+        score = facts["standings"][0] if facts["standings"] else None
+        if score is not None:
+            blocks.append(
+                Paragraph(
+                    f"3. Kết quả: {_fmt(score.points)}/{_fmt(score.max_points)} điểm "
+                    f"({_fmt(score.percent)}%), xếp loại {TIER_VI[score.tier]}, "
+                    f"thứ {score.rank} trong cấp học."
+                )
+            )
+    return blocks
+
+
+def _award_rows(subject: Subject) -> tuple[list, list]:
+    """(schools by tier, students with prizes) for an award decision or proposal."""
+    if subject.what == "contest":
+        last = final_round(subject.contest)
+        results = (
+            list(
+                db.session.scalars(
+                    sa.select(Result)
+                    .where(
+                        Result.round_id == (last.id if last else -1),
+                        Result.award != Award.PARTICIPATION,
+                    )
+                    .order_by(Result.rank)
+                )
+            )
+            if last
+            else []
+        )
+        students = []
+        for r in results:
+            student = r.entry.student
+            klass = student.school_class.name if student.school_class else ""
+            school = student.school.name if getattr(student, "school", None) else ""
+            students.append(
+                [str(len(students) + 1), student.full_name, klass, school, AWARD_VI[r.award]]
+            )
+        return [], students
+    snaps = greennet.snapshots(subject.movement)
+    kind = MILESTONES[subject.milestone].value
+    schools = []
+    for score in greennet.standings(subject.movement):
+        snap = snaps.get(score.school.id, {}).get(kind)
+        if snap and snap.tier in (Tier.EXCELLENT, Tier.GOOD):
+            schools.append((snap.tier != Tier.EXCELLENT, score.school.name, snap))
+    schools.sort(key=lambda s: (s[0], s[1]))
+    rows = [
+        [str(i), name, TIER_VI[snap.tier], f"{_fmt(snap.percent)}%"]
+        for i, (_, name, snap) in enumerate(schools, 1)
+    ]
+    return rows, []
+
+
+def _award_annex(subject: Subject) -> list:
+    schools, students = _award_rows(subject)
+    annex: list = []
+    if schools or subject.what != "contest":
+        annex.append(Paragraph("A. TẬP THỂ", bold=True, indent=False))
+        annex.append(
+            Table(
+                ["STT", "Đơn vị", "Xếp loại", "Tỉ lệ điểm"],
+                schools or [["", "Không có", "", ""]],
+                [1, 6, 2, 2],
+            )
+        )
+    if students or subject.what == "contest":
+        annex.append(Paragraph("B. CÁ NHÂN", bold=True, indent=False))
+        annex.append(
+            Table(
+                ["STT", "Họ và tên", "Lớp", "Trường", "Giải"],
+                students or [["", "Không có", "", "", ""]],
+                [1, 4, 1.5, 4, 2.5],
+            )
+        )
+    return annex
+
+
+# The document --------------------------------------------------------------------------------
+
+
+def _paragraphs(text: str) -> list[Paragraph]:
+    return [Paragraph(line) for line in text.split("\n") if line.strip()]
+
+
+def build(subject: Subject, draft: DocumentDraft, *, today: date | None = None) -> OfficialDocument:
+    """The document, from the data and the organizer's draft."""
+    issuer = issuer_of(subject)
+    sections = draft.sections or {}
+    slug = subject.kind.slug
+    body: list = []
+    annex_title, annex = "", []
+    signer = Signer(issuer.signer_title if issuer else "", issuer.signer_name if issuer else "")
+    signers = [signer]
+    if slug.startswith("bao-cao"):
+        facts = report_facts(subject)
+        for key, heading in REPORT_SECTIONS.items():
+            body.append(Paragraph(heading, bold=True, indent=False))
+            body.extend(_paragraphs(sections.get(key, "")))
+            if key == "situation":
+                body.extend(_results_blocks(subject, facts))
+    elif slug == "quyet-dinh-khen-thuong":
+        issuer_name = issuer.name if issuer else ""
+        body.append(
+            Paragraph(
+                f"{(signer.title or '').upper()} {issuer_name.upper()}".strip(),
+                bold=True,
+                align="center",
+                indent=False,
+            )
+        )
+        body.extend(
+            Paragraph(line, italic=True)
+            for line in (sections.get("grounds", "") + "\n" + sections.get("proposal", "")).split(
+                "\n"
+            )
+            if line.strip()
+        )
+        body.append(Paragraph("QUYẾT ĐỊNH:", bold=True, align="center", indent=False))
+        body.append(
+            Paragraph(
+                "Điều 1. Khen thưởng các tập thể, cá nhân có tên trong danh sách "
+                f"kèm theo đã có thành tích trong {_title_of(subject)}."
+            )
+        )
+        body.append(
+            Paragraph(
+                "Điều 2. Tập thể, cá nhân được khen thưởng được nhận Giấy khen "
+                "và phần thưởng theo quy định."
+            )
+        )
+        body.append(
+            Paragraph(
+                "Điều 3. Quyết định có hiệu lực kể từ ngày ký. Các bộ phận liên "
+                "quan và các tập thể, cá nhân có tên tại Điều 1 chịu trách nhiệm "
+                "thi hành Quyết định này."
+            )
+        )
+        annex_title = "DANH SÁCH TẬP THỂ, CÁ NHÂN ĐƯỢC KHEN THƯỞNG"
+        annex = _award_annex(subject)
+    elif slug == "to-trinh-khen-thuong":
+        body.extend(_paragraphs(sections.get("reasons", "")))
+        body.extend(_award_annex(subject))
+        body.extend(_paragraphs(sections.get("request", "")))
+    elif slug == "thong-bao-ket-qua":
+        body.extend(_paragraphs(sections.get("introduction", "")))
+        body.extend(
+            b
+            for b in _award_annex(subject)
+            if not (isinstance(b, Paragraph) and b.text == "A. TẬP THỂ")
+        )
+        body.extend(_paragraphs(sections.get("closing", "")))
+    else:
+        body.extend(_minutes_body(subject))
+        body.append(Paragraph("III. KẾT LUẬN", bold=True, indent=False))
+        body.extend(_paragraphs(sections.get("conclusion", "")))
+        body.append(Paragraph("IV. KIẾN NGHỊ", bold=True, indent=False))
+        body.extend(_paragraphs(sections.get("requests", "")))
+        lead = (
+            subject.inspection.team.split("\n")[0].split(" - ")[0]
+            if subject.inspection.team.strip()
+            else ""
+        )
+        rep = (
+            subject.inspection.school_representatives.split("\n")[0].split(" - ")[0]
+            if subject.inspection.school_representatives.strip()
+            else ""
+        )
+        signers = [Signer("ĐẠI DIỆN NHÀ TRƯỜNG", rep), Signer("TRƯỞNG ĐOÀN KIỂM TRA", lead)]
+    place = issuer.place_name if issuer else ""
+    return OfficialDocument(
+        parent_name=issuer.parent_name if issuer else "",
+        issuer_name=issuer.name if issuer else "",
+        kind_title=subject.kind.title,
+        symbol=issuer.number_symbol(subject.kind.abbreviation)
+        if issuer
+        else subject.kind.abbreviation,
+        subject=draft.subject or default_subject_line(subject),
+        place=place,
+        issued_on=draft.issued_on,
+        number=draft.number,
+        body=body,
+        recipients=[line for line in (draft.recipients or "").split("\n") if line.strip()],
+        signers=signers,
+        annex_title=annex_title,
+        annex=annex,
+    )
+
+
+def _minutes_body(subject: Subject) -> list:
+    inspection = subject.inspection
+    period = (
+        f"từ ngày {inspection.starts_on:%d/%m/%Y} đến ngày {inspection.ends_on:%d/%m/%Y}"
+        if inspection.ends_on != inspection.starts_on
+        else f"ngày {inspection.starts_on:%d/%m/%Y}"
+    )
+    blocks: list = [
+        Paragraph(f"Thời gian: {period}."),
+        Paragraph(f"Địa điểm: {inspection.school.name}."),
+        Paragraph(f"Hình thức: kiểm tra {_inspection_kind(subject)}."),
+        Paragraph("I. THÀNH PHẦN", bold=True, indent=False),
+        Paragraph("1. Đoàn kiểm tra:"),
+        *_paragraphs(inspection.team),
+        Paragraph("2. Đại diện nhà trường:"),
+        *_paragraphs(inspection.school_representatives),
+    ]
+    if inspection.scope.strip():
+        blocks.append(Paragraph(f"Nội dung kiểm tra: {inspection.scope.strip()}"))
+    blocks.append(Paragraph("II. KẾT QUẢ KIỂM TRA THEO TIÊU CHÍ", bold=True, indent=False))
+    rows = [
+        [
+            f.criterion.code,
+            f.criterion.title,
+            RATING_VI.get(f.rating, "") if f.rating else "",
+            f.note + (f" ({len(f.photos)} ảnh)" if f.photos else ""),
+        ]
+        for f in inspection.findings
+    ]
+    blocks.append(
+        Table(["Mã", "Tiêu chí", "Đánh giá", "Nhận xét"], rows or [["", "", "", ""]], [1, 4, 2, 4])
+    )
+    return blocks

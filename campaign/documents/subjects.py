@@ -1,0 +1,184 @@
+"""What a document is about (a movement, a school's movement, a contest, an inspection), the
+kinds of document, and whether the data behind one is final."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask_babel import gettext as _
+
+from campaign.greennet.models import Assessment, Milestone, MilestoneKind, Movement, Snapshot
+from campaign.inspections.models import Inspection, InspectionStatus
+from contests.essay.models import EssayContest, EssayRound
+from contests.judging.models import JudgingRound
+from core.errors import NotFound, ValidationFailed
+from core.extensions import db
+from core.schools.models import School
+
+
+@dataclass(frozen=True)
+class Kind:
+    slug: str
+    #: The kind of document as it is printed: "BÁO CÁO", "QUYẾT ĐỊNH"…
+    title: str
+    #: Its abbreviation in the number: "BC", "QĐ", "TTr", "BB", "TB".
+    abbreviation: str
+    #: What it may be about: "movement", "school", "contest", "inspection".
+    subjects: tuple[str, ...]
+
+
+KINDS = {
+    k.slug: k
+    for k in (
+        Kind("bao-cao-so-ket", "BÁO CÁO", "BC", ("movement", "school")),
+        Kind("bao-cao-tong-ket", "BÁO CÁO", "BC", ("movement", "school")),
+        Kind("quyet-dinh-khen-thuong", "QUYẾT ĐỊNH", "QĐ", ("movement", "contest")),
+        Kind("to-trinh-khen-thuong", "TỜ TRÌNH", "TTr", ("movement", "contest")),
+        Kind("bien-ban-kiem-tra", "BIÊN BẢN", "BB", ("inspection",)),
+        Kind("thong-bao-ket-qua", "THÔNG BÁO", "TB", ("contest",)),
+    )
+}
+MILESTONES = {"so_ket": MilestoneKind.MIDTERM, "tong_ket": MilestoneKind.FINAL}
+REPORT_MILESTONE = {"bao-cao-so-ket": "so_ket", "bao-cao-tong-ket": "tong_ket"}
+
+
+@dataclass
+class Subject:
+    kind: Kind
+    what: str
+    movement: Movement | None = None
+    school: School | None = None
+    milestone: str = "tong_ket"
+    contest: EssayContest | None = None
+    inspection: Inspection | None = None
+
+    @property
+    def scope(self) -> str:
+        """The key a draft is kept under."""
+        if self.what == "inspection":
+            return f"inspection:{self.inspection.id}"
+        if self.what == "contest":
+            return f"contest:{self.contest.id}"
+        school = f":school:{self.school.id}" if self.school else ""
+        return f"movement:{self.movement.id}{school}:{self.milestone}"
+
+    @property
+    def is_district(self) -> bool:
+        return self.school is None
+
+
+def kind_or_404(slug: str) -> Kind:
+    """The kind named by a slug; unknown kinds answer 404."""
+    if slug not in KINDS:
+        raise NotFound(_("There is no such kind of document."))
+    return KINDS[slug]
+
+
+def _get(model, ident):
+    found = db.session.get(model, ident) if ident is not None else None
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def resolve(
+    kind: Kind,
+    *,
+    movement_id: int | None = None,
+    school_id: int | None = None,
+    milestone: str | None = None,
+    contest_id: int | None = None,
+    inspection_id: int | None = None,
+) -> Subject:
+    """Look up what the document is about; exactly one of movement, contest, inspection."""
+    given = [
+        n
+        for n, v in (
+            ("movement", movement_id),
+            ("contest", contest_id),
+            ("inspection", inspection_id),
+        )
+        if v is not None
+    ]
+    if len(given) != 1:
+        raise ValidationFailed(_("Name one movement, contest or inspection."), field="movement_id")
+    what = given[0]
+    if what == "movement" and school_id is not None:
+        what = "school"
+    if what not in kind.subjects:
+        raise ValidationFailed(_("This kind of document is not about that."), field=given[0])
+    if milestone is not None and milestone not in MILESTONES:
+        raise ValidationFailed(_("Choose so_ket or tong_ket."), field="milestone")
+    if kind.slug in REPORT_MILESTONE:
+        if milestone not in (None, REPORT_MILESTONE[kind.slug]):
+            raise ValidationFailed(_("The milestone does not match the report."), field="milestone")
+        milestone = REPORT_MILESTONE[kind.slug]
+    if what == "contest":
+        return Subject(kind, what, contest=_get(EssayContest, contest_id))
+    if what == "inspection":
+        inspection = _get(Inspection, inspection_id)
+        return Subject(
+            kind,
+            what,
+            inspection=inspection,
+            movement=inspection.movement,
+            school=inspection.school,
+        )
+    return Subject(
+        kind,
+        what,
+        movement=_get(Movement, movement_id),
+        school=_get(School, school_id) if what == "school" else None,
+        milestone=milestone or "tong_ket",
+    )
+
+
+def milestone_locked(movement: Movement, milestone: str, school: School | None = None) -> bool:
+    """True when the milestone's figures are frozen: for one school, or for every school.
+
+    The one place that asks the movement whether a milestone is locked; today a snapshot per
+    school at the milestone is the lock (point this at the movement's own lock when it has one).
+    """
+    kind = MILESTONES[milestone]
+    frozen = (
+        sa.select(Assessment.school_id)
+        .join(Snapshot, Snapshot.assessment_id == Assessment.id)
+        .join(Milestone, Milestone.id == Snapshot.milestone_id)
+        .where(Assessment.movement_id == movement.id, Milestone.kind == kind)
+    )
+    if school is not None:
+        return db.session.scalar(frozen.where(Assessment.school_id == school.id)) is not None
+    locked = set(db.session.scalars(frozen))
+    schools = set(db.session.scalars(sa.select(School.id)))
+    return bool(schools) and schools <= locked
+
+
+def contest_rounds(contest: EssayContest) -> list[EssayRound]:
+    """The contest's rounds, in order."""
+    return list(
+        db.session.scalars(
+            sa.select(EssayRound).where(EssayRound.contest_id == contest.id).order_by(EssayRound.id)
+        )
+    )
+
+
+def final_round(contest: EssayContest) -> EssayRound | None:
+    """The contest's last round, whose published results are its final results."""
+    rounds = contest_rounds(contest)
+    return rounds[-1] if rounds else None
+
+
+def is_final(subject: Subject) -> bool:
+    """Whether the data behind a document is final, so that it may be issued."""
+    if subject.what == "inspection":
+        return subject.inspection.status == InspectionStatus.CONCLUDED
+    if subject.what == "contest":
+        last = final_round(subject.contest)
+        if last is None:
+            return False
+        published = db.session.scalar(
+            sa.select(JudgingRound.published_at).where(JudgingRound.round_id == last.id)
+        )
+        return published is not None
+    return milestone_locked(subject.movement, subject.milestone, subject.school)
