@@ -8,7 +8,8 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from campaign.greennet.models import Assessment, Milestone, MilestoneKind, Movement, Snapshot
+from campaign.greennet import services as greennet
+from campaign.greennet.models import MilestoneKind, Movement
 from campaign.inspections.models import Inspection, InspectionStatus
 from contests.essay.models import EssayContest, EssayRound
 from contests.judging.models import JudgingRound
@@ -135,21 +136,14 @@ def resolve(
 
 
 def milestone_locked(movement: Movement, milestone: str, school: School | None = None) -> bool:
-    """True when the milestone's figures are frozen: for one school, or for every school.
+    """True when the milestone's figures are locked records: for one school, or for every school.
 
-    The one place that asks the movement whether a milestone is locked; today a snapshot per
-    school at the milestone is the lock (point this at the movement's own lock when it has one).
+    Asks greennet, which owns the lock (``is_locked`` / ``locked_results``).
     """
     kind = MILESTONES[milestone]
-    frozen = (
-        sa.select(Assessment.school_id)
-        .join(Snapshot, Snapshot.assessment_id == Assessment.id)
-        .join(Milestone, Milestone.id == Snapshot.milestone_id)
-        .where(Assessment.movement_id == movement.id, Milestone.kind == kind)
-    )
     if school is not None:
-        return db.session.scalar(frozen.where(Assessment.school_id == school.id)) is not None
-    locked = set(db.session.scalars(frozen))
+        return greennet.is_locked(movement, school, kind)
+    locked = {sid for sid, by_kind in greennet.locked_results(movement).items() if kind in by_kind}
     schools = set(db.session.scalars(sa.select(School.id)))
     return bool(schools) and schools <= locked
 

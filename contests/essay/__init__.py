@@ -10,6 +10,7 @@ from flask import Flask, url_for
 from flask.cli import AppGroup
 from flask_babel import lazy_gettext as _l
 
+from core.notifications.services import register_kind
 from core.scheduler import Job, register_job
 from core.web import NavItem, add_home_section, add_nav
 
@@ -96,6 +97,24 @@ def init_app(app: Flask) -> None:
     register_job(
         app,
         Job("essay-similarity", "contests.essay.jobs:check_closed_rounds", timedelta(minutes=10)),
+    )
+    register_kind(
+        app,
+        "essay_deadline_day",
+        _l("Your entry in %(title)s is not submitted yet: the round closes in 24 hours."),
+    )
+    register_kind(
+        app,
+        "essay_deadline_hour",
+        _l("Your entry in %(title)s is not submitted yet: the round closes within the hour."),
+    )
+    register_job(
+        app,
+        Job("essay-reminders", "contests.essay.jobs:remind_unsubmitted", timedelta(minutes=5)),
+    )
+    register_job(
+        app,
+        Job("essay-last-drafts", "contests.essay.jobs:submit_last_drafts", timedelta(minutes=1)),
     )
     register_job(
         app,

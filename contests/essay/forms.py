@@ -75,6 +75,9 @@ class RoundForm(FlaskForm):
     allow_withdraw = BooleanField(
         _l("A submitted entry may be withdrawn and resubmitted before the deadline"), default=True
     )
+    submit_drafts_at_close = BooleanField(
+        _l("At the close, submit every student's last draft that is not empty"), default=False
+    )
     results_at = DateTimeLocalField(_l("Results released at"), validators=[Optional()])
 
     def validate_grades(self, field) -> None:
@@ -119,6 +122,7 @@ class RoundForm(FlaskForm):
             "school_levels": list(self.school_levels.data or []),
             "grades": self._grades(),
             "allow_withdraw": bool(self.allow_withdraw.data),
+            "submit_drafts_at_close": bool(self.submit_drafts_at_close.data),
             "results_at": local_to_utc(self.results_at.data) if self.results_at.data else None,
         }
 

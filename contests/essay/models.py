@@ -62,6 +62,8 @@ class EssayRound(db.Model):
     grades: Mapped[list] = mapped_column(sa.JSON, default=list)
     #: Whether a submitted entry may be withdrawn (and resubmitted) before the deadline.
     allow_withdraw: Mapped[bool] = mapped_column(default=True)
+    #: Whether every non-empty draft still unsubmitted at the close is submitted as it stands.
+    submit_drafts_at_close: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: When students may see results (judging publishes them; this is the announced time).
     results_at: Mapped[datetime | None]
     #: Last similarity check of this round (the scheduler runs it once after closing).

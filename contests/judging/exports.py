@@ -7,7 +7,7 @@ Certificates use ``core.pdf`` (DejaVu Sans embedded), so Vietnamese names render
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import format_date
+from flask_babel import format_date, format_decimal, get_locale
 from flask_babel import gettext as _
 
 from contests.essay.models import Entry, EssayRound
@@ -117,21 +117,60 @@ def award_label(award: Award) -> str:
     return labels[award]
 
 
+#: The certificate's text stays between these margins, inside the inner border (mm).
+CERT_MARGIN = 24
+#: The footer line (date, entry code) sits here, above the inner border's bottom at 196 mm.
+CERT_FOOTER_Y = 178
+#: The body ends above the footer: long titles shrink, then wrap, then are cut to fit.
+CERT_BODY_BOTTOM = 170
+
+
+def certificate_date(day) -> str:
+    """A date as a certificate writes it: "ngày 24 tháng 2 năm 2026" in Vietnamese."""
+    if str(get_locale()).startswith("vi"):
+        return format_date(day, format="'ngày' d 'tháng' M 'năm' y")
+    return format_date(day, format="long")
+
+
+def _fitted(pdf, text: str, *, size: float, lines: int, smallest: float = 11) -> list[str]:
+    """Set the largest font size (down to ``smallest``) at which ``text`` takes at most
+    ``lines`` lines; return the lines (the last one cut with "…" if it still does not fit)."""
+    while True:
+        pdf.set_font_size(size)
+        wrapped = pdf.multi_cell(0, 8, text, align="C", dry_run=True, output="LINES")
+        if len(wrapped) <= lines or size <= smallest:
+            break
+        size -= 1
+    if len(wrapped) > lines:
+        wrapped = wrapped[:lines]
+        last = wrapped[-1]
+        while last and pdf.get_string_width(last + "…") > pdf.epw:
+            last = last[:-1]
+        wrapped[-1] = last.rstrip() + "…"
+    return wrapped
+
+
 def certificate_pdf(result: Result) -> bytes:
-    """A one-page certificate (landscape A4) for a winner, or of participation."""
+    """A one-page certificate (landscape A4) for a winner, or of participation.
+
+    Whatever the length of the names and titles, everything stays on the page and inside the
+    border: the body shrinks to fit and the date and the entry code have their own line.
+    """
     entry = result.entry
     student = entry.student
     school = db.session.get(School, entry.school_id) if entry.school_id else None
     school_class = db.session.get(SchoolClass, entry.class_id) if entry.class_id else None
     round_ = entry.round
     pdf = new_document(orientation="L", title=_("Certificate"))
+    pdf.set_auto_page_break(auto=False)
+    pdf.set_margins(CERT_MARGIN, 20, CERT_MARGIN)
     pdf.add_page()
     pdf.set_draw_color(46, 125, 50)
     pdf.set_line_width(1.2)
     pdf.rect(10, 10, 277, 190)
     pdf.set_line_width(0.4)
     pdf.rect(14, 14, 269, 182)
-    pdf.set_y(26)
+    pdf.set_y(24)
     pdf.set_font("DejaVu", "B", 12)
     # The contest's issuing body (data an organizer edits), else the school's district.
     issuer = issuer_heading(
@@ -139,17 +178,18 @@ def certificate_pdf(result: Result) -> bytes:
     )
     pdf.cell(0, 7, issuer.upper(), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 30)
-    pdf.ln(8)
+    pdf.ln(6)
     winner = result.award != Award.PARTICIPATION
     title = _("CERTIFICATE OF MERIT") if winner else _("CERTIFICATE OF PARTICIPATION")
     pdf.set_text_color(46, 125, 50)
-    pdf.cell(0, 16, title, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 15, title, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_text_color(0, 0, 0)
     pdf.set_font("DejaVu", "", 14)
-    pdf.ln(4)
+    pdf.ln(3)
     pdf.cell(0, 9, _("This certifies that"), align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "B", 26)
-    pdf.cell(0, 16, student.full_name, align="C", new_x="LMARGIN", new_y="NEXT")
+    for line in _fitted(pdf, student.full_name, size=26, lines=1, smallest=16):
+        pdf.cell(0, 14, line, align="C", new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("DejaVu", "", 14)
     where = ", ".join(
         p
@@ -160,26 +200,36 @@ def certificate_pdf(result: Result) -> bytes:
         if p
     )
     if where:
-        pdf.cell(0, 9, where, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(3)
+        for line in _fitted(pdf, where, size=14, lines=1):
+            pdf.cell(0, 8, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(2)
     if winner:
         pdf.set_font("DejaVu", "B", 18)
         pdf.cell(
             0,
-            11,
+            10,
             _("has won the %(award)s", award=award_label(result.award)),
             align="C",
             new_x="LMARGIN",
             new_y="NEXT",
         )
+        pdf.set_font("DejaVu", "", 13)
+        score = format_decimal(result.score, format="#,##0.##")
+        pdf.cell(0, 7, _("with %(score)s points", score=score), align="C", new_x="LMARGIN")
+        pdf.ln(7)
         pdf.set_font("DejaVu", "", 14)
     else:
         pdf.cell(0, 9, _("has taken part in"), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.multi_cell(0, 8, round_.contest.title, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 8, round_.name, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(8)
+    room = max(1, int((CERT_BODY_BOTTOM - pdf.get_y()) // 8))
+    for line in _fitted(pdf, round_.contest.title, size=14, lines=max(1, room - 1)):
+        pdf.cell(0, 8, line, align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font_size(14)
+    for line in _fitted(pdf, round_.name, size=14, lines=1):
+        pdf.cell(0, 8, line, align="C", new_x="LMARGIN", new_y="NEXT")
     day = result.published_at.astimezone(local_zone()).date()
     pdf.set_font("DejaVu", "", 12)
-    pdf.cell(0, 8, format_date(day, format="long"), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_xy(CERT_MARGIN, CERT_FOOTER_Y)
     pdf.cell(0, 8, _("Code %(code)s", code=entry.code), align="L")
+    pdf.set_xy(CERT_MARGIN, CERT_FOOTER_Y)
+    pdf.cell(0, 8, certificate_date(day), align="R")
     return to_bytes(pdf)

@@ -1,5 +1,8 @@
 // The writing contest editor: word counter, debounced autosave with a sequence number, an
 // offline queue in localStorage, undo from kept versions, photos, consent, submit and receipt.
+// Feedback appears beside the control that caused it (submit, photo, consent). A chosen photo
+// is shrunk in the browser to at most 2,048 px (canvas), then uploaded at once with a progress
+// bar; the same photo chosen twice while it uploads goes up once, and a failure is always said.
 // The server is the judge of time and of order: a save carries `seq`, and an older save never
 // overwrites a newer one, so a save sent late from the queue cannot undo newer typing.
 (function () {
@@ -21,6 +24,16 @@
   var photoList = document.getElementById("essay-photo-list");
   var consentStudent = document.getElementById("essay-consent-student");
   var consentParent = document.getElementById("essay-consent-parent");
+  var submitHint = document.getElementById("essay-submit-hint");
+  var submitFeedback = document.getElementById("essay-submit-feedback");
+  var consentFeedback = document.getElementById("essay-consent-feedback");
+  var photoFeedback = document.getElementById("essay-photo-feedback");
+  var photoProgress = document.getElementById("essay-photo-progress");
+  var fileInput = document.getElementById("essay-photo-file");
+  var captionInput = document.getElementById("essay-photo-caption");
+  var maxPhotos = parseInt(d.maxPhotos, 10) || 0;
+  var MAX_SIDE = 2048;
+  var MAX_BYTES = 5 * 1024 * 1024;
   var minWords = parseInt(d.minWords, 10) || 0;
   var maxWords = parseInt(d.maxWords, 10) || 0;
   var storeKey = "mx-essay-" + d.userId + "-" + d.roundId;
@@ -45,6 +58,26 @@
     if (maxWords && n > maxWords) { cls = "text-danger"; hint = d.msgWordsLong; }
     wordsEl.className = "fw-semibold " + cls;
     wordsHint.textContent = hint;
+    showSubmittable();
+  }
+  // The submit button is usable only within the word limits; the reason is said beside it.
+  function wordsBlock() {
+    var n = countWords(body.value);
+    if (n < minWords) { return d.msgSubmitShort; }
+    if (maxWords && n > maxWords) { return d.msgSubmitLong; }
+    return "";
+  }
+  function showSubmittable() {
+    var reason = frozen ? "" : wordsBlock();
+    submitBtn.disabled = frozen || !!reason;
+    submitHint.textContent = reason;
+  }
+  function say(el, message, cls) {
+    el.textContent = message || "";
+    el.className = el.className.replace(/\btext-(danger|success|body-secondary)\b/g, "").trim() + " " + (cls || "text-danger");
+  }
+  function errorOf(res) {
+    return res && res.data && res.data.error ? res.data.error.message : d.msgNetwork;
   }
   function setState(text, cls) {
     stateEl.textContent = text;
@@ -75,8 +108,8 @@
     frozen = on;
     title.readOnly = on;
     body.readOnly = on;
-    submitBtn.disabled = on;
-    document.querySelectorAll("#essay-photo-form input, #essay-photo-form button, .essay-photo-delete")
+    showSubmittable();
+    document.querySelectorAll("#essay-photo-form input, .essay-photo-delete")
       .forEach(function (el) { el.disabled = on; });
   }
   function showReceipt(data) {
@@ -200,65 +233,142 @@
     item.appendChild(img); item.appendChild(cap); item.appendChild(del);
     photoList.appendChild(item);
   }
-  var uploadBtn = document.getElementById("essay-photo-upload");
-  if (uploadBtn) {
-    uploadBtn.addEventListener("click", function () {
-      var input = document.getElementById("essay-photo-file");
-      var caption = document.getElementById("essay-photo-caption");
-      if (!input.files.length) { return; }
-      showAlert("");
-      ensureEntry().then(function (current) {
-        if (!current) { return; }
-        var form = new FormData();
-        form.append("file", input.files[0]);
-        form.append("caption", caption.value);
-        return window.MX.fetchJSON(entriesUrl("/photos"), { method: "POST", body: form }).then(function (res) {
-          if (res.ok) { addPhoto(res.data); input.value = ""; caption.value = ""; }
-          else { showAlert(res.data && res.data.error ? res.data.error.message : d.msgNetwork); }
-        });
-      }).catch(function () { showAlert(d.msgNetwork); });
+  // Shrink a photo to at most MAX_SIDE pixels on its longer side (JPEG); small ones go as they are.
+  function shrink(file) {
+    if (!window.createImageBitmap) { return Promise.resolve(file); }
+    return window.createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1 && file.size <= MAX_BYTES) { return file; }
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.max(1, Math.round(bitmap.width * scale));
+      canvas.height = Math.max(1, Math.round(bitmap.height * scale));
+      var context = canvas.getContext("2d");
+      context.fillStyle = "#fff";  // transparent PNG areas become white, not black
+      context.fillRect(0, 0, canvas.width, canvas.height);
+      context.drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          resolve(blob ? new File([blob], file.name.replace(/\.\w+$/, "") + ".jpg", { type: "image/jpeg" }) : file);
+        }, "image/jpeg", 0.88);
+      });
+    }).catch(function () { return file; });  // the server says whether it is a photo
+  }
+  // XMLHttpRequest, not fetch: only it reports upload progress.
+  function send(url, form, onProgress) {
+    return new Promise(function (resolve) {
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("X-CSRFToken", window.MX.csrfToken());
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) { onProgress(Math.round(event.loaded / event.total * 100)); }
+      });
+      xhr.addEventListener("load", function () {
+        var data = null;
+        try { data = JSON.parse(xhr.responseText); } catch (e) { data = null; }
+        resolve({ ok: xhr.status >= 200 && xhr.status < 300, status: xhr.status, data: data });
+      });
+      xhr.addEventListener("error", function () { resolve({ ok: false, status: 0, data: null }); });
+      xhr.send(form);
     });
+  }
+  var uploading = null;   // the photo on its way up ("name:size:modified")
+  var uploaded = {};      // photos added from this page, by the same key, so a repeat is ignored
+  function photoKey(file) { return file.name + ":" + file.size + ":" + file.lastModified; }
+  function progress(value) {
+    photoProgress.classList.toggle("d-none", value === null);
+    photoProgress.value = value || 0;
+  }
+  function uploadChosen() {
+    var file = fileInput.files[0];
+    if (!file || frozen) { return; }
+    var key = photoKey(file);
+    if (uploading === key || uploaded[key]) { return; }  // a double tap: the same photo, once
+    if (uploading) { say(photoFeedback, d.msgPhotoUploading, "text-body-secondary"); return; }
+    if (photoList.children.length >= maxPhotos) { say(photoFeedback, d.msgPhotoTooMany); fileInput.value = ""; return; }
+    if (!/^image\/(jpeg|png|webp)$/.test(file.type)) { say(photoFeedback, d.msgPhotoType); fileInput.value = ""; return; }
+    uploading = key;
+    say(photoFeedback, d.msgPhotoPreparing, "text-body-secondary");
+    progress(0);
+    Promise.all([shrink(file), ensureEntry()]).then(function (ready) {
+      if (!ready[1]) { return { ok: false, status: 0, data: null }; }
+      var form = new FormData();
+      form.append("file", ready[0], ready[0].name);
+      form.append("caption", captionInput.value);
+      say(photoFeedback, d.msgPhotoUploading, "text-body-secondary");
+      return send(entriesUrl("/photos"), form, progress);
+    }).then(function (res) {
+      uploading = null;
+      progress(null);
+      if (res.ok) {
+        uploaded[key] = res.data.id;
+        addPhoto(res.data);
+        captionInput.value = "";
+        fileInput.value = "";
+        say(photoFeedback, d.msgPhotoUploaded, "text-success");
+      } else {
+        fileInput.value = "";  // so choosing the same photo again starts a new upload
+        say(photoFeedback, res.data && res.data.error ? res.data.error.message : d.msgPhotoFailed);
+      }
+    }).catch(function () {
+      uploading = null;
+      progress(null);
+      fileInput.value = "";
+      say(photoFeedback, d.msgPhotoFailed);
+    });
+  }
+  if (fileInput) {
+    fileInput.addEventListener("change", uploadChosen);
     photoList.addEventListener("click", function (event) {
       var button = event.target.closest(".essay-photo-delete");
       if (!button || frozen || !entry) { return; }
       var item = button.closest("li");
       window.MX.fetchJSON(entriesUrl("/photos/" + item.dataset.photoId), { method: "DELETE" }).then(function (res) {
-        if (res.ok) { item.remove(); } else { showAlert(res.data && res.data.error ? res.data.error.message : d.msgNetwork); }
-      }).catch(function () { showAlert(d.msgNetwork); });
+        if (!res.ok) { say(photoFeedback, errorOf(res)); return; }
+        Object.keys(uploaded).forEach(function (k) { if (String(uploaded[k]) === item.dataset.photoId) { delete uploaded[k]; } });
+        item.remove();
+        say(photoFeedback, "");
+      }).catch(function () { say(photoFeedback, d.msgNetwork); });
     });
   }
 
   // Consent, submit, withdraw --------------------------------------------------------------------
   function saveConsent() {
+    say(consentFeedback, "");
     ensureEntry().then(function (current) {
-      if (!current) { return; }
-      window.MX.fetchJSON(entriesUrl("/consent"), {
+      if (!current) { say(consentFeedback, d.msgNetwork); return; }
+      return window.MX.fetchJSON(entriesUrl("/consent"), {
         method: "PUT", body: { student: consentStudent.checked, parent: consentParent.checked }
-      }).then(function (res) { if (!res.ok) { showAlert(res.data && res.data.error ? res.data.error.message : d.msgNetwork); } });
-    }).catch(function () { showAlert(d.msgNetwork); });
+      }).then(function (res) { if (!res.ok) { say(consentFeedback, errorOf(res)); } });
+    }).catch(function () { say(consentFeedback, d.msgNetwork); });
   }
   consentStudent.addEventListener("change", saveConsent);
   consentParent.addEventListener("change", saveConsent);
 
+  var submitting = false;
   submitBtn.addEventListener("click", function () {
-    if (frozen || !window.confirm(d.msgSubmitConfirm)) { return; }
-    showAlert("");
-    ensureEntry().then(function () { return save(); }).then(function (saved) {
-      if (!entry || pending()) { showAlert(d.msgNetwork); return; }
+    if (frozen || submitting || wordsBlock() || !window.confirm(d.msgSubmitConfirm)) { return; }
+    submitting = true;
+    submitBtn.disabled = true;
+    say(submitFeedback, "");
+    ensureEntry().then(function () { return save(); }).then(function () {
+      if (!entry || pending()) { say(submitFeedback, d.msgNetwork); return; }
       return window.MX.fetchJSON(entriesUrl("/submit"), { method: "POST" }).then(function (res) {
         if (res.ok) {
           entry.status = "submitted";
           entry.receipt = res.data;
           applyEntry(entry);
-        } else { showAlert(res.data && res.data.error ? res.data.error.message : d.msgNetwork); }
+        } else { say(submitFeedback, errorOf(res)); }
       });
-    }).catch(function () { showAlert(d.msgNetwork); });
+    }).catch(function () { say(submitFeedback, d.msgNetwork); })
+      .then(function () { submitting = false; showSubmittable(); });
   });
   withdrawBtn.addEventListener("click", function () {
     if (!entry || !window.confirm(d.msgWithdrawConfirm)) { return; }
+    say(submitFeedback, "");
     window.MX.fetchJSON(entriesUrl("/withdraw"), { method: "POST" }).then(function (res) {
-      if (res.ok) { applyEntry(res.data); } else { showAlert(res.data && res.data.error ? res.data.error.message : d.msgNetwork); }
-    }).catch(function () { showAlert(d.msgNetwork); });
+      if (res.ok) { applyEntry(res.data); showReceipt(null); } else { say(submitFeedback, errorOf(res)); }
+    }).catch(function () { say(submitFeedback, d.msgNetwork); });
   });
 
   // Time left, from the server's clock (re-synced whenever the entry is loaded). --------------

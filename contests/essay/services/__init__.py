@@ -1,12 +1,19 @@
 """The writing contest's rules, one module per concern; every public name is importable from here.
 
 ``rounds`` (contests, rounds, the opening notice), ``entries`` (drafts, submits, versions),
-``photos``, ``organizers`` (disqualify, reference essays, counts per school) and ``text``
+``closing`` (reminders before the close, last drafts submitted at it), ``photos``, ``organizers`` (disqualify, reference essays, counts per school) and ``text``
 (cleaning and counting what students type).
 """
 
+from contests.essay.services.closing import (
+    REMINDERS,
+    remind_unsubmitted,
+    submit_last_drafts,
+    submit_round_drafts,
+)
 from contests.essay.services.entries import (
     CODE_ALPHABET,
+    DEFAULT_GRACE_SECONDS,
     KEEP_VERSIONS,
     MAX_BODY_CHARS,
     MAX_TITLE_CHARS,
@@ -17,6 +24,7 @@ from contests.essay.services.entries import (
     SaveResult,
     carry_entry,
     find_entry,
+    grace,
     list_versions,
     new_code,
     save_draft,
@@ -61,11 +69,13 @@ from contests.essay.services.text import (
 __all__ = [
     "ANNOUNCE_WITHIN",
     "CODE_ALPHABET",
+    "DEFAULT_GRACE_SECONDS",
     "KEEP_VERSIONS",
     "MAX_BODY_CHARS",
     "MAX_CAPTION_CHARS",
     "MAX_PHOTO_BYTES",
     "MAX_TITLE_CHARS",
+    "REMINDERS",
     "ROUND_FIELDS",
     "VERSION_EVERY",
     "EntryLocked",
@@ -88,16 +98,20 @@ __all__ = [
     "find_entry",
     "get_contest",
     "get_round",
+    "grace",
     "list_versions",
     "new_code",
     "open_rounds_for",
     "paragraphs",
+    "remind_unsubmitted",
     "save_draft",
     "save_round",
     "school_progress",
     "set_consent",
     "start_entry",
     "submit_entry",
+    "submit_last_drafts",
+    "submit_round_drafts",
     "submitted_entries",
     "upload_photo",
     "withdraw_entry",

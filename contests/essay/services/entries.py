@@ -4,7 +4,10 @@ Saving a draft carries the browser's sequence number: the row is updated only wh
 ``seq`` is smaller (``UPDATE … WHERE seq < :seq``), so a retried or reordered save never
 overwrites newer text. Submitting is a guarded state transition (``UPDATE … WHERE status IN
 ('draft', 'withdrawn')``): a double click or a retry gets the same receipt. After the deadline
-(server time) drafts freeze and submits are refused: nothing half-written is accepted.
+(server time) drafts freeze and submits are refused: nothing half-written is accepted. A save or
+submit in flight at the close still lands within the grace quiz answers get
+(``ESSAY_GRACE_SECONDS``, by default the quiz's 30 s); nothing else does (no new entry, no
+withdrawal, no photo).
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import gettext as _
 
 from contests.essay.models import (
@@ -47,6 +51,10 @@ VERSION_EVERY = timedelta(seconds=60)
 
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+#: The latency allowance after the close for a save or submit in flight (as quiz answers get).
+DEFAULT_GRACE_SECONDS = 30
 
 
 class RoundClosed(Conflict):
@@ -118,11 +126,22 @@ def start_entry(*, round_: EssayRound, student: User, now: datetime | None = Non
     return entry
 
 
-def require_open(round_: EssayRound, now: datetime) -> None:
-    """Refuse any change outside the round's open hours (server time)."""
+def grace() -> timedelta:
+    """How long after the close a save or submit in flight is still accepted."""
+    config = current_app.config
+    seconds = config.get("ESSAY_GRACE_SECONDS", config.get("QUIZ_GRACE_SECONDS"))
+    return timedelta(seconds=DEFAULT_GRACE_SECONDS if seconds is None else seconds)
+
+
+def require_open(round_: EssayRound, now: datetime, *, in_flight: bool = False) -> None:
+    """Refuse any change outside the round's open hours (server time).
+
+    ``in_flight``: a save or submit, which gets the grace after the close.
+    """
     if now < round_.opens_at:
         raise RoundClosed(_("This round has not opened yet."))
-    if now >= round_.closes_at:
+    last = round_.closes_at + grace() if in_flight else round_.closes_at - timedelta.resolution
+    if now > last:
         raise RoundClosed(_("The round closed at its deadline; entries can no longer be changed."))
 
 
@@ -139,7 +158,7 @@ def save_draft(
 ) -> SaveResult:
     """Save the draft's text; a save older than the stored one (by ``seq``) changes nothing."""
     now = now or utcnow()
-    require_open(entry.round, now)
+    require_open(entry.round, now, in_flight=True)
     require_editable(entry)
     title = clean_text(title, limit=MAX_TITLE_CHARS, field="title", single_line=True)
     body = clean_text(body, limit=MAX_BODY_CHARS, field="body")
@@ -227,7 +246,7 @@ def submit_entry(*, entry: Entry, now: datetime | None = None) -> Receipt:
         return Receipt(entry.code, entry.submitted_at)
     require_editable(entry)
     round_ = entry.round
-    require_open(round_, now)
+    require_open(round_, now, in_flight=True)
     if not entry.title.strip():
         raise ValidationFailed(_("Please give your entry a title."), field="title")
     if entry.word_count < round_.min_words:

@@ -52,6 +52,7 @@ ROUND_FIELDS = (
     "school_levels",
     "grades",
     "allow_withdraw",
+    "submit_drafts_at_close",
     "results_at",
 )
 
@@ -68,6 +69,7 @@ def save_round(
         )
     if not 0 <= values["max_photos"] <= 3:
         raise ValidationFailed(_("A round allows from 0 to 3 photos."), field="max_photos")
+    values.setdefault("submit_drafts_at_close", bool(round_ and round_.submit_drafts_at_close))
     before = {k: _jsonable(getattr(round_, k)) for k in ROUND_FIELDS} if round_ else None
     if round_ is None:
         round_ = EssayRound(contest=contest)

@@ -284,12 +284,24 @@ def test_submit_entry_other_student_is_404(client, login, other, written):
 
 def test_submit_entry_after_deadline_is_409(client, login, student, written, frozen, open_round):
     login(student)
-    frozen.move_to(open_round.closes_at)
+    frozen.move_to(open_round.closes_at + timedelta(seconds=services.DEFAULT_GRACE_SECONDS + 1))
 
     response = client.post(entry_url(written.id, "/submit"))
 
     assert response.status_code == 409
     assert written.status == EntryStatus.DRAFT
+
+
+def test_submit_entry_in_flight_at_the_close_is_accepted(
+    client, login, student, written, frozen, open_round
+):
+    login(student)
+    frozen.move_to(open_round.closes_at + timedelta(seconds=5))
+
+    response = client.post(entry_url(written.id, "/submit"))
+
+    assert response.status_code == 200
+    assert written.status == EntryStatus.SUBMITTED
 
 
 def test_withdraw_entry_by_author(client, login, student, written):

@@ -110,7 +110,9 @@ def test_save_draft_refused_after_deadline_and_draft_frozen(entry, open_round):
     services.save_draft(entry=entry, title="T", body="trước hạn", seq=1, now=T0)
 
     with pytest.raises(services.RoundClosed) as error:
-        services.save_draft(entry=entry, title="T", body="sau hạn", seq=2, now=open_round.closes_at)
+        services.save_draft(
+            entry=entry, title="T", body="sau hạn", seq=2, now=after_grace(open_round)
+        )
 
     assert error.value.status_code == 409
     assert entry.body == "trước hạn"
@@ -207,7 +209,7 @@ def test_submit_refused_after_deadline(entry, open_round):
     services.save_draft(entry=entry, title="T", body=words(20), seq=1, now=T0)
 
     with pytest.raises(services.RoundClosed):
-        services.submit_entry(entry=entry, now=open_round.closes_at)
+        services.submit_entry(entry=entry, now=after_grace(open_round))
 
     assert entry.status == EntryStatus.DRAFT
     assert entry.submitted_at is None
@@ -336,3 +338,8 @@ def test_carry_entry_copies_text_and_photos_under_a_new_code(make_round, make_en
     assert carried.code != entry.code
     assert [p.caption for p in carried.photos] == ["Ảnh"]
     assert carried.photos[0].storage_key != entry.photos[0].storage_key
+
+
+def after_grace(round_):
+    """The first moment a request in flight at the close is no longer accepted."""
+    return round_.closes_at + timedelta(seconds=services.DEFAULT_GRACE_SECONDS + 1)

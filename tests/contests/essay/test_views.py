@@ -85,7 +85,27 @@ def test_write_page_of_a_submitted_entry_is_read_only_before_any_script_runs(
 
     assert "readonly" not in editable
     assert html.count(" readonly") == 2  # title and body
-    assert 'id="essay-submit" type="button" class="btn btn-brand btn-lg" disabled' in html
+    assert " disabled" in submit_button(html)
+
+
+def submit_button(html: str) -> str:
+    start = html.index('<button id="essay-submit"')
+    return html[start : html.index(">", start)]
+
+
+def test_write_page_below_minimum_words_holds_submit_before_any_script_runs(
+    client, login, student, entry
+):
+    services.save_draft(entry=entry, title="Tiêu đề", body=words(9), seq=1, now=T0)
+    login(student)
+    short = client.get(f"/essay/rounds/{entry.round_id}").get_data(as_text=True)
+    services.save_draft(entry=entry, title="Tiêu đề", body=words(10), seq=2, now=T0)
+
+    enough = client.get(f"/essay/rounds/{entry.round_id}").get_data(as_text=True)
+
+    assert " disabled" in submit_button(short)
+    assert "Cần ít nhất 10 chữ mới nộp được bài." in short
+    assert " disabled" not in submit_button(enough)
 
 
 def test_write_page_ineligible_student_forbidden(client, login, student, make_round):
@@ -239,6 +259,30 @@ def test_new_round_organizer_creates_round_in_local_time(db, client, login, orga
     assert round_.closes_at.hour == 14
     assert (round_.school_levels, round_.grades, round_.max_photos) == (["THCS"], [8, 9], 2)
     assert [a.action for a in history("essay_round", round_.id)] == ["essay.round_save"]
+    assert round_.submit_drafts_at_close is False
+
+
+def test_edit_round_organizer_chooses_to_submit_last_drafts(client, login, organizer, open_round):
+    login(organizer)
+    page = client.get(f"/manage/essay/rounds/{open_round.id}/edit").get_data(as_text=True)
+
+    response = client.post(
+        f"/manage/essay/rounds/{open_round.id}/edit",
+        data={
+            "stage": 1,
+            "name": open_round.name,
+            "opens_at": "2026-12-01T07:00",
+            "closes_at": "2026-12-20T21:00",
+            "min_words": 10,
+            "max_words": 100,
+            "max_photos": 2,
+            "submit_drafts_at_close": "y",
+        },
+    )
+
+    assert 'name="submit_drafts_at_close"' in page
+    assert response.status_code == 302
+    assert open_round.submit_drafts_at_close is True
 
 
 def test_new_round_window_backwards_is_refused(client, login, organizer, contest):

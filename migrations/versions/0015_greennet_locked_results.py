@@ -1,8 +1,8 @@
 """greennet: a locked result records rank, maximum, criteria version and per-criterion points;
 the quota rule is a setting
 
-Revision ID: 0014_greennet_locked_results
-Revises: 0013_documents_organisations
+Revision ID: 0015_greennet_locked_results
+Revises: 0014_judging_reopen
 Create Date: 2026-12-06 21:30:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-06 21:30:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014_greennet_locked_results"
-down_revision = "0013_documents_organisations"
+revision = "0015_greennet_locked_results"
+down_revision = "0014_judging_reopen"
 branch_labels = None
 depends_on = None
 
