@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from campaign import campaigns, documents, greennet, news, safety
+from campaign import campaigns, documents, greennet, inspections, news, safety
 
 
 def init_app(app: Flask) -> None:
@@ -15,3 +15,4 @@ def init_app(app: Flask) -> None:
     safety.init_app(app)
     greennet.init_app(app)
     documents.init_app(app)
+    inspections.init_app(app)

@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from contests import essay, judging, quiz
 from core.notifications.services import register_kind
 from core.web import NavGroup, add_nav_group
 
 
 def init_app(app: Flask) -> None:
     """Register the contest packages (each adds its own blueprints, jobs and demo)."""
-    from contests import essay, judging, quiz
 
     # The organizers' contest pages share one menu of the top bar.
     add_nav_group(app, NavGroup("contests", _l("Contests"), order=40))

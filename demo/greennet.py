@@ -25,6 +25,8 @@ from core.accounts.models import User
 from core.clock import local_today, school_year
 from core.extensions import db
 from core.schools.models import School, SchoolLevel
+from core.storage import storage
+from core.uploads import clean_image
 from demo import quiz
 
 # code, title, guidance, max points, evidence, count, metric
@@ -538,9 +540,6 @@ def _seed_campaign_page(campaign, organizer, now, today, start_year) -> None:
     if campaign is None:
         return
     if campaign.banner_key is None:
-        from core.storage import storage
-        from core.uploads import clean_image
-
         cleaned = clean_image(_banner(), max_bytes=5 * 1024 * 1024, max_side=1600)
         campaign.banner_key = storage().save(cleaned.data, prefix="banner", suffix=cleaned.suffix)
     if not campaign.phases:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from contests.quiz import leaderboards, services
 from contests.quiz.models import (
+    Choice,
     Pool,
     PredictionActual,
     QuestionCategory,
@@ -84,7 +85,6 @@ def _thcs_students() -> list[User]:
 
 def _simulate(round_: QuizRound, students: list[User], rng: random.Random) -> None:
     """A few hundred students take the closed round: abilities vary, answers are saved, then sent."""
-    from contests.quiz.models import Choice
 
     keys: dict[int, list[int]] = {}
     for choice_id, question_id in db.session.execute(

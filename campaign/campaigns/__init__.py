@@ -5,13 +5,13 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from campaign.campaigns import api, services, views
+from core import api as core_api
 from core.web import NavItem, add_home_section, add_nav, add_public_section
 
 
 def init_app(app: Flask) -> None:
     """Register the campaign pages, the API, navigation, the home page's list and the demo."""
-    from campaign.campaigns import api, services, views
-    from core import api as core_api
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)

@@ -33,6 +33,8 @@ class Campaign(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_at: Mapped[datetime | None]
+    #: A school's news about the campaign waits for an organizer's approval before it is shown.
+    news_needs_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     created_by = relationship("User")
 

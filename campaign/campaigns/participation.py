@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask_babel import gettext as _
 
 from campaign.campaigns.models import Campaign
 from contests.essay.services import entries_by_school
@@ -112,28 +113,33 @@ def participation(campaign: Campaign) -> dict:
 
 
 def participation_xlsx(campaign: Campaign) -> bytes:
-    """Participation by school and by level as a workbook (Vietnamese headers)."""
+    """Participation by school and by level as a workbook, in the reader's language."""
     data = participation(campaign)
-    level_vi = {SchoolLevel.MN: "Mầm non", SchoolLevel.TH: "Tiểu học", SchoolLevel.THCS: "THCS"}
+    level_names = {
+        SchoolLevel.MN: _("Preschool"),
+        SchoolLevel.TH: _("Primary"),
+        SchoolLevel.THCS: _("Lower secondary"),
+    }
+    rate = _("Rate (%)")
     return workbook_bytes(
         [
             (
-                "Theo trường",
+                _("By school"),
                 [
-                    "Mã trường",
-                    "Trường",
-                    "Cấp học",
-                    "Học sinh",
-                    "Thi tìm hiểu pháp luật",
-                    "Tỉ lệ (%)",
-                    "Bài dự thi viết",
-                    "Tỉ lệ (%)",
+                    _("School code"),
+                    _("School"),
+                    _("Level"),
+                    _("Students"),
+                    _("Law quiz"),
+                    rate,
+                    _("Writing contest entries"),
+                    rate,
                 ],
                 [
                     [
                         r["school"].code,
                         r["school"].name,
-                        level_vi[r["school"].level],
+                        level_names[r["school"].level],
                         r["eligible"],
                         r["quiz"],
                         r["quiz_rate"],
@@ -144,19 +150,19 @@ def participation_xlsx(campaign: Campaign) -> bytes:
                 ],
             ),
             (
-                "Theo cấp học",
+                _("By level"),
                 [
-                    "Cấp học",
-                    "Số trường",
-                    "Học sinh",
-                    "Thi tìm hiểu pháp luật",
-                    "Tỉ lệ (%)",
-                    "Bài dự thi viết",
-                    "Tỉ lệ (%)",
+                    _("Level"),
+                    _("Number of schools"),
+                    _("Students"),
+                    _("Law quiz"),
+                    rate,
+                    _("Writing contest entries"),
+                    rate,
                 ],
                 [
                     [
-                        level_vi[r["level"]],
+                        level_names[r["level"]],
                         r["schools"],
                         r["eligible"],
                         r["quiz"],

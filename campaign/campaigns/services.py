@@ -16,6 +16,8 @@ from campaign.campaigns.models import (
     CampaignStatus,
     PhaseKind,
 )
+from contests.essay.models import EssayContest, EssayRound
+from contests.quiz.models import QuizContest, QuizRound, RoundKind
 from core import audit
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
@@ -62,6 +64,7 @@ def save_campaign(
     starts_on: date,
     ends_on: date,
     banner: bytes | None = None,
+    news_needs_approval: bool | None = None,
     now: datetime | None = None,
 ) -> Campaign:
     """Create or update a campaign; slugs are unique and dates must be in order."""
@@ -83,6 +86,8 @@ def save_campaign(
         db.session.add(campaign)
     campaign.title, campaign.slug, campaign.description = title.strip(), slug, description.strip()
     campaign.starts_on, campaign.ends_on = starts_on, ends_on
+    if news_needs_approval is not None:
+        campaign.news_needs_approval = news_needs_approval
     if banner:
         image = clean_image(banner, max_bytes=BANNER_MAX_BYTES, max_side=1600)
         old = campaign.banner_key
@@ -208,9 +213,6 @@ def rounds_now(
 ) -> list[dict]:
     """Contest rounds of the campaign open now or opening within ``soon_days``, soonest first."""
     from flask import url_for
-
-    from contests.essay.models import EssayContest, EssayRound
-    from contests.quiz.models import QuizContest, QuizRound, RoundKind
 
     now = now or utcnow()
     horizon = now + timedelta(days=soon_days)

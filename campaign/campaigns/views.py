@@ -5,16 +5,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 
-from campaign.campaigns import participation, services
+from campaign.campaigns import participation, school_participation, services
 from campaign.campaigns.forms import CampaignForm, PhaseForm
 from campaign.campaigns.models import Campaign, CampaignPhase, CampaignStatus, PhaseKind
 from campaign.campaigns.permissions import can_view_campaign
 from core.accounts.models import Role
-from core.accounts.permissions import roles_required
+from core.accounts.permissions import can_view_school, require, roles_required
 from core.clock import local_today, utcnow
 from core.extensions import db
+from core.schools.models import School
 from core.spreadsheets import XLSX_MIME
 from core.storage import storage
 from core.transaction import domain_errors
@@ -50,7 +51,19 @@ def show(slug: str):
         now=now,
         rounds=services.rounds_now(campaign, now=now),
         participation=participation.participation(campaign),
+        my_schools=_coordinated_schools(),
         **services.page_context(campaign, now=now),
+    )
+
+
+def _coordinated_schools() -> list[School]:
+    if not current_user.is_authenticated:
+        return []
+    ids = current_user.school_ids_for(Role.COORDINATOR)
+    if not ids:
+        return []
+    return list(
+        db.session.scalars(sa.select(School).where(School.id.in_(ids)).order_by(School.name))
     )
 
 
@@ -89,6 +102,7 @@ def edit(slug: str | None = None):
                 starts_on=form.starts_on.data,
                 ends_on=form.ends_on.data,
                 banner=form.banner.data.read() if form.banner.data else None,
+                news_needs_approval=form.news_needs_approval.data,
             )
             flash(_("The campaign has been saved."), "success")
             return redirect(url_for("campaign.manage"))
@@ -125,6 +139,45 @@ def participation_xlsx(slug: str):
         mimetype=XLSX_MIME,
         headers={
             "Content-Disposition": f'attachment; filename="tham-gia-{campaign.slug}.xlsx"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _school_of_campaign(slug: str, school_id: int) -> tuple[Campaign, School]:
+    campaign = get_campaign(slug)
+    school = db.session.get(School, school_id)
+    if school is None or not can_view_campaign(current_user, campaign):
+        abort(404)
+    require(can_view_school(current_user, school))
+    return campaign, school
+
+
+@bp.route("/campaigns/<slug>/schools/<int:school_id>/participation")
+@login_required
+def class_participation(slug: str, school_id: int):
+    """Per class: which students took each quiz round and submitted to each essay round."""
+    campaign, school = _school_of_campaign(slug, school_id)
+    return render_template(
+        "campaign/campaigns/class_participation.html",
+        campaign=campaign,
+        school=school,
+        data=school_participation.class_participation(campaign, school),
+    )
+
+
+@bp.route("/campaigns/<slug>/schools/<int:school_id>/participation.xlsx")
+@login_required
+def class_participation_xlsx(slug: str, school_id: int):
+    """The same, as a workbook in the reader's language."""
+    campaign, school = _school_of_campaign(slug, school_id)
+    return Response(
+        school_participation.class_participation_xlsx(campaign, school),
+        mimetype=XLSX_MIME,
+        headers={
+            "Content-Disposition": (
+                f'attachment; filename="tham-gia-{campaign.slug}-{school.code.lower()}.xlsx"'
+            ),
             "Cache-Control": "private, no-store",
         },
     )

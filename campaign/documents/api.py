@@ -11,25 +11,47 @@ from campaign.documents.permissions import can_draft
 from campaign.documents.subjects import KINDS, kind_or_404, resolve
 from core.accounts.permissions import require
 from core.api import ApiBlueprint
+from core.hardening import DB_INT_MAX
 from core.storage import download_name
 
 blp = ApiBlueprint("documents_api", __name__, description="Official documents")
 
 
+#: An id a database integer column can hold (a larger one is refused, never a crash).
+ID_RANGE = validate.Range(min=1, max=DB_INT_MAX)
+
+
 class DocumentArgs(Schema):
     format = fields.String(required=True, validate=validate.OneOf(sorted(services.FORMATS)))
-    movement_id = fields.Integer(validate=validate.Range(min=1))
-    school_id = fields.Integer(validate=validate.Range(min=1))
+    movement_id = fields.Integer(validate=ID_RANGE)
+    school_id = fields.Integer(validate=ID_RANGE)
     milestone = fields.String(validate=validate.OneOf(["so_ket", "tong_ket"]))
-    contest_id = fields.Integer(validate=validate.Range(min=1))
-    inspection_id = fields.Integer(validate=validate.Range(min=1))
+    contest_id = fields.Integer(
+        validate=ID_RANGE,
+        metadata={"description": "An essay contest (the id of an essay contest)."},
+    )
+    quiz_contest_id = fields.Integer(
+        validate=ID_RANGE,
+        metadata={
+            "description": "A quiz contest. Essay and quiz contests are numbered apart, so "
+            "a quiz contest is named here and never by contest_id."
+        },
+    )
+    inspection_id = fields.Integer(validate=ID_RANGE)
 
 
-@blp.route("/documents/<string:kind>", methods=["GET"])
+#: The kinds as the path's enum (an unknown kind is a 404 from the router, as before).
+KIND_PATH = "/documents/<any(" + ", ".join(f"'{k}'" for k in KINDS) + "):kind>"
+
+
+@blp.route(KIND_PATH, methods=["GET"])
 @blp.operation(
     "downloadOfficialDocument",
-    "An official document (.docx or PDF, NĐ 30/2020 layout) of a movement, a school's "
-    "movement, a contest or an inspection. Kinds: " + ", ".join(KINDS),
+    "An official document (.docx or PDF, NĐ 30/2020 layout)",
+    description="An official document of a movement, a school's "
+    "movement, a contest or an inspection; name exactly one of movement_id, contest_id "
+    "(an essay contest), quiz_contest_id (a quiz contest: the two kinds of contest are "
+    "numbered apart) or inspection_id. Kinds: " + ", ".join(KINDS),
 )
 @blp.arguments(DocumentArgs, location="query")
 @blp.response(
@@ -46,6 +68,7 @@ def download_official_document(args, kind: str):
         school_id=args.get("school_id"),
         milestone=args.get("milestone"),
         contest_id=args.get("contest_id"),
+        quiz_contest_id=args.get("quiz_contest_id"),
         inspection_id=args.get("inspection_id"),
     )
     require(can_draft(current_user, subject))

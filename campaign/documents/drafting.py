@@ -14,15 +14,18 @@ import sqlalchemy as sa
 
 from campaign.documents.layout import OfficialDocument, Paragraph, Signer, Table
 from campaign.documents.models import DocumentDraft
-from campaign.documents.subjects import MILESTONES, Subject, final_round
+from campaign.documents.subjects import MILESTONES, Subject, final_quiz_snapshot, final_round
 from campaign.greennet import services as greennet
-from campaign.greennet.models import Activity, ActivityStatus, MilestoneKind, Tier
+from campaign.greennet.models import Activity, ActivityStatus, MilestoneKind, Movement, Tier
 from campaign.greennet.reports import TIER_VI
 from campaign.inspections.models import Rating
 from contests.judging.models import Award, Result
+from contests.quiz.models import LeaderboardEntry
+from core.accounts.models import User
 from core.extensions import db
 from core.organisations.models import Organisation
-from core.organisations.services import issuers_of, organisation_for_school
+from core.organisations.services import default_office, linked_issuers, organisation_for_school
+from core.schools.models import School, SchoolClass
 
 MILESTONE_VI = {"so_ket": "sơ kết", "tong_ket": "tổng kết"}
 AWARD_VI = {
@@ -56,12 +59,16 @@ def issuer_of(subject: Subject) -> Organisation | None:
     if subject.what == "school" and subject.kind.slug.startswith("bao-cao"):
         return organisation_for_school(subject.school)
     if subject.what == "contest":
-        found = issuers_of("essay_contest", subject.contest.id)
+        contest = subject.any_contest
+        own = "quiz_contest" if subject.quiz_contest is not None else "essay_contest"
+        found = linked_issuers(own, contest.id)
+        campaign_id = contest.campaign_id
     else:
-        found = issuers_of("movement", subject.movement.id)
-        if not found and subject.movement.campaign_id:
-            found = issuers_of("campaign", subject.movement.campaign_id)
-    return found[0] if found else None
+        found = linked_issuers("movement", subject.movement.id)
+        campaign_id = subject.movement.campaign_id
+    if not found and campaign_id:
+        found = linked_issuers("campaign", campaign_id)
+    return found[0] if found else default_office()
 
 
 def _fmt(value: float) -> str:
@@ -70,7 +77,7 @@ def _fmt(value: float) -> str:
 
 def _title_of(subject: Subject) -> str:
     if subject.what == "contest":
-        return subject.contest.title
+        return subject.any_contest.title
     return f"{subject.movement.title} năm học {subject.movement.school_year}"
 
 
@@ -208,13 +215,36 @@ def _by_criterion(activities) -> Table:
     )
 
 
-def _snapshot_tiers(subject: Subject, milestone: MilestoneKind) -> Counter:
-    snaps = greennet.snapshots(subject.movement)
+def _snapshot_tiers(subject: Subject, milestone: MilestoneKind, movement=None) -> Counter:
+    snaps = greennet.snapshots(movement or subject.movement)
     return Counter(
         by_kind[milestone.value].tier
         for school_id, by_kind in snaps.items()
         if milestone.value in by_kind and (subject.school is None or school_id == subject.school.id)
     )
+
+
+def previous_year_movement(movement: Movement) -> Movement | None:
+    """The movement of the school year before, if the district ran one."""
+    start = movement.start_year
+    return db.session.scalar(
+        sa.select(Movement).where(Movement.school_year == f"{start - 1}-{start}").limit(1)
+    )
+
+
+def _comparison(subject: Subject, current: MilestoneKind) -> tuple[str, Counter, str]:
+    """(column heading, tiers, note) of the milestone a report is compared with.
+
+    A tổng kết compares with the year's sơ kết; a sơ kết with the previous school year's
+    tổng kết, and says so when there is none.
+    """
+    if current == MilestoneKind.FINAL:
+        return "Kỳ sơ kết", _snapshot_tiers(subject, MilestoneKind.MIDTERM), ""
+    previous = previous_year_movement(subject.movement)
+    tiers = _snapshot_tiers(subject, MilestoneKind.FINAL, previous) if previous else Counter()
+    if not tiers:
+        return "", Counter(), "Năm học trước chưa có kết quả tổng kết để so sánh."
+    return f"Tổng kết năm học {previous.school_year}", tiers, ""
 
 
 def _results_blocks(subject: Subject, facts: dict) -> list:
@@ -229,19 +259,19 @@ def _results_blocks(subject: Subject, facts: dict) -> list:
     blocks.append(_by_criterion(facts["activities"]))
     current = MILESTONES[subject.milestone]
     tiers = _snapshot_tiers(subject, current)
+    heading, previous, note = _comparison(subject, current)
     if subject.school is None:
         blocks.append(Paragraph("3. Kết quả xếp loại các trường:"))
-        previous = (
-            _snapshot_tiers(subject, MilestoneKind.MIDTERM)
-            if (current == MilestoneKind.FINAL)
-            else Counter()
-        )
         rows = [[TIER_VI[t], str(tiers[t]), str(previous[t]) if previous else "—"] for t in Tier]
         blocks.append(
             Table(
-                ["Xếp loại", f"Kỳ {MILESTONE_VI[subject.milestone]}", "Kỳ sơ kết"], rows, [3, 2, 2]
+                ["Xếp loại", f"Kỳ {MILESTONE_VI[subject.milestone]}", heading or "So sánh"],
+                rows,
+                [3, 2, 2],
             )
         )
+        if note:
+            blocks.append(Paragraph(note))
     else:
         score = facts["standings"][0] if facts["standings"] else None
         if score is not None:
@@ -252,36 +282,80 @@ def _results_blocks(subject: Subject, facts: dict) -> list:
                     f"thứ {score.rank} trong cấp học."
                 )
             )
+        if previous:
+            tier = next(iter(previous))
+            blocks.append(Paragraph(f"{heading}: xếp loại {TIER_VI[tier]}."))
+        elif note:
+            blocks.append(Paragraph(note))
     return blocks
 
 
-def _award_rows(subject: Subject) -> tuple[list, list]:
-    """(schools by tier, students with prizes) for an award decision or proposal."""
-    if subject.what == "contest":
-        last = final_round(subject.contest)
-        results = (
-            list(
-                db.session.scalars(
-                    sa.select(Result)
-                    .where(
-                        Result.round_id == (last.id if last else -1),
-                        Result.award != Award.PARTICIPATION,
-                    )
-                    .order_by(Result.rank)
-                )
-            )
-            if last
-            else []
+def _essay_prizes(subject: Subject) -> list[tuple[str, str, str, str]]:
+    """(name, class, school, prize) of the essay contest's prize winners, by rank."""
+    last = final_round(subject.contest)
+    if last is None:
+        return []
+    results = db.session.scalars(
+        sa.select(Result)
+        .where(Result.round_id == last.id, Result.award != Award.PARTICIPATION)
+        .order_by(Result.rank)
+    )
+    rows = []
+    for r in results:
+        student = r.entry.student
+        klass = student.school_class.name if student.school_class else ""
+        school = student.school.name if getattr(student, "school", None) else ""
+        rows.append((student.full_name, klass, school, AWARD_VI[r.award]))
+    return rows
+
+
+#: The prize of a quiz contest's top ranks; later prize ranks are encouragement prizes.
+QUIZ_PRIZE_VI = {1: "Giải Nhất", 2: "Giải Nhì", 3: "Giải Ba"}
+
+
+def _quiz_prizes(subject: Subject) -> list[tuple[str, str, str, str]]:
+    """(name, class, school, prize) of the quiz contest's prize ranks in its final ranking.
+
+    The prize ranks are the contest's prize points (e.g. "10,8,6": three prizes), as the
+    schools' prize points count them; three when the contest names none.
+    """
+    snapshot = final_quiz_snapshot(subject.quiz_contest)
+    if snapshot is None:
+        return []
+    rounds = subject.quiz_contest.rounds
+    prize_ranks = len(rounds[0].prizes) if rounds and rounds[0].prizes else 3
+    entry = LeaderboardEntry
+    rows = db.session.execute(
+        sa.select(entry.rank, User.full_name, SchoolClass.name, School.name)
+        .join(User, User.id == entry.ref_id)
+        .outerjoin(SchoolClass, SchoolClass.id == entry.class_id)
+        .outerjoin(School, School.id == entry.school_id)
+        .where(
+            entry.snapshot_id == snapshot.id,
+            entry.scope == "student",
+            entry.rank <= prize_ranks,
         )
-        students = []
-        for r in results:
-            student = r.entry.student
-            klass = student.school_class.name if student.school_class else ""
-            school = student.school.name if getattr(student, "school", None) else ""
-            students.append(
-                [str(len(students) + 1), student.full_name, klass, school, AWARD_VI[r.award]]
-            )
-        return [], students
+        .order_by(entry.rank, User.full_name)
+    )
+    return [
+        (name, klass or "", school or "", QUIZ_PRIZE_VI.get(rank, "Giải Khuyến khích"))
+        for rank, name, klass, school in rows
+    ]
+
+
+def _classes_with_prizes(prizes: list[tuple[str, str, str, str]]) -> list[list[str]]:
+    """The classes whose students won prizes, with how many, most first."""
+    counts = Counter((klass, school) for _, klass, school, _ in prizes if klass)
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][1], item[0][0]))
+    return [[str(i), klass, school, str(n)] for i, ((klass, school), n) in enumerate(ordered, 1)]
+
+
+def _award_rows(subject: Subject) -> tuple[list, list, list]:
+    """(schools by tier, students with prizes, classes with prizes) for an award document."""
+    if subject.what == "contest":
+        prizes = _quiz_prizes(subject) if subject.quiz_contest else _essay_prizes(subject)
+        students = [[str(i), *row] for i, row in enumerate(prizes, 1)]
+        return [], students, _classes_with_prizes(prizes)
     snaps = greennet.snapshots(subject.movement)
     kind = MILESTONES[subject.milestone].value
     schools = []
@@ -294,11 +368,11 @@ def _award_rows(subject: Subject) -> tuple[list, list]:
         [str(i), name, TIER_VI[snap.tier], f"{_fmt(snap.percent)}%"]
         for i, (_, name, snap) in enumerate(schools, 1)
     ]
-    return rows, []
+    return rows, [], []
 
 
 def _award_annex(subject: Subject) -> list:
-    schools, students = _award_rows(subject)
+    schools, students, classes = _award_rows(subject)
     annex: list = []
     if schools or subject.what != "contest":
         annex.append(Paragraph("A. TẬP THỂ", bold=True, indent=False))
@@ -316,6 +390,15 @@ def _award_annex(subject: Subject) -> list:
                 ["STT", "Họ và tên", "Lớp", "Trường", "Giải"],
                 students or [["", "Không có", "", "", ""]],
                 [1, 4, 1.5, 4, 2.5],
+            )
+        )
+    if subject.what == "contest":
+        annex.append(Paragraph("C. TẬP THỂ LỚP CÓ HỌC SINH ĐẠT GIẢI", bold=True, indent=False))
+        annex.append(
+            Table(
+                ["STT", "Lớp", "Trường", "Số giải"],
+                classes or [["", "Không có", "", ""]],
+                [1, 2, 6, 2],
             )
         )
     return annex

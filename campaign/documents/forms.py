@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 SECTION_LABELS = {
@@ -47,3 +47,19 @@ def draft_form_class(section_keys: tuple[str, ...]) -> type[DraftForm]:
         for key in section_keys
     }
     return type("KindDraftForm", (DraftForm,), fields)
+
+
+class IssuersForm(FlaskForm):
+    """The body that signs a subject's documents, and up to two that co-issue them."""
+
+    signer = SelectField(_l("Issuing body (signs)"), coerce=int)
+    co_issuer_1 = SelectField(_l("Co-issuing body"), coerce=int)
+    co_issuer_2 = SelectField(_l("Second co-issuing body"), coerce=int)
+
+    def set_choices(self, organisations) -> None:
+        choices = [(0, "—")] + [(o.id, o.name) for o in organisations]
+        for name in ("signer", "co_issuer_1", "co_issuer_2"):
+            getattr(self, name).choices = choices
+
+    def organisation_ids(self) -> list[int]:
+        return [v for v in (self.signer.data, self.co_issuer_1.data, self.co_issuer_2.data) if v]

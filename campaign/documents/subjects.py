@@ -13,6 +13,7 @@ from campaign.greennet.models import MilestoneKind, Movement
 from campaign.inspections.models import Inspection, InspectionStatus
 from contests.essay.models import EssayContest, EssayRound
 from contests.judging.models import JudgingRound
+from contests.quiz.models import LeaderboardSnapshot, QuizContest
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 from core.schools.models import School
@@ -51,8 +52,15 @@ class Subject:
     movement: Movement | None = None
     school: School | None = None
     milestone: str = "tong_ket"
+    #: An essay contest (``contest_id``) …
     contest: EssayContest | None = None
     inspection: Inspection | None = None
+    #: … or a quiz contest (``quiz_contest_id``): the two are numbered apart.
+    quiz_contest: QuizContest | None = None
+
+    @property
+    def any_contest(self) -> EssayContest | QuizContest | None:
+        return self.contest or self.quiz_contest
 
     @property
     def scope(self) -> str:
@@ -60,6 +68,8 @@ class Subject:
         if self.what == "inspection":
             return f"inspection:{self.inspection.id}"
         if self.what == "contest":
+            if self.quiz_contest is not None:
+                return f"quiz_contest:{self.quiz_contest.id}"
             return f"contest:{self.contest.id}"
         school = f":school:{self.school.id}" if self.school else ""
         return f"movement:{self.movement.id}{school}:{self.milestone}"
@@ -91,20 +101,26 @@ def resolve(
     milestone: str | None = None,
     contest_id: int | None = None,
     inspection_id: int | None = None,
+    quiz_contest_id: int | None = None,
 ) -> Subject:
-    """Look up what the document is about; exactly one of movement, contest, inspection."""
+    """Look up what the document is about; exactly one of movement, contest, inspection.
+
+    Essay and quiz contests are kept in two tables numbered apart, so a quiz contest is named
+    by ``quiz_contest_id``; ``contest_id`` always means an essay contest.
+    """
     given = [
         n
         for n, v in (
             ("movement", movement_id),
             ("contest", contest_id),
             ("inspection", inspection_id),
+            ("quiz_contest", quiz_contest_id),
         )
         if v is not None
     ]
     if len(given) != 1:
         raise ValidationFailed(_("Name one movement, contest or inspection."), field="movement_id")
-    what = given[0]
+    what = "contest" if given[0] == "quiz_contest" else given[0]
     if what == "movement" and school_id is not None:
         what = "school"
     if what not in kind.subjects:
@@ -115,6 +131,8 @@ def resolve(
         if milestone not in (None, REPORT_MILESTONE[kind.slug]):
             raise ValidationFailed(_("The milestone does not match the report."), field="milestone")
         milestone = REPORT_MILESTONE[kind.slug]
+    if what == "contest" and quiz_contest_id is not None:
+        return Subject(kind, what, quiz_contest=_get(QuizContest, quiz_contest_id))
     if what == "contest":
         return Subject(kind, what, contest=_get(EssayContest, contest_id))
     if what == "inspection":
@@ -163,10 +181,26 @@ def final_round(contest: EssayContest) -> EssayRound | None:
     return rounds[-1] if rounds else None
 
 
+def final_quiz_snapshot(contest: QuizContest) -> LeaderboardSnapshot | None:
+    """The contest's newest ranking taken after its last round closed, if there is one."""
+    return db.session.scalar(
+        sa.select(LeaderboardSnapshot)
+        .where(
+            LeaderboardSnapshot.contest_id == contest.id,
+            LeaderboardSnapshot.round_id.is_(None),
+            LeaderboardSnapshot.final.is_(True),
+        )
+        .order_by(LeaderboardSnapshot.id.desc())
+        .limit(1)
+    )
+
+
 def is_final(subject: Subject) -> bool:
     """Whether the data behind a document is final, so that it may be issued."""
     if subject.what == "inspection":
         return subject.inspection.status == InspectionStatus.CONCLUDED
+    if subject.what == "contest" and subject.quiz_contest is not None:
+        return final_quiz_snapshot(subject.quiz_contest) is not None
     if subject.what == "contest":
         last = final_round(subject.contest)
         if last is None:

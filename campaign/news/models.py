@@ -1,4 +1,4 @@
-"""News posts by organizers, optionally about one campaign."""
+"""News posts by organizers or by a school's coordinators, optionally about one campaign."""
 
 from __future__ import annotations
 
@@ -30,8 +30,17 @@ class NewsPost(db.Model):
     image_key: Mapped[str | None] = mapped_column(sa.String(200))
     author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    #: Null while a draft.
+    #: Null while a draft (or while waiting for approval).
     published_at: Mapped[datetime | None] = mapped_column(index=True)
+    #: A school's news (written by its coordinators); None: the district's.
+    school_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("school.id", ondelete="CASCADE"), index=True
+    )
+    #: Set while a school's post waits for an organizer's approval (its campaign requires it).
+    pending_since: Mapped[datetime | None]
+    approved_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
 
     campaign = relationship("Campaign")
-    author = relationship("User")
+    school = relationship("School")
+    author = relationship("User", foreign_keys=[author_id])
+    approved_by = relationship("User", foreign_keys=[approved_by_id])

@@ -6,15 +6,15 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from campaign.safety import api, views
+from campaign.safety.services import help_lines
+from core import api as core_api
+from core.accounts.models import Role
 from core.notifications.services import register_kind
 from core.web import NavItem, add_nav, add_page_footer
 
 
 def init_app(app: Flask) -> None:
-    from campaign.safety import api, views
-    from campaign.safety.services import help_lines
-    from core import api as core_api
-    from core.accounts.models import Role
 
     # Per browser session and device; the address ceiling is one a whole school cannot reach.
     app.config.setdefault("SAFETY_REPORT_LIMIT", "5 per hour")

@@ -13,6 +13,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from campaign.safety.followup import hash_secret, new_secret
 from campaign.safety.models import FORWARD_TARGETS, ReportStatus, SafetyReport
 from campaign.safety.permissions import (
     can_view_safety_report,
@@ -67,7 +68,6 @@ def submit_report(
         )
     if school_id is not None and db.session.get(School, school_id) is None:
         raise ValidationFailed(_("Choose a school from the list."), field="school_id")
-    from campaign.safety.followup import hash_secret, new_secret
 
     signed_in = reporter is not None and getattr(reporter, "is_authenticated", False)
     report = SafetyReport(

@@ -7,14 +7,21 @@ from datetime import timedelta
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from contests.quiz import api, models, services, views  # noqa: F401 - models: tables
+from contests.quiz.models import QuizContest
+from contests.quiz.services import (
+    rounds_for_student,
+    rounds_opening_soon,
+    rounds_short_of_questions,
+)
+from core import api as core_api
+from core.extensions import db
 from core.scheduler import Job, register_job
 from core.web import NavItem, add_home_section, add_nav
 
 
 def init_app(app: Flask) -> None:
     """Register the quiz blueprints, API, navigation, home section and demo seeder."""
-    from contests.quiz import api, models, services, views  # noqa: F401 - models: tables
-    from core import api as core_api
 
     app.register_blueprint(views.bp)
     core_api.register(app, api.blp)
@@ -56,14 +63,10 @@ JOBS = [
 def _home_context() -> dict:
     from flask_login import current_user
 
-    from contests.quiz.services import rounds_for_student
-
     return {"quiz_rounds": rounds_for_student(user=current_user)}
 
 
 def _organizer_context() -> dict:
-    from contests.quiz.services import rounds_opening_soon, rounds_short_of_questions
-
     return {"short_rounds": rounds_short_of_questions(), "opening": rounds_opening_soon()}
 
 
@@ -72,9 +75,6 @@ def _campaign_contents(campaign) -> list[dict]:
     import sqlalchemy as sa
     from flask import url_for
     from flask_babel import gettext as _
-
-    from contests.quiz.models import QuizContest
-    from core.extensions import db
 
     contests = db.session.scalars(
         sa.select(QuizContest).where(QuizContest.campaign_id == campaign.id)

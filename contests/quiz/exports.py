@@ -7,6 +7,7 @@ from collections import defaultdict
 
 import sqlalchemy as sa
 from flask import Response
+from flask_babel import gettext as _
 
 from contests.quiz.models import Answer, Attempt, AttemptStatus, Question, QuizRound
 from core.accounts.models import User
@@ -79,20 +80,22 @@ def item_statistics(round_: QuizRound) -> list[dict]:
     return stats
 
 
-RESULT_HEADERS = [
-    "Họ và tên",
-    "Tên đăng nhập",
-    "Trường",
-    "Lớp",
-    "Lần làm",
-    "Điểm",
-    "Điểm tối đa",
-    "Dự đoán",
-    "Thời gian làm bài (giây)",
-    "Bắt đầu",
-    "Nộp bài",
-    "Cách nộp",
-]
+def result_headers() -> list[str]:
+    """The results sheet's headers in the reader's language."""
+    return [
+        _("Full name"),
+        _("Username"),
+        _("School"),
+        _("Class"),
+        _("Attempt"),
+        _("Score"),
+        _("Maximum score"),
+        _("Prediction"),
+        _("Time taken (seconds)"),
+        _("Started"),
+        _("Submitted at"),
+        _("Submitted by"),
+    ]
 
 
 def results_bytes(round_: QuizRound) -> bytes:
@@ -123,11 +126,11 @@ def results_bytes(round_: QuizRound) -> bytes:
             round((a.duration_ms or 0) / 1000, 1),
             local(a.started_at),
             local(a.submitted_at),
-            "học sinh" if a.finalized_by == "student" else "tự động khi hết giờ",
+            _("the student") if a.finalized_by == "student" else _("automatically at time-out"),
         ]
         for a, name, username, school, class_name in rows
     ]
-    return workbook_bytes([("Kết quả", RESULT_HEADERS, data)])
+    return workbook_bytes([(_("Results"), result_headers(), data)])
 
 
 def xlsx_response(data: bytes, filename: str) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from contests.quiz.models import Attempt, QuizRound
+from contests.quiz.services import is_eligible
 from core.accounts.models import Role
 
 
@@ -15,7 +16,6 @@ def can_manage_quizzes(user) -> bool:
 
 def can_take_round(user, round_: QuizRound) -> bool:
     """Eligible students (by school level and grade) take a round."""
-    from contests.quiz.services import is_eligible
 
     return is_eligible(round_, user)
 

@@ -20,6 +20,7 @@ from contests.quiz.forms import (
     round_form_values,
 )
 from contests.quiz.models import (
+    Accommodation,
     Attempt,
     AttemptStatus,
     Pool,
@@ -258,7 +259,6 @@ def manage_contest(contest_id: int):
                 )
                 flash(_("Extra time has been saved."), "success")
                 return redirect(url_for("quiz.manage_contest", contest_id=item.id))
-    from contests.quiz.models import Accommodation
 
     accommodations = db.session.scalars(
         sa.select(Accommodation).where(Accommodation.contest_id == item.id)

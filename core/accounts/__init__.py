@@ -11,16 +11,37 @@ import sqlalchemy as sa
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
+from core.accounts import school_pages, views
+from core.accounts.cli import create_admin_command
+from core.accounts.roster import import_roster
+from core.extensions import db
+from core.notifications.services import register_kind
 from core.scheduler import Job, register_job
+from core.schools.models import School
+from core.spreadsheets import ImportRejected
 from core.web import NavItem, add_nav
 
 
 def init_app(app: Flask) -> None:
-    from core.accounts import views
-    from core.accounts.cli import create_admin_command
-    from core.notifications.services import register_kind
-
     app.register_blueprint(views.bp)
+    app.register_blueprint(school_pages.bp)
+    add_nav(
+        app,
+        NavItem(
+            "schools.index", _l("Schools"), roles=("admin", "organizer"), order=80, group="manage"
+        ),
+    )
+    add_nav(
+        app,
+        NavItem(
+            "schools.mine",
+            _l("My school"),
+            roles=("coordinator",),
+            order=30,
+            group="school",
+            match=("schools.show", "accounts.class_roster", "accounts.import_roster"),
+        ),
+    )
     # A grant of the safeguarding role waits for a second administrator (core.accounts.grants).
     register_kind(
         app,
@@ -61,11 +82,6 @@ def init_app(app: Flask) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_roster_command(school_code: str, file: Path) -> None:
     """Import a school's students from an .xlsx or .csv file (all or nothing)."""
-    from core.accounts.roster import import_roster
-    from core.extensions import db
-    from core.schools.models import School
-    from core.spreadsheets import ImportRejected
-
     school = db.session.scalar(sa.select(School).where(School.code == school_code.upper()))
     if school is None:
         raise click.ClickException(f"Không có trường mã {school_code}.")

@@ -6,7 +6,9 @@ import sys
 
 import click
 
+from core.accounts.services import create_admin
 from core.errors import DomainError
+from core.extensions import db
 
 
 @click.command("create-admin")
@@ -19,8 +21,6 @@ from core.errors import DomainError
 )
 def create_admin_command(username: str, full_name: str, password_stdin: bool) -> None:
     """Create an administrator (password prompted twice, or read with --password-stdin)."""
-    from core.accounts.services import create_admin
-    from core.extensions import db
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

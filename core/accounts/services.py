@@ -16,7 +16,7 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from core import audit
-from core.accounts import passwords
+from core.accounts import passwords, signals
 from core.accounts.models import (
     DISTRICT_ROLES,
     NEEDS_SECOND_ADMIN,
@@ -26,7 +26,6 @@ from core.accounts.models import (
     User,
 )
 from core.arrays import fetch_columns
-from core.auth import sessions as login_sessions
 from core.clock import utcnow
 from core.db import Prepared
 from core.errors import Conflict, NotFound, ValidationFailed
@@ -126,7 +125,7 @@ def set_password(*, user: User, new_password: str) -> None:
     user.must_change_password = False
     user.activation_code_hash = None
     user.activation_expires_at = None
-    login_sessions.revoke_all(user=user)
+    signals.sessions_must_end.send(user, now=None)
     db.session.flush()
 
 
@@ -149,7 +148,7 @@ def reset_password(*, actor: User, user: User, now: datetime | None = None) -> s
     temporary = secrets.token_urlsafe(9)
     user.password_hash = hash_password(temporary)
     user.must_change_password = True
-    login_sessions.revoke_all(user=user, now=now)
+    signals.sessions_must_end.send(user, now=now)
     audit.record(actor=actor, action="user.password_reset", obj=user, now=now)
     db.session.flush()
     return temporary
@@ -326,7 +325,7 @@ def set_active(*, actor: User, user: User, active: bool, now=None) -> None:
         )
         user.active = active
         if not active:
-            login_sessions.revoke_all(user=user, now=now)
+            signals.sessions_must_end.send(user, now=now)
         db.session.flush()
 
 

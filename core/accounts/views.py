@@ -22,12 +22,12 @@ from core.accounts import grants, roster, services
 from core.accounts.forms import ROLE_LABELS, RoleForm, RosterImportForm, SearchForm, UserForm
 from core.accounts.models import Role, User
 from core.accounts.permissions import can_manage_school, require, roles_required
+from core.accounts.school_pages import get_class, get_school
 from core.audit import AuditEntry
 from core.errors import Conflict
 from core.extensions import db
 from core.schools.models import School
 from core.schools.services import list_schools
-from core.schools.views import get_class, get_school
 from core.spreadsheets import XLSX_MIME, ImportRejected, workbook_bytes
 from core.transaction import domain_errors, fail_request
 

@@ -8,7 +8,10 @@ from flask import Flask, redirect, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from core.auth import sessions
+from core import api as core_api
+from core.accounts.signals import sessions_must_end
+from core.auth import api as auth_api
+from core.auth import sessions, views
 from core.auth.models import LoginSession  # noqa: F401  (registers the table)
 from core.errors import error_response, wants_json
 from core.extensions import login_manager
@@ -18,12 +21,14 @@ from core.scheduler import Job, register_job
 _OPEN_WHILE_CHANGING = {"auth.change_password", "auth.logout", "static", "core.set_language"}
 
 
-def init_app(app: Flask) -> None:
-    from core import api
-    from core.auth import api as auth_api
-    from core.auth import views
+def _end_sessions(user, *, now=None) -> None:
+    sessions.revoke_all(user=user, now=now)
 
+
+def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    # A password set or reset, or a disabled account, ends the account's sessions.
+    sessions_must_end.connect(_end_sessions)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
     login_manager.login_message_category = "info"
@@ -55,7 +60,7 @@ def init_app(app: Flask) -> None:
         return None
 
     app.register_blueprint(views.bp)
-    api.register(app, auth_api.blp)
+    core_api.register(app, auth_api.blp)
     register_job(
         app,
         Job("prune-login-sessions", "core.auth.jobs:prune_login_sessions", timedelta(minutes=10)),

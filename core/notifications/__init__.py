@@ -7,12 +7,12 @@ from datetime import timedelta
 from flask import Flask
 from flask_login import current_user
 
+from core.notifications import models, services, views  # noqa: F401 - models: the table
 from core.scheduler import Job, register_job
 
 
 def init_app(app: Flask) -> None:
     """Register the notifications page, the unread count in the top bar and the e-mail job."""
-    from core.notifications import models, services, views  # noqa: F401 - models: the table
 
     app.register_blueprint(views.bp)
 

@@ -14,7 +14,6 @@ from email.message import EmailMessage
 import sqlalchemy as sa
 from flask import Flask, current_app
 
-from core.accounts.models import User
 from core.clock import utcnow
 from core.extensions import db
 from core.notifications.models import Notification
@@ -127,6 +126,9 @@ def send_notification_emails(*, now: datetime | None = None, sender=None) -> int
     if not config.get("MAIL_SERVER"):
         return 0
     now = now or utcnow()
+    # The recipient's model through the relationship (by name, like the audit log's actor), so
+    # notifications import no account module: accounts and every domain use notifications.
+    User = Notification.user.property.mapper.class_
     pending = db.session.execute(
         sa.select(Notification, User.email)
         .join(User, User.id == Notification.user_id)

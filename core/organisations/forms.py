@@ -2,6 +2,7 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
 from wtforms import SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
@@ -41,3 +42,7 @@ class OrganisationForm(FlaskForm):
     signer_title = StringField(_l("Signer's title"), validators=[Optional(), Length(max=200)])
     signer_name = StringField(_l("Signer's name"), validators=[Optional(), Length(max=120)])
     school_id = SelectField(_l("School"), coerce=int, choices=[], validators=[Optional()])
+    logo = FileField(
+        _l("Logo (JPEG, PNG, WebP), optional"),
+        description=_l("Re-encoded and stripped of its metadata, like every uploaded photo."),
+    )

@@ -12,6 +12,11 @@ from core.errors import ValidationFailed
 from core.extensions import db
 from core.organisations.models import IssuerLink, Organisation, OrganisationKind
 from core.schools.models import School
+from core.storage import storage
+from core.uploads import clean_image
+
+#: A logo is small: it sits beside a heading.
+LOGO_MAX_BYTES = 5 * 1024 * 1024
 
 FIELDS = ("kind", "name", "parent_name", "place_name", "symbol", "signer_title", "signer_name")
 
@@ -72,6 +77,23 @@ def save_organisation(
     return organisation
 
 
+def set_logo(*, actor, organisation: Organisation, data: bytes, now=None) -> Organisation:
+    """Store the body's logo, re-encoded and stripped of metadata like every uploaded photo."""
+    image = clean_image(data, max_bytes=LOGO_MAX_BYTES, max_side=600)
+    before = {"logo_key": organisation.logo_key or ""}
+    organisation.logo_key = storage().save(image.data, prefix="organisations", suffix=image.suffix)
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="organisation.logo",
+        obj=organisation,
+        before=before,
+        after={"logo_key": organisation.logo_key},
+        now=now,
+    )
+    return organisation
+
+
 def default_office() -> Organisation | None:
     """The first education office: the body that issues what names no other."""
     return db.session.scalar(
@@ -82,9 +104,9 @@ def default_office() -> Organisation | None:
     )
 
 
-def issuers_of(subject_type: str, subject_id: int) -> list[Organisation]:
-    """The bodies that issue a subject's documents, signer first; the default office if none."""
-    linked = list(
+def linked_issuers(subject_type: str, subject_id: int) -> list[Organisation]:
+    """The bodies named to issue a subject's documents, signer first (none if none named)."""
+    return list(
         db.session.scalars(
             sa.select(Organisation)
             .join(IssuerLink, IssuerLink.organisation_id == Organisation.id)
@@ -92,6 +114,11 @@ def issuers_of(subject_type: str, subject_id: int) -> list[Organisation]:
             .order_by(IssuerLink.position, IssuerLink.id)
         )
     )
+
+
+def issuers_of(subject_type: str, subject_id: int) -> list[Organisation]:
+    """The bodies that issue a subject's documents, signer first; the default office if none."""
+    linked = linked_issuers(subject_type, subject_id)
     if linked:
         return linked
     office = default_office()

@@ -13,6 +13,7 @@ from core.organisations.forms import OrganisationForm
 from core.organisations.models import Organisation
 from core.organisations.permissions import can_manage_organisations
 from core.schools.services import list_schools
+from core.storage import storage
 from core.transaction import domain_errors
 
 bp = Blueprint("organisations", __name__)
@@ -56,6 +57,25 @@ def edit(organisation_id: int | None = None):
                 signer_name=form.signer_name.data or "",
                 school_id=form.school_id.data or None,
             )
+            if form.logo.data:
+                services.set_logo(
+                    actor=current_user, organisation=organisation, data=form.logo.data.read()
+                )
             flash(_("The organisation has been saved."), "success")
             return redirect(url_for("organisations.index"))
     return render_template("core/organisations/edit.html", form=form, organisation=organisation)
+
+
+LOGO_TYPES = {"jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+@bp.route("/settings/organisations/<int:organisation_id>/logo")
+@login_required
+def logo(organisation_id: int):
+    """The body's logo, for the settings page."""
+    require(can_manage_organisations(current_user))
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or not organisation.logo_key:
+        abort(404)
+    suffix = organisation.logo_key.rsplit(".", 1)[-1].lower()
+    return storage().send(organisation.logo_key, mimetype=LOGO_TYPES.get(suffix, "image/jpeg"))

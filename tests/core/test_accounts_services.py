@@ -212,6 +212,8 @@ def test_every_scheduled_job_target_exists(app):
         "quiz-leaderboards",
         "quiz-announcements",
         "essay-similarity",
+        "essay-reminders",
+        "essay-last-drafts",
         "essay-announcements",
         "judging-overdue",
         "greennet-return-reminders",

@@ -6,8 +6,7 @@ import zipfile
 import pytest
 from openpyxl import Workbook
 
-import core.spreadsheets as spreadsheets
-from core.spreadsheets import Report, read_table
+from core.spreadsheets import Report, limits, read_table, reading
 
 COLUMNS = {"code": "Mã học sinh", "name": "Họ và tên"}
 REQUIRED = ("code", "name")
@@ -20,7 +19,7 @@ def no_cell_reads(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("cells were read")
 
-    monkeypatch.setattr(spreadsheets.pd, "read_excel", refuse)
+    monkeypatch.setattr(reading.pd, "read_excel", refuse)
 
 
 def read(data, filename):
@@ -139,7 +138,7 @@ def test_a_sheet_without_cell_references_is_counted(app, no_cell_reads):
 
 
 def test_a_zip_bomb_is_refused_by_its_uncompressed_size(app, no_cell_reads):
-    padding = b" " * (spreadsheets.MAX_XLSX_UNCOMPRESSED + 1)
+    padding = b" " * (limits.MAX_XLSX_UNCOMPRESSED + 1)
     data = handmade_xlsx(sheet("A1", "") + padding)
     assert len(data) < 200_000
 

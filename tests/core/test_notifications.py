@@ -83,6 +83,8 @@ def test_every_kind_is_registered_by_its_package(app):
     assert registered == {
         "round_opened",
         "results_published",
+        "essay_deadline_day",
+        "essay_deadline_hour",
         "news_published",
         "activity_returned",
         "activity_approved",

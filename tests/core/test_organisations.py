@@ -1,3 +1,5 @@
+import io
+
 import pytest
 
 from core.audit import history
@@ -94,3 +96,63 @@ def test_settings_page_forbidden_to_a_coordinator(client, login, make):
 
     assert client.get("/settings/organisations").status_code == 403
     assert client.post("/settings/organisations/new", data={"name": "X"}).status_code == 403
+
+
+def _organisation_form(**overrides):
+    data = {
+        "kind": "education_office",
+        "name": "Phòng Giáo dục và Đào tạo",
+        "parent_name": "UBND xã Gia Lâm",
+        "place_name": "Gia Lâm",
+        "symbol": "PGDĐT",
+        "signer_title": "Trưởng phòng",
+        "signer_name": "Nguyễn Thị Bình",
+        "school_id": "0",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_logo_uploaded_is_re_encoded_stored_and_shown(client, login, make):
+    from tests.campaign.greennet.conftest import png_bytes
+
+    login(make.organizer())
+
+    response = client.post(
+        "/settings/organisations/new",
+        data=_organisation_form(logo=(io.BytesIO(png_bytes(exif=True)), "logo.png")),
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 302
+    saved = db_get_by_name("Phòng Giáo dục và Đào tạo")
+    assert saved.logo_key.startswith("organisations/")
+    listing = client.get("/settings/organisations").get_data(as_text=True)
+    assert f"/settings/organisations/{saved.id}/logo" in listing
+    served = client.get(f"/settings/organisations/{saved.id}/logo")
+    assert served.status_code == 200
+    assert b"Exif" not in served.get_data()
+
+
+def test_logo_that_is_not_an_image_is_refused(client, login, make):
+    login(make.organizer())
+
+    response = client.post(
+        "/settings/organisations/new",
+        data=_organisation_form(logo=(io.BytesIO(b"%PDF-1.4 not an image"), "logo.png")),
+        content_type="multipart/form-data",
+    )
+
+    assert response.status_code == 200
+    from core.extensions import db
+
+    assert db.session.query(Organisation).count() == 0
+
+
+def test_logo_forbidden_to_a_coordinator(client, login, make):
+    organisation = services.save_organisation(
+        actor=make.organizer(), kind="education_office", name="Phòng GD&ĐT"
+    )
+    login(make.coordinator(make.school("Y")))
+
+    assert client.get(f"/settings/organisations/{organisation.id}/logo").status_code == 403

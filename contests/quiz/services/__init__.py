@@ -14,6 +14,7 @@ from contests.quiz.services.announcements import (
     announce,
     eligible_student_ids,
     participants_by_school,
+    round_takers,
 )
 from contests.quiz.services.answers import (
     Sheet,
@@ -139,6 +140,7 @@ __all__ = [
     "retire_question",
     "review",
     "review_keys_from",
+    "round_takers",
     "rounds_for_student",
     "rounds_opening_soon",
     "rounds_short_of_questions",

@@ -35,6 +35,22 @@ def participants_by_school(*, since: datetime, until: datetime) -> dict[int, int
     return {school_id: count for school_id, count in rows}
 
 
+def round_takers(*, round_ids: list[int], school_id: int) -> set[tuple[int, int]]:
+    """(student id, round id) for each student of the school who submitted an attempt in a round."""
+    if not round_ids:
+        return set()
+    rows = db.session.execute(
+        sa.select(Attempt.user_id, Attempt.round_id)
+        .where(
+            Attempt.round_id.in_(round_ids),
+            Attempt.school_id == school_id,
+            Attempt.status == AttemptStatus.SUBMITTED,
+        )
+        .distinct()
+    )
+    return {(user_id, round_id) for user_id, round_id in rows}
+
+
 def eligible_student_ids(round_: QuizRound) -> sa.Select:
     """Ids of the students eligible for the round."""
     return students_of(sa.select(User.id), levels=round_.levels, grades=round_.grades)

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
+from contests.quiz import leaderboards
 from contests.quiz.models import Answer, Attempt, AttemptStatus, QuestionKind
 from contests.quiz.services.deadlines import AttemptClosed, grace
 from contests.quiz.services.draw import forget_bank
@@ -207,7 +208,6 @@ def _sheet_of(user_id: int, started_at: datetime, deadline_at: datetime, paper: 
 
 def forget_cached_rows() -> None:
     """Drop what this process remembers of the bank and of attempts (tests roll rows back)."""
-    from contests.quiz import leaderboards
 
     _sheets.clear()
     forget_bank()

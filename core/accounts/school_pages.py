@@ -1,4 +1,10 @@
-"""Schools (admin) and a school's classes (admin and the school's coordinator)."""
+"""Schools (admin) and a school's classes (admin and the school's coordinator).
+
+The school pages sit with accounts, not in ``core.schools``: they count a school's students and
+ask accounts' roles who may see and manage a school, while accounts are built on schools' models.
+Here the arrows all point one way (accounts -> schools). The blueprint keeps its name, ``schools``,
+so every endpoint (``schools.show``, ``schools.mine``…) is unchanged.
+"""
 
 from __future__ import annotations
 
