@@ -128,6 +128,10 @@ class AppealForm(FlaskForm):
     )
 
 
+class ActionForm(FlaskForm):
+    """A button that needs only the CSRF token (moving a withdrawn judge's sheets)."""
+
+
 class PublishForm(FlaskForm):
     """Publishing fixes every rank and award: the organizer ticks that they mean it (the page
     says what it fixes)."""
