@@ -135,8 +135,8 @@ def round_waiting_for_chief(live_app):
                 )
                 services.submit_marks(assignment=sheet, now=now)
             if index == 0:
-                for sheet in sheets:  # they look again and keep their marks
-                    services.submit_marks(assignment=sheet, now=now)
+                for sheet in sheets:  # they look again and keep their marks: a new press
+                    services.submit_marks(assignment=sheet, key=uuid.uuid4().hex, now=now)
         db.session.commit()
         data = {"round": round_.id, "name": round_.name, "code": entries[0].code}
         db.session.remove()
