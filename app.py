@@ -72,6 +72,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     )
     extensions.csrf.init_app(app)
     extensions.limiter.init_app(app)
+    extensions.compress.init_app(app)
     # First, so its before_request runs before any other hook can answer.
     transaction.init_app(app)
     i18n.init_app(app)

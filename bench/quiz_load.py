@@ -186,6 +186,8 @@ def serve(url: str, workers: int, port: int, tmp: Path) -> subprocess.Popen:
         "INSTANCE_PATH": str(tmp),
         "PYTHONPATH": str(ROOT),
         "GUNICORN_ACCESS_LOG": "",
+        # As `make serve` sets it (deploy/gunicorn.conf.py: huge pages for the argon2id block).
+        "GLIBC_TUNABLES": os.environ.get("GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"),
     }
     process = subprocess.Popen(
         [
@@ -292,6 +294,8 @@ class Client:
             elif name == "retry-after":
                 self.retry_after = value
         raw = await self.reader.readexactly(length) if length else b""
+        #: The last reply's body size on the wire (compressed or not).
+        self.last_length = length
         if close:
             self.close()
         return status, (json.loads(raw) if raw[:1] in (b"{", b"[") else None)

@@ -104,6 +104,10 @@ class Config:
     ARGON2_TIME_COST = 2
     ARGON2_MEMORY_COST = 19456
     ARGON2_PARALLELISM = 1
+    #: Flask-Compress only where a view asks for it (core.extensions.compress).
+    COMPRESS_REGISTER = False
+    COMPRESS_MIMETYPES = ["application/json", "text/html"]
+    COMPRESS_ALGORITHM = ["br", "gzip"]
     API_TITLE = "Mạng Xanh API"
     API_VERSION = "v1"
     OPENAPI_VERSION = "3.0.3"

@@ -143,6 +143,26 @@ def tune_sqlite(engine: Engine) -> None:
             conn.connection.dbapi_connection.execute(f"BEGIN {mode}")
 
 
+def read_before_writing(session, statement, params: dict) -> list:
+    """Run the read ``statement`` so that no write lock is held after it, whatever follows.
+
+    On SQLite a write request's transaction begins IMMEDIATE: its first statement takes the
+    database's one write lock until the request commits. A read that comes before slow work
+    (a sign-in's password hash, ~20 ms) would keep every other writer waiting through that work;
+    here it runs on a connection of its own, in a DEFERRED transaction that ends at once. On
+    other databases (and on a session bound to one connection, as in the tests), in the session.
+    """
+    bind = session.get_bind()
+    if not (is_sqlite(bind) and isinstance(bind, Engine)):
+        return session.execute(statement, params).all()
+    token = sqlite_begin_mode.set("DEFERRED")
+    try:
+        with bind.connect() as connection:
+            return connection.execute(statement, params).all()
+    finally:
+        sqlite_begin_mode.reset(token)
+
+
 #: Called with the text of each statement a :class:`Prepared` binds (it runs on the driver's
 #: cursor, which SQLAlchemy's events do not see): the query-count tests listen here.
 statement_listeners: list[Callable[[str], None]] = []

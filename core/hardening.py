@@ -6,7 +6,10 @@
 - A NUL byte anywhere in the path, the query, a form or a JSON body answers 400 (PostgreSQL
   refuses NUL in text, so it would otherwise be a 500).
 - Every answer to a signed-in user and every ``/api/`` answer sends ``Cache-Control: no-store``
-  unless its view opts in with :func:`cacheable` (static files are cached as before).
+  unless its view opts in with :func:`cacheable` (static files are cached as before), or the
+  response is marked :func:`shared` (a public page rendered without the reader: browsers and
+  nginx may keep it a short while); a marked response that sets a cookie or changed the session
+  is sent ``private, no-store`` all the same.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 import re
 from urllib.parse import unquote, urlsplit
 
-from flask import Flask, g, request, url_for
+from flask import Flask, g, request, session, url_for
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
@@ -65,6 +68,20 @@ def cacheable(view):
     return view
 
 
+def shared(response, *, max_age: int, etag: str):
+    """Let browsers and shared caches keep ``response`` for ``max_age`` seconds, validated by
+    ``etag`` (a 304 when the browser already has it).
+
+    Only for an answer that holds nothing of its reader: no name, no CSRF token, no cookie. The
+    no-store hook checks the last two and refuses to share an answer that sets a cookie.
+    """
+    response.cache_control.public = True
+    response.cache_control.max_age = max_age
+    response.set_etag(etag)
+    response.shared = True
+    return response.make_conditional(request)
+
+
 def _has_nul(value) -> bool:
     if isinstance(value, str):
         return "\x00" in value
@@ -102,6 +119,12 @@ def _no_store(app: Flask):
             return response
         view = app.view_functions.get(request.endpoint or "")
         if getattr(view, "cacheable", False):
+            return response
+        if getattr(response, "shared", False):
+            if not session.modified and "Set-Cookie" not in response.headers:
+                return response
+            response.headers.pop("ETag", None)
+            response.headers["Cache-Control"] = "private, no-store"
             return response
         # Only a user this request already loaded: an answer that never looked at the user
         # shows nothing private, and loading one here could fail after the view's own error.

@@ -21,7 +21,7 @@ from sqlalchemy import text
 
 from core import hardening
 from core.db import sqlite_begin_mode
-from core.extensions import db
+from core.extensions import db, login_manager
 from core.hardening import safe_next
 from core.i18n import LOCALE_COOKIE
 from core.transaction import is_read_only_request
@@ -110,6 +110,29 @@ def writes_on_read(view):
     ``core.transaction``) and SQLite takes the write lock at the start."""
     view.writes_on_read = True
     return view
+
+
+def public_page_context() -> dict:
+    """Template values that render a page as a signed-out visitor sees it, whoever asks.
+
+    For a page that browsers and nginx may share (core.hardening.shared): no user menu, no
+    role's links, no flashed message taken from the reader's session, and no CSRF token (which
+    would tie the page to a session); the page's script fetches a token when it needs one.
+    """
+    g.public_page = True  # context processors ask is_public_page()
+    anonymous = login_manager.anonymous_user()
+    items = sorted(current_app.extensions.get("mangxanh.nav", []), key=lambda i: i.order)
+    return {
+        "current_user": anonymous,
+        "nav_items": [i for i in items if i.visible_to(anonymous)],
+        "csrf_token": lambda: "",
+        "get_flashed_messages": lambda **_kwargs: [],
+    }
+
+
+def is_public_page() -> bool:
+    """Tell a context processor that this page is rendered for everyone (public_page_context)."""
+    return bool(g.get("public_page"))
 
 
 def add_nav(app: Flask, item: NavItem) -> None:

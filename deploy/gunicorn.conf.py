@@ -18,6 +18,12 @@ def return_large_buffers_to_the_system(threshold: int = 128 * 1024) -> None:
     block, so each worker thread kept ~19 MB after its first sign-in, for good (bench/memory.py
     shows the workers' private memory before and after). Setting the threshold fixes it and
     stops the raising; the workers inherit it through fork. A no-op off glibc.
+
+    The price is a fresh mapping per hash: ~4,900 page faults (~12 ms of kernel time, a third
+    of a sign-in's CPU, issue 18). ``GLIBC_TUNABLES=glibc.malloc.hugetlb=1`` (set by `make
+    serve` and deploy/mangxanh-web.service; glibc reads it at process start only) has malloc
+    ask for transparent huge pages on such mappings: ~800 faults, ~5 ms, with the memory still
+    handed back after each sign-in.
     """
     path = ctypes.util.find_library("c")
     libc = ctypes.CDLL(path) if path else None

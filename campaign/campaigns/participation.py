@@ -67,8 +67,6 @@ def participation(campaign: Campaign) -> dict:
     essay = contest_counts("essay_entries", since=since, until=until)
 
     def share(counts, school_id):
-        if counts is None:
-            return None
         total = eligible.get(school_id, 0)
         return round(100 * min(counts.get(school_id, 0), total) / total, 1) if total else 0.0
 
@@ -76,9 +74,9 @@ def participation(campaign: Campaign) -> dict:
         {
             "school": s,
             "eligible": eligible.get(s.id, 0),
-            "quiz": None if quiz is None else quiz.get(s.id, 0),
+            "quiz": quiz.get(s.id, 0),
             "quiz_rate": share(quiz, s.id),
-            "essay": None if essay is None else essay.get(s.id, 0),
+            "essay": essay.get(s.id, 0),
             "essay_rate": share(essay, s.id),
         }
         for s in schools
@@ -87,29 +85,20 @@ def participation(campaign: Campaign) -> dict:
     for level in SchoolLevel:
         mine = [r for r in rows if r["school"].level == level]
         total = sum(r["eligible"] for r in mine)
-        quiz_total = None if quiz is None else sum(min(r["quiz"], r["eligible"]) for r in mine)
-        essay_total = None if essay is None else sum(min(r["essay"], r["eligible"]) for r in mine)
+        quiz_total = sum(min(r["quiz"], r["eligible"]) for r in mine)
+        essay_total = sum(min(r["essay"], r["eligible"]) for r in mine)
         levels.append(
             {
                 "level": level,
                 "schools": len(mine),
                 "eligible": total,
                 "quiz": quiz_total,
-                "quiz_rate": None
-                if quiz_total is None
-                else (round(100 * quiz_total / total, 1) if total else 0.0),
+                "quiz_rate": round(100 * quiz_total / total, 1) if total else 0.0,
                 "essay": essay_total,
-                "essay_rate": None
-                if essay_total is None
-                else (round(100 * essay_total / total, 1) if total else 0.0),
+                "essay_rate": round(100 * essay_total / total, 1) if total else 0.0,
             }
         )
-    return {
-        "rows": rows,
-        "levels": levels,
-        "quiz_available": quiz is not None,
-        "essay_available": essay is not None,
-    }
+    return {"rows": rows, "levels": levels}
 
 
 def participation_xlsx(campaign: Campaign) -> bytes:

@@ -3,6 +3,9 @@
 Official documents are always Vietnamese (the language of the administration), whatever
 language the organizer reads the site in; so the text here is fixed Vietnamese, like the
 column headings of an import format, and is not wrapped for translation.
+
+Just over 400 lines: one builder per document kind over a shared layout; the award lists live in
+``awards``.
 """
 
 from __future__ import annotations
@@ -12,28 +15,19 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from campaign.documents.layout import OfficialDocument, Paragraph, Signer, Table
+from campaign.documents.awards import award_annex
+from campaign.documents.layout import OfficialDocument, Paragraph, Signer, Table, vi_number
 from campaign.documents.models import DocumentDraft
-from campaign.documents.subjects import MILESTONES, Subject, final_quiz_snapshot, final_round
+from campaign.documents.subjects import MILESTONES, Subject
 from campaign.greennet import services as greennet
 from campaign.greennet.models import Activity, ActivityStatus, MilestoneKind, Movement, Tier
 from campaign.greennet.reports import TIER_VI
 from campaign.inspections.models import Rating
-from contests.judging.models import Award, Result
-from contests.quiz.models import LeaderboardEntry
-from core.accounts.models import User
 from core.extensions import db
 from core.organisations.models import Organisation
 from core.organisations.services import default_office, linked_issuers, organisation_for_school
-from core.schools.models import School, SchoolClass
 
 MILESTONE_VI = {"so_ket": "sơ kết", "tong_ket": "tổng kết"}
-AWARD_VI = {
-    Award.FIRST: "Giải Nhất",
-    Award.SECOND: "Giải Nhì",
-    Award.THIRD: "Giải Ba",
-    Award.MERIT: "Giải Khuyến khích",
-}
 RATING_VI = {Rating.MET: "Đạt", Rating.PARTLY: "Đạt một phần", Rating.NOT_MET: "Chưa đạt"}
 #: Narrative sections of a report, in order, with the heading each has in the document.
 REPORT_SECTIONS = {
@@ -69,10 +63,6 @@ def issuer_of(subject: Subject) -> Organisation | None:
     if not found and campaign_id:
         found = linked_issuers("campaign", campaign_id)
     return found[0] if found else default_office()
-
-
-def _fmt(value: float) -> str:
-    return f"{value:g}".replace(".", ",")
 
 
 def _title_of(subject: Subject) -> str:
@@ -205,7 +195,7 @@ def _by_criterion(activities) -> Table:
         row[0] += 1
         row[1] += a.awarded_points or 0.0
     rows = [
-        [code, title, str(int(n)), _fmt(points)]
+        [code, title, str(int(n)), vi_number(points)]
         for (code, title), (n, points) in sorted(counts.items())
     ]
     return Table(
@@ -277,8 +267,8 @@ def _results_blocks(subject: Subject, facts: dict) -> list:
         if score is not None:
             blocks.append(
                 Paragraph(
-                    f"3. Kết quả: {_fmt(score.points)}/{_fmt(score.max_points)} điểm "
-                    f"({_fmt(score.percent)}%), xếp loại {TIER_VI[score.tier]}, "
+                    f"3. Kết quả: {vi_number(score.points)}/{vi_number(score.max_points)} điểm "
+                    f"({vi_number(score.percent)}%), xếp loại {TIER_VI[score.tier]}, "
                     f"thứ {score.rank} trong cấp học."
                 )
             )
@@ -288,120 +278,6 @@ def _results_blocks(subject: Subject, facts: dict) -> list:
         elif note:
             blocks.append(Paragraph(note))
     return blocks
-
-
-def _essay_prizes(subject: Subject) -> list[tuple[str, str, str, str]]:
-    """(name, class, school, prize) of the essay contest's prize winners, by rank."""
-    last = final_round(subject.contest)
-    if last is None:
-        return []
-    results = db.session.scalars(
-        sa.select(Result)
-        .where(Result.round_id == last.id, Result.award != Award.PARTICIPATION)
-        .order_by(Result.rank)
-    )
-    rows = []
-    for r in results:
-        student = r.entry.student
-        klass = student.school_class.name if student.school_class else ""
-        school = student.school.name if getattr(student, "school", None) else ""
-        rows.append((student.full_name, klass, school, AWARD_VI[r.award]))
-    return rows
-
-
-#: The prize of a quiz contest's top ranks; later prize ranks are encouragement prizes.
-QUIZ_PRIZE_VI = {1: "Giải Nhất", 2: "Giải Nhì", 3: "Giải Ba"}
-
-
-def _quiz_prizes(subject: Subject) -> list[tuple[str, str, str, str]]:
-    """(name, class, school, prize) of the quiz contest's prize ranks in its final ranking.
-
-    The prize ranks are the contest's prize points (e.g. "10,8,6": three prizes), as the
-    schools' prize points count them; three when the contest names none.
-    """
-    snapshot = final_quiz_snapshot(subject.quiz_contest)
-    if snapshot is None:
-        return []
-    rounds = subject.quiz_contest.rounds
-    prize_ranks = len(rounds[0].prizes) if rounds and rounds[0].prizes else 3
-    entry = LeaderboardEntry
-    rows = db.session.execute(
-        sa.select(entry.rank, User.full_name, SchoolClass.name, School.name)
-        .join(User, User.id == entry.ref_id)
-        .outerjoin(SchoolClass, SchoolClass.id == entry.class_id)
-        .outerjoin(School, School.id == entry.school_id)
-        .where(
-            entry.snapshot_id == snapshot.id,
-            entry.scope == "student",
-            entry.rank <= prize_ranks,
-        )
-        .order_by(entry.rank, User.full_name)
-    )
-    return [
-        (name, klass or "", school or "", QUIZ_PRIZE_VI.get(rank, "Giải Khuyến khích"))
-        for rank, name, klass, school in rows
-    ]
-
-
-def _classes_with_prizes(prizes: list[tuple[str, str, str, str]]) -> list[list[str]]:
-    """The classes whose students won prizes, with how many, most first."""
-    counts = Counter((klass, school) for _, klass, school, _ in prizes if klass)
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0][1], item[0][0]))
-    return [[str(i), klass, school, str(n)] for i, ((klass, school), n) in enumerate(ordered, 1)]
-
-
-def _award_rows(subject: Subject) -> tuple[list, list, list]:
-    """(schools by tier, students with prizes, classes with prizes) for an award document."""
-    if subject.what == "contest":
-        prizes = _quiz_prizes(subject) if subject.quiz_contest else _essay_prizes(subject)
-        students = [[str(i), *row] for i, row in enumerate(prizes, 1)]
-        return [], students, _classes_with_prizes(prizes)
-    snaps = greennet.snapshots(subject.movement)
-    kind = MILESTONES[subject.milestone].value
-    schools = []
-    for score in greennet.standings(subject.movement):
-        snap = snaps.get(score.school.id, {}).get(kind)
-        if snap and snap.tier in (Tier.EXCELLENT, Tier.GOOD):
-            schools.append((snap.tier != Tier.EXCELLENT, score.school.name, snap))
-    schools.sort(key=lambda s: (s[0], s[1]))
-    rows = [
-        [str(i), name, TIER_VI[snap.tier], f"{_fmt(snap.percent)}%"]
-        for i, (_, name, snap) in enumerate(schools, 1)
-    ]
-    return rows, [], []
-
-
-def _award_annex(subject: Subject) -> list:
-    schools, students, classes = _award_rows(subject)
-    annex: list = []
-    if schools or subject.what != "contest":
-        annex.append(Paragraph("A. TẬP THỂ", bold=True, indent=False))
-        annex.append(
-            Table(
-                ["STT", "Đơn vị", "Xếp loại", "Tỉ lệ điểm"],
-                schools or [["", "Không có", "", ""]],
-                [1, 6, 2, 2],
-            )
-        )
-    if students or subject.what == "contest":
-        annex.append(Paragraph("B. CÁ NHÂN", bold=True, indent=False))
-        annex.append(
-            Table(
-                ["STT", "Họ và tên", "Lớp", "Trường", "Giải"],
-                students or [["", "Không có", "", "", ""]],
-                [1, 4, 1.5, 4, 2.5],
-            )
-        )
-    if subject.what == "contest":
-        annex.append(Paragraph("C. TẬP THỂ LỚP CÓ HỌC SINH ĐẠT GIẢI", bold=True, indent=False))
-        annex.append(
-            Table(
-                ["STT", "Lớp", "Trường", "Số giải"],
-                classes or [["", "Không có", "", ""]],
-                [1, 2, 6, 2],
-            )
-        )
-    return annex
 
 
 # The document --------------------------------------------------------------------------------
@@ -465,16 +341,16 @@ def build(subject: Subject, draft: DocumentDraft, *, today: date | None = None) 
             )
         )
         annex_title = "DANH SÁCH TẬP THỂ, CÁ NHÂN ĐƯỢC KHEN THƯỞNG"
-        annex = _award_annex(subject)
+        annex = award_annex(subject)
     elif slug == "to-trinh-khen-thuong":
         body.extend(_paragraphs(sections.get("reasons", "")))
-        body.extend(_award_annex(subject))
+        body.extend(award_annex(subject))
         body.extend(_paragraphs(sections.get("request", "")))
     elif slug == "thong-bao-ket-qua":
         body.extend(_paragraphs(sections.get("introduction", "")))
         body.extend(
             b
-            for b in _award_annex(subject)
+            for b in award_annex(subject)
             if not (isinstance(b, Paragraph) and b.text == "A. TẬP THỂ")
         )
         body.extend(_paragraphs(sections.get("closing", "")))

@@ -11,6 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
+from babel.numbers import format_decimal
+
 NATIONAL = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 MOTTO = "Độc lập - Tự do - Hạnh phúc"
 RECIPIENTS_LABEL = "Nơi nhận:"
@@ -101,3 +103,8 @@ class OfficialDocument:
 def upper(text: str) -> str:
     """Uppercase Vietnamese text (đ becomes Đ)."""
     return text.upper()
+
+
+def vi_number(value: float) -> str:
+    """A number the Vietnamese way (decimal comma, dot between thousands): 95,79; 1.234,5."""
+    return format_decimal(value, format="#,##0.##", locale="vi")

@@ -36,9 +36,7 @@ def _student_counts(school_ids: list[int], condition) -> dict[int, int]:
     return {school_id: count for school_id, count in rows}
 
 
-def _rate(counts: dict[int, int] | None, school_ids: list[int]) -> dict[int, float] | None:
-    if counts is None:
-        return None
+def _rate(counts: dict[int, int], school_ids: list[int]) -> dict[int, float]:
     eligible = eligible_students(school_ids)
     return {
         sid: (min(counts.get(sid, 0) / eligible[sid], 1.0) if eligible.get(sid) else 0.0)
@@ -74,7 +72,7 @@ class Metric:
     label: object
     #: "rate" (0–1) or "count".
     kind: str
-    compute: Callable[..., dict[int, float] | None]
+    compute: Callable[..., dict[int, float]]
 
 
 REGISTRY: dict[str, Metric] = {
@@ -110,21 +108,18 @@ REGISTRY: dict[str, Metric] = {
 
 @dataclass(frozen=True)
 class MetricValues:
-    """Raw values per school, or ``available=False`` when the data source is not there yet."""
+    """Raw values per school."""
 
     values: dict[int, float]
-    available: bool
 
 
 def evaluate(name: str, school_ids: list[int], *, since: datetime, until: datetime) -> MetricValues:
     """Compute one metric for many schools."""
     metric = REGISTRY[name]
     if not school_ids:
-        return MetricValues({}, True)
+        return MetricValues({})
     values = metric.compute(list(school_ids), since=since, until=until)
-    if values is None:
-        return MetricValues({sid: 0.0 for sid in school_ids}, False)
-    return MetricValues({sid: float(values.get(sid, 0.0)) for sid in school_ids}, True)
+    return MetricValues({sid: float(values.get(sid, 0.0)) for sid in school_ids})
 
 
 def fraction(name: str, value: float, *, target: int) -> float:

@@ -6,13 +6,16 @@ headings are fixed Vietnamese text, like the columns of an import format.
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, MilestoneKind, Movement, Tier
 from core import pdf as core_pdf
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 TIER_VI = {Tier.EXCELLENT: "Xuất sắc", Tier.GOOD: "Tốt", Tier.PASS: "Đạt", Tier.FAIL: "Chưa đạt"}
 STATUS_VI = {
@@ -28,6 +31,8 @@ GREY = (200, 200, 200)
 
 def tier_counts(rows) -> pd.DataFrame:
     """Schools per level (rows) and tier (columns), every level and tier present, zeros included."""
+    import pandas as pd  # on use: pandas is not loaded when the application starts
+
     frame = pd.DataFrame(
         {"level": [r.school.level for r in rows], "tier": [r.tier for r in rows]},
         dtype=object,
@@ -219,9 +224,23 @@ def _bar_chart(
     pdf.ln(3)
 
 
-def _table(pdf, headers: list[str], widths: list[float], rows: list[list]) -> None:
+def _table(
+    pdf,
+    headers: list[str],
+    widths: list[float],
+    rows: list[list],
+    *,
+    groups: list[tuple[str, int]] = (),
+) -> None:
+    """A bordered table; ``groups`` is an optional header row above: (label, columns spanned)."""
     pdf.set_font(core_pdf.FONT, "B", 8)
     pdf.set_fill_color(221, 238, 221)
+    if groups:
+        column = 0
+        for label, span in groups:
+            pdf.cell(sum(widths[column : column + span]), 6, label, border=1, fill=True, align="C")
+            column += span
+        pdf.ln()
     for header, w in zip(headers, widths, strict=True):
         pdf.cell(w, 6, header, border=1, fill=True)
     pdf.ln()
@@ -318,9 +337,12 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
 
 
 def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
-    """The district summary as a PDF: per level a chart of schools' scores and the ranking."""
+    """The district summary as a PDF (landscape): per level a chart of schools' scores and the
+    ranking, with the locked sơ kết and tổng kết figures beside them like the .xlsx."""
     rows = services.standings(movement, now=now, milestone=milestone)
-    pdf = core_pdf.new_document(title=f"Tổng hợp phong trào Mạng xanh {movement.school_year}")
+    pdf = core_pdf.new_document(
+        orientation="L", title=f"Tổng hợp phong trào Mạng xanh {movement.school_year}"
+    )
     pdf.add_page()
     pdf.set_font(core_pdf.FONT, "B", 14)
     pdf.multi_cell(
@@ -364,11 +386,29 @@ def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
         )
         _table(
             pdf,
-            ["Hạng", "Trường", "Điểm", "%", "Xếp loại", "Chờ duyệt"],
-            [14, 86, 22, 18, 24, 22],
             [
-                [r.rank, r.school.name, r.points, r.percent, TIER_VI[r.tier], r.pending]
+                "Hạng",
+                "Trường",
+                "Điểm",
+                "%",
+                "Xếp loại",
+                "Chờ duyệt",
+                *["%", "Xếp loại", "Hạng"] * 2,
+            ],
+            [12, 76, 18, 16, 22, 18, 16, 22, 14, 16, 22, 14],
+            [
+                [
+                    r.rank,
+                    r.school.name,
+                    r.points,
+                    r.percent,
+                    TIER_VI[r.tier],
+                    r.pending,
+                    *_recorded(r.records, MilestoneKind.MIDTERM),
+                    *_recorded(r.records, MilestoneKind.FINAL),
+                ]
                 for r in mine
             ],
+            groups=[("Kết quả", 6), ("Sơ kết", 3), ("Tổng kết", 3)],
         )
     return core_pdf.to_bytes(pdf)

@@ -11,7 +11,7 @@ from campaign.safety.services import help_lines
 from core import api as core_api
 from core.accounts.models import Role
 from core.notifications.services import register_kind
-from core.web import NavItem, add_nav, add_page_footer
+from core.web import NavItem, add_nav, add_page_footer, is_public_page
 
 
 def init_app(app: Flask) -> None:
@@ -62,7 +62,10 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _safety_corner():
-        # Students see the help lines on every page (Luật Trẻ em 2016; QĐ 88/QĐ-BTTTT).
+        # Students see the help lines on every page (Luật Trẻ em 2016; QĐ 88/QĐ-BTTTT). A page
+        # shared by everyone (a released leaderboard) shows everyone the national lines.
+        if is_public_page():
+            return {"safety_corner": help_lines(None)}
         if current_user and current_user.is_authenticated and current_user.has_role(Role.STUDENT):
             return {"safety_corner": help_lines(current_user)}
         return {"safety_corner": None}

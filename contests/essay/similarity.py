@@ -15,6 +15,9 @@ contest. Flags go to organizers only, who see the matching passages side by side
 and clear or disqualify with a reason.
 
 datasketch (which loads scipy) is imported only when a check runs, never by a web worker.
+
+Over 400 lines: folding, grouping, LSH and the per-entry cap are one pipeline whose memory bound
+depends on all four; they are kept together on purpose.
 """
 
 from __future__ import annotations

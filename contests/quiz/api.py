@@ -14,7 +14,7 @@ from core.api import ApiBlueprint
 from core.auth.sessions import current_login_session_id
 from core.clock import utcnow
 from core.errors import Forbidden, NotFound
-from core.extensions import db
+from core.extensions import compress, db
 
 blp = ApiBlueprint("quiz_api", __name__, description="Law quizzes: rounds, attempts, leaderboards")
 
@@ -277,17 +277,14 @@ def submit_attempt(body, attempt_id: int):
 @blp.arguments(LeaderboardArgs, location="query")
 @blp.response(200, LeaderboardSchema)
 @login_required
+@compress.compressed()
 def get_leaderboard(args, round_id: int):
-    round_ = get_round(round_id)
+    round_, snapshot = leaderboards.round_and_latest_snapshot(round_id)
+    if round_ is None:
+        raise NotFound(_("Round not found."))
     if not can_view_leaderboard(current_user, round_, utcnow()):
         raise Forbidden(_("The results of this round are not released yet."))
-    return leaderboards.read_leaderboard(
-        snapshot=leaderboards.latest_snapshot(round_id=round_.id),
-        scope=args["scope"],
-        me=current_user,
-        level=args["level"],
-        limit=args["limit"],
-    )
+    return _board(snapshot, args)
 
 
 @blp.route("/contests/<int:contest_id>/leaderboard", methods=["GET"])
@@ -297,16 +294,32 @@ def get_leaderboard(args, round_id: int):
 @blp.arguments(LeaderboardArgs, location="query")
 @blp.response(200, LeaderboardSchema)
 @login_required
+@compress.compressed()
 def get_contest_leaderboard(args, contest_id: int):
     contest = db.session.get(QuizContest, contest_id)
     if contest is None:
         raise NotFound(_("Contest not found."))
     if not can_view_contest_leaderboard(current_user, contest, utcnow()):
         raise Forbidden(_("The results of this contest are not released yet."))
-    return leaderboards.read_leaderboard(
-        snapshot=leaderboards.latest_snapshot(contest_id=contest.id),
-        scope=args["scope"],
-        me=current_user,
-        level=args["level"],
-        limit=args["limit"],
-    )
+    return _board(leaderboards.latest_snapshot(contest_id=contest.id), args)
+
+
+_BOARD_SCHEMA = LeaderboardSchema()
+_LINE_SCHEMA = LeaderboardLineSchema()
+
+
+def _board(snapshot, args):
+    """The board's reply: from the bytes kept per snapshot when it can (leaderboards.replies),
+    else built in full (no snapshot yet, or the reader is among the top lines)."""
+    board = {"snapshot": snapshot, "scope": args["scope"], "level": args["level"]}
+    if snapshot is not None:
+        response = leaderboards.board_response(
+            **board,
+            limit=args["limit"],
+            me=current_user,
+            schema=_BOARD_SCHEMA,
+            line_schema=_LINE_SCHEMA,
+        )
+        if response is not None:
+            return response
+    return leaderboards.read_leaderboard(**board, me=current_user, limit=args["limit"])

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy.orm import selectinload
@@ -39,10 +50,12 @@ from contests.quiz.permissions import (
 from core.accounts.models import Role, User
 from core.accounts.permissions import require, roles_required
 from core.clock import local_today, utcnow
-from core.extensions import db
+from core.extensions import compress, db
+from core.hardening import shared
+from core.i18n import LOCALE_COOKIE
 from core.spreadsheets import ImportRejected
 from core.transaction import domain_errors, fail_request
-from core.web import writes_on_read
+from core.web import public_page_context, writes_on_read
 
 bp = Blueprint("quiz", __name__)
 
@@ -160,15 +173,65 @@ def result(attempt_id: int):
 
 
 @bp.route("/quiz/rounds/<int:round_id>/leaderboard")
+@compress.compressed()
 def leaderboard(round_id: int):
-    """A round's leaderboard (masked names), by students, classes or schools."""
+    """A round's leaderboard (masked names), by students, classes or schools.
+
+    Once results are released the page is the same for everyone (the reader's own line is
+    fetched by its script from getLeaderboard): it is rendered without the reader and may be
+    kept by browsers and nginx until the next snapshot could have been taken.
+    """
     round_ = get_or_404(QuizRound, round_id)
+    if not round_.is_practice and round_.results_released(utcnow()):
+        return _public_leaderboard(round_)
     if not can_view_leaderboard(current_user, round_, utcnow()):
         abort(403)
     return _render_leaderboard(round_.contest, round_, round_id=round_.id)
 
 
+#: How long browsers and nginx may keep a released board (snapshots are taken every minute).
+PUBLIC_BOARD_SECONDS = 60
+
+
+def _public_leaderboard(round_):
+    """The released board as everyone sees it: no reader, no CSRF token, no user menu.
+
+    The language comes from the language cookie only (nginx keys its cache by it), not from the
+    reader's profile. The reply is marked shared (core.hardening.shared), which the no-store
+    hook honours only if the request set no cookie.
+    """
+    scope = request.args.get("scope", "student")
+    level = request.args.get("level") or None
+    if scope not in leaderboards.SCOPES or level not in (None, "MN", "TH", "THCS"):
+        abort(400)
+    snapshot = leaderboards.latest_snapshot(round_id=round_.id)
+    language = request.cookies.get(LOCALE_COOKIE)
+    if language not in current_app.config["LANGUAGES"]:
+        language = current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        board = leaderboards.read_leaderboard(snapshot=snapshot, scope=scope, level=level)
+        html = render_template(
+            "contests/quiz/leaderboard.html",
+            contest=round_.contest,
+            round=round_,
+            board=board,
+            scope=scope,
+            level=level,
+            public_board=True,
+            # The page holds nothing of its reader (see core.web.public_page_context).
+            **public_page_context(),
+        )
+    version = f"{snapshot.id}-{snapshot.computed_at.timestamp()}" if snapshot else "none"
+    response = make_response(html)
+    return shared(
+        response,
+        max_age=PUBLIC_BOARD_SECONDS,
+        etag=f"board-{round_.id}-{version}-{scope}-{level or 'all'}-{language}",
+    )
+
+
 @bp.route("/quiz/contests/<int:contest_id>/leaderboard")
+@compress.compressed()
 def contest_leaderboard(contest_id: int):
     """The contest's leaderboard over all its ranked rounds (masked names)."""
     item = get_or_404(QuizContest, contest_id)

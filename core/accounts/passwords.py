@@ -11,7 +11,6 @@ import re
 from functools import cache
 
 from flask_babel import gettext as _
-from zxcvbn.frequency_lists import FREQUENCY_LISTS
 
 from core.errors import ValidationFailed
 
@@ -25,7 +24,9 @@ MIN_NAME_PART = 4
 
 @cache
 def common_passwords() -> frozenset[str]:
-    """The most common passwords, lower case."""
+    """The most common passwords, lower case (zxcvbn's lists, ~7 MB, read on first use only)."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
     return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"][:COMMON_PASSWORDS_CHECKED])
 
 

@@ -1,8 +1,11 @@
-"""Accounts: passwords, activation codes, users and roles. Services flush; callers commit."""
+"""Accounts: passwords, activation codes, users and roles. Services flush; callers commit.
+
+Just over 400 lines: accounts' life cycle (create, activate, reset, disable, roles) in one
+place so every path that ends sessions is seen together.
+"""
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import hmac
 import secrets
@@ -14,6 +17,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import gettext as _
+from sqlalchemy.orm import joinedload
 
 from core import audit
 from core.accounts import passwords, signals
@@ -27,7 +31,7 @@ from core.accounts.models import (
 )
 from core.arrays import fetch_columns
 from core.clock import utcnow
-from core.db import Prepared
+from core.db import Prepared, read_before_writing
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
 from core.schools.models import School, SchoolClass
@@ -66,24 +70,31 @@ def _dummy_hash() -> str:
     return digest
 
 
+def _verify(digest: str, password: str) -> bool:
+    """One argon2id verification (the whole cost of a sign-in, ~20 ms of CPU)."""
+    try:
+        return password_hasher().verify(digest, password or "")
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def spend_a_verification(password: str) -> None:
     """Verify ``password`` against the dummy hash: a failed sign-in costs what a real check does."""
-    with contextlib.suppress(VerificationError, InvalidHashError):
-        password_hasher().verify(_dummy_hash(), password or "")
+    _verify(_dummy_hash(), password)
 
 
 def check_password(user: User, password: str) -> bool:
     """Tell whether ``password`` is the user's; upgrade the hash if the parameters changed."""
-    if not user.password_hash:
+    if not user.password_hash or not _verify(user.password_hash, password):
         return False
+    _rehash_if_needed(user, password)
+    return True
+
+
+def _rehash_if_needed(user: User, password: str) -> None:
     hasher = password_hasher()
-    try:
-        hasher.verify(user.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
-    return True
 
 
 def find_user(username: str) -> User | None:
@@ -94,16 +105,41 @@ def find_user(username: str) -> User | None:
     return db.session.scalar(sa.select(User).where(sa.func.lower(User.username) == name))
 
 
+#: What a sign-in reads before the hash: nothing else, and no lock held (see authenticate).
+_CREDENTIALS = sa.select(User.id, User.password_hash, User.active).where(
+    sa.func.lower(User.username) == sa.bindparam("name")
+)
+#: The signed-in user with their roles and school (for the reply), in one query.
+_SIGNED_IN_USER = (
+    sa.select(User)
+    .options(joinedload(User.role_assignments), joinedload(User.school))
+    .where(User.id == sa.bindparam("user_id"))
+)
+
+
 def authenticate(*, username: str, password: str, now: datetime | None = None) -> User | None:
-    """Return the active user these credentials belong to, or None."""
-    user = find_user(username)
-    if user is None or not user.active or not user.password_hash:
+    """Return the active user these credentials belong to, or None.
+
+    The password hash is the whole cost (issue 18): the credentials are read first, by a read
+    that leaves no lock behind (on SQLite, a write request's transaction would otherwise hold
+    the database's one write lock through the 20 ms hash, and sign-ins would queue behind each
+    other), then verified; only then is the user loaded, with roles and school, in one query.
+    A failed sign-in runs the credentials' read and one verification, whatever failed.
+    """
+    name = (username or "").strip().lower()
+    rows = read_before_writing(db.session, _CREDENTIALS, {"name": name}) if name else []
+    found = rows[0] if rows else None
+    if found is None or not found.active or not found.password_hash:
         # Unknown, disabled or never activated: one verification all the same, so the time a
         # failed sign-in takes tells nothing about the account.
         spend_a_verification(password)
         return None
-    if not check_password(user, password):
+    if not _verify(found.password_hash, password):
         return None
+    user = db.session.execute(_SIGNED_IN_USER, {"user_id": found.id}).unique().scalar_one_or_none()
+    if user is None or not user.active or user.password_hash != found.password_hash:
+        return None  # changed between the read and now: the password checked is not theirs
+    _rehash_if_needed(user, password)
     user.last_login_at = now or utcnow()
     return user
 

@@ -13,11 +13,9 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
-import pandas as pd
 from flask_babel import gettext as _
-from python_calamine import CalamineError
 
 from core.spreadsheets.limits import (
     MAX_CSV_FIELD,
@@ -28,6 +26,12 @@ from core.spreadsheets.limits import (
     too_large,
 )
 from core.spreadsheets.report import Report, normalize_header
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# pandas and calamine are imported where a sheet is read (an import now and then), not when
+# the application starts: memory every gunicorn process would otherwise map (issue 11).
 
 
 @dataclass(frozen=True)
@@ -112,6 +116,9 @@ _AS_WRITTEN = {"header": None, "dtype": object, "keep_default_na": False, "na_fi
 
 
 def _xlsx_frame(data: bytes, report: Report) -> pd.DataFrame | None:
+    import pandas as pd
+    from python_calamine import CalamineError
+
     try:
         check_xlsx(data)
     except TooLarge:
@@ -131,6 +138,8 @@ def _xlsx_frame(data: bytes, report: Report) -> pd.DataFrame | None:
 
 
 def _csv_frame(data: bytes, report: Report) -> pd.DataFrame | None:
+    import pandas as pd
+
     for encoding in ("utf-8-sig", "utf-16"):
         try:
             text = data.decode(encoding)

@@ -6,12 +6,11 @@ import io
 from collections.abc import Iterable
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-HEADER_FILL = PatternFill("solid", fgColor="DDEEDD")
+#: The header row's fill colour. openpyxl is imported where a workbook is written, not when the
+#: application starts (issue 11, memory).
+HEADER_FILL_COLOR = "DDEEDD"
 
 
 def _keep_text(cells) -> None:
@@ -26,6 +25,9 @@ def workbook_bytes(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]])
 
     Every text cell stays text: a name or answer starting with "=" is written as a string.
     """
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+
     workbook = Workbook(write_only=False)
     workbook.remove(workbook.active)
     for title, headers, rows in sheets:
@@ -34,7 +36,7 @@ def workbook_bytes(sheets: list[tuple[str, list[str], Iterable[Iterable[Any]]]])
         _keep_text(sheet[1])
         for cell in sheet[1]:
             cell.font = Font(bold=True)
-            cell.fill = HEADER_FILL
+            cell.fill = PatternFill("solid", fgColor=HEADER_FILL_COLOR)
         for row in rows:
             values = list(row)
             sheet.append(values)

@@ -3,10 +3,11 @@
 import io
 import zipfile
 
+import pandas
 import pytest
 from openpyxl import Workbook
 
-from core.spreadsheets import Report, limits, read_table, reading
+from core.spreadsheets import Report, limits, read_table
 
 COLUMNS = {"code": "Mã học sinh", "name": "Họ và tên"}
 REQUIRED = ("code", "name")
@@ -19,7 +20,8 @@ def no_cell_reads(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("cells were read")
 
-    monkeypatch.setattr(reading.pd, "read_excel", refuse)
+    # pandas is imported where a sheet is read (core.spreadsheets.reading): patch it at the source.
+    monkeypatch.setattr(pandas, "read_excel", refuse)
 
 
 def read(data, filename):

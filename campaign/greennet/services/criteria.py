@@ -2,10 +2,11 @@
 
 Once schools have logged activities against a set, it is no longer replaced whole (an import or
 a copy from last year); its criteria are edited one at a time, and one in use is not deleted.
-Adding a criterion to a set in use changes every school's maximum, so it is an explicit new
-version (``add_criterion(as_new_version=True)``): the set is copied, the criterion added, and the
-schools' activities follow their criterion (same code) into the new version. Each locked
-milestone keeps the version it was scored on.
+Adding a criterion to a set in use, or changing a criterion's maximum in it, changes every
+school's maximum, so it is an explicit new version (``add_criterion(as_new_version=True)``,
+``update_criterion(as_new_version=True)``): the set is copied, the change made in the copy, and
+the schools' activities follow their criterion (same code) into the new version. Each locked
+milestone keeps the version it was scored on. Wording, guidance and evidence are edited in place.
 """
 
 from __future__ import annotations
@@ -296,9 +297,16 @@ def update_criterion(
     max_count: int = 1,
     computed: bool = False,
     metric: str | None = None,
+    as_new_version: bool = False,
     now: datetime | None = None,
 ) -> Criterion:
-    """Change one criterion in place (audited from → to); its code stays."""
+    """Change one criterion (audited from → to); its code stays.
+
+    When schools are already scored on its set, a new maximum changes every school's maximum:
+    it is refused with the change spelled out (/100 → /105) unless ``as_new_version`` asks for
+    one; the change is then made in (and the criterion returned from) the new version, and the
+    old version stays as it was. Other fields change in place.
+    """
     problems = check_criterion(
         code=criterion.code,
         title=(title or "").strip(),
@@ -315,6 +323,30 @@ def update_criterion(
             _("Schools have logged activities against this criterion; it cannot become computed.")
         )
     before = _criterion_dict(criterion)
+    criteria_set = criterion.criteria_set
+    new_max = float(max_points) != float(criterion.max_points)
+    if as_new_version or (new_max and _set_scored(criteria_set)):
+        latest = current_set(criteria_set.movement, criteria_set.level)
+        if latest is None or latest.id != criteria_set.id:
+            raise Conflict(_("Only the newest version of the criteria can be changed."))
+        if not as_new_version:
+            before_max = criteria_set.max_total
+            before_text = f"{before_max:g}"
+            after_text = f"{before_max - criterion.max_points + float(max_points):g}"
+            raise Conflict(
+                _(
+                    "Schools are already scored on these criteria: changing %(code)s changes "
+                    "the maximum from /%(before)s → /%(after)s. Save it as a new version.",
+                    code=criterion.code,
+                    before=before_text,
+                    after=after_text,
+                ),
+                field="as_new_version",
+            )
+        amended = _amended_version(
+            actor=actor, movement=criteria_set.movement, latest=criteria_set, now=now
+        )
+        criterion = next(c for c in amended.criteria if c.code == criterion.code)
     criterion.title = title.strip()
     criterion.guidance = (guidance or "").strip()
     criterion.max_points = float(max_points)
@@ -361,6 +393,7 @@ def _criterion_in_use(criterion: Criterion) -> bool:
 
 def _criterion_dict(criterion: Criterion) -> dict:
     return {
+        "version": criterion.criteria_set.version,
         "title": criterion.title,
         "max_points": criterion.max_points,
         "evidence_kinds": criterion.evidence_kinds,

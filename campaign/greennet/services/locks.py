@@ -31,7 +31,7 @@ from campaign.greennet.services.records import (
     milestone_for,
     result_of,
 )
-from campaign.greennet.services.standings import school_standing
+from campaign.greennet.services.standings import school_standing, standings
 from core import audit
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
@@ -95,6 +95,10 @@ def lock_assessment(
     if pending:
         raise VerificationIncomplete(pending)
     score = school_standing(movement, school, now=now, live=True)
+    # The rank recorded is the school's place among the figures shown at the lock (other
+    # schools' records included), so it agrees with the standings page that day.
+    shown = standings(movement, level=school.level, now=now)
+    rank = 1 + sum(s.percent > score.percent for s in shown if s.school.id != school.id)
     criteria_set = db.session.scalar(
         sa.select(CriteriaSet)
         .where(CriteriaSet.movement_id == movement.id, CriteriaSet.level == school.level)
@@ -108,7 +112,7 @@ def lock_assessment(
         max_points=score.max_points,
         percent=score.percent,
         tier=score.tier,
-        rank=score.rank,
+        rank=rank,
         held_back=score.held_back,
         criteria_set_id=criteria_set.id if criteria_set else None,
         criteria_version=criteria_set.version if criteria_set else None,

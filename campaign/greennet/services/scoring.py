@@ -32,7 +32,6 @@ class CriterionScore:
     drafts: int = 0
     #: Raw metric value for computed criteria (rate or count); None when not computed.
     value: float | None = None
-    available: bool = True
 
     @property
     def missing(self) -> bool:
@@ -61,6 +60,11 @@ class SchoolScore:
     def percent(self) -> float:
         return round(100 * self.points / self.max_points, 2) if self.max_points else 0.0
 
+    @property
+    def rank_recorded(self) -> bool:
+        """The rank is the locked record's (the place when it was locked), not a live one."""
+        return self.shown_milestone is not None
+
 
 def criterion_score(
     criterion: Criterion, activities: Iterable, *, metric: MetricValues | None, school_id: int
@@ -73,7 +77,6 @@ def criterion_score(
     item = CriterionScore(criterion=criterion)
     if criterion.computed:
         item.value = metric.values.get(school_id, 0.0)
-        item.available = metric.available
         share = fraction(criterion.metric, item.value, target=criterion.max_count)
         item.points = round(criterion.max_points * share, 2)
         return item

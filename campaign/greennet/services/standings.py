@@ -7,6 +7,13 @@ records, and each metric the criteria need. The scoring itself is ``scoring`` (n
 A locked result is a record: a school locked at a milestone shows the figures recorded then
 (``records``), never figures worked out again from today's thresholds, criteria or contest data.
 ``live=True`` gives the figures as they are now (what a lock records).
+
+Ranks when a level is partly locked: a school shown from its record shows the record's rank
+(its place when it was locked, ``SchoolScore.rank_recorded``); a school shown live is ranked
+among the figures shown in its level, recorded and live alike (1 + the schools whose shown
+percentage is higher). Rows are listed by the shown percentage. So a live rank never contradicts
+the figures on the page; a live rank may equal a recorded one (the record is of an earlier day),
+and the page marks recorded ranks "đã chốt" to say which is which.
 """
 
 from __future__ import annotations
@@ -157,8 +164,21 @@ def standings(
         kind = chosen or locked.get(score.school.id)
         if kind in score.records:
             _show_record(score, score.records[kind])
+    _rank_live_among_shown(ranked)
     levels = list(SchoolLevel)
-    return sorted(ranked, key=lambda s: (levels.index(s.school.level), s.rank, s.school.code))
+    return sorted(
+        ranked,
+        key=lambda s: (levels.index(s.school.level), -s.percent, s.rank, s.school.code),
+    )
+
+
+def _rank_live_among_shown(scores: list[SchoolScore]) -> None:
+    """Rank each live school among the percentages shown in its level (records included)."""
+    for level in SchoolLevel:
+        shown = [s.percent for s in scores if s.school.level == level]
+        for score in scores:
+            if score.school.level == level and not score.rank_recorded:
+                score.rank = 1 + sum(p > score.percent for p in shown)
 
 
 def school_standing(

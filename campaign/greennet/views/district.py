@@ -152,6 +152,9 @@ def edit_criterion(movement_id: int, criterion_id: int):
     form = _criterion_form()
     del form.code
     form.level.data = item.criteria_set.level.value
+    form.as_new_version.label.text = _(
+        "Save as a new version of the criteria (changes every school's maximum)"
+    )
     if form.validate_on_submit():
         with domain_errors(form, "title"):
             services.update_criterion(
@@ -164,6 +167,7 @@ def edit_criterion(movement_id: int, criterion_id: int):
                 max_count=form.max_count.data,
                 computed=form.computed.data,
                 metric=form.metric.data or None,
+                as_new_version=form.as_new_version.data,
             )
             flash(_("The criterion has been saved."), "success")
             return redirect(url_for("greennet.settings", movement_id=movement.id))

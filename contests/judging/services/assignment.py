@@ -10,10 +10,14 @@ The chief judge sees marks (the dashboard, an entry's sheets), so they are never
 that has a submitted mark: never its third judge or an appeal's re-marker, nor the new judge of
 a sheet moved once the other judge submitted. As a marker they see no other marks on an entry
 while they hold its sheet.
+
+Just over 400 lines: one concern (who marks what) whose parts share the loading of pools and
+loads; split further, each part would re-read them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -267,15 +271,31 @@ def declare_conflict(
     return moved
 
 
+@dataclass(frozen=True)
+class SheetLeft:
+    """A withdrawn judge's sheet that stayed with them: its entry code and why."""
+
+    code: str
+    reason: str  # "reconciling" or "nobody_eligible"
+
+
+@dataclass(frozen=True)
+class MoveResult:
+    moved: int
+    left: list[SheetLeft] = field(default_factory=list)
+
+
 def move_judge_sheets(
     *, actor, round_: EssayRound, judge_id: int, now: datetime | None = None
-) -> int:
+) -> MoveResult:
     """Move a withdrawn or deactivated judge's open sheets of the round to other judges now.
 
     Each sheet goes by the same rules as an overdue one (k judges per entry, the least-loaded
     eligible judge, never the author's school or a declared conflict), active judges first to
-    keep the balance. Sheets nobody can take stay; submitted and reconciling sheets stay.
-    Returns the number moved (audited, one entry per sheet).
+    keep the balance. Submitted sheets stay. A sheet being reconciled stays (its marks are part
+    of the disagreement; the chief judge can decide it) and so does one nobody eligible can
+    take: both are returned in ``left`` so the organizer is told which and why.
+    Returns the number moved (audited, one entry per sheet) and the sheets left.
     """
     now = now or utcnow()
     sheets = db.session.scalars(
@@ -283,14 +303,19 @@ def move_judge_sheets(
         .where(
             Assignment.round_id == round_.id,
             Assignment.judge_id == judge_id,
-            Assignment.status == AssignmentStatus.OPEN,
+            Assignment.status.in_(MARKING),
         )
         .order_by(Assignment.position, Assignment.id)
     ).all()
     count = 0
+    left: list[SheetLeft] = []
     for assignment in sheets:
+        if assignment.status == AssignmentStatus.RECONCILING:
+            left.append(SheetLeft(assignment.entry.code, "reconciling"))
+            continue
         moved = _move(assignment=assignment, reason=rules.ReassignReason.WITHDRAWN, now=now)
         if moved is None:
+            left.append(SheetLeft(assignment.entry.code, "nobody_eligible"))
             continue
         changed = _mark_moved(assignment, "withdrawn", now)
         if not changed:
@@ -306,7 +331,7 @@ def move_judge_sheets(
         )
         count += 1
     db.session.flush()
-    return count
+    return MoveResult(count, left)
 
 
 def _mark_moved(assignment: Assignment, why: str, now: datetime) -> bool:

@@ -19,7 +19,6 @@ from contests.judging.forms import (
 from contests.judging.models import (
     MARKING,
     Assignment,
-    AssignmentStatus,
     JudgingRound,
 )
 from contests.judging.permissions import can_organize
@@ -80,7 +79,7 @@ def dashboard(round_id: int):
     open_judges = set(
         db.session.scalars(
             sa.select(Assignment.judge_id).where(
-                Assignment.round_id == round_.id, Assignment.status == AssignmentStatus.OPEN
+                Assignment.round_id == round_.id, Assignment.status.in_(MARKING)
             )
         )
     )

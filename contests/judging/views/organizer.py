@@ -144,9 +144,28 @@ def move_sheets(round_id: int, judge_id: int):
     form = ActionForm()
     if form.validate_on_submit():
         with domain_errors(category="danger"):
-            moved = services.move_judge_sheets(actor=current_user, round_=round_, judge_id=judge_id)
-            flash(_("%(n)d open sheets have moved to other judges.", n=moved), "success")
+            result = services.move_judge_sheets(
+                actor=current_user, round_=round_, judge_id=judge_id
+            )
+            flash(_("%(n)d open sheets have moved to other judges.", n=result.moved), "success")
+            if result.left:
+                flash(_sheets_left_message(result.left), "warning")
     return redirect(url_for("judging.dashboard", round_id=round_.id))
+
+
+def _sheets_left_message(left) -> str:
+    """Which sheets stayed with the withdrawn judge, and why, in one sentence."""
+    reasons = {
+        "reconciling": _(
+            "being reconciled: the judge can still finish it, or the chief judge decides it"
+        ),
+        "nobody_eligible": _(
+            "no judge left can take it (the others are from the author's school, already "
+            "mark it, declared a conflict or are inactive): add a reserve judge, then move again"
+        ),
+    }
+    items = "; ".join(f"{sheet.code} ({reasons[sheet.reason]})" for sheet in left)
+    return _("%(n)d sheets could not be moved: %(items)s.", n=len(left), items=items)
 
 
 @bp.route("/manage/judging/rounds/<int:round_id>/assign", methods=["GET", "POST"])

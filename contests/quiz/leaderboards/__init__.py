@@ -20,8 +20,10 @@ from contests.quiz.leaderboards.reading import (
     forget_cached_lines,
     latest_snapshot,
     read_leaderboard,
+    round_and_latest_snapshot,
     standings,
 )
+from contests.quiz.leaderboards.replies import board_response, forget_cached_replies
 from contests.quiz.leaderboards.snapshots import (
     forget_cached_counts,
     prune_older,
@@ -37,12 +39,14 @@ __all__ = [
     "SCOPES",
     "SCORE_UNIT",
     "Standings",
+    "board_response",
     "forget_cached_rows",
     "latest_snapshot",
     "mask_name",
     "prune_older",
     "read_leaderboard",
     "refresh_snapshots",
+    "round_and_latest_snapshot",
     "snapshot_contest",
     "snapshot_round",
     "standings",
@@ -53,3 +57,4 @@ def forget_cached_rows() -> None:
     """Forget what this worker cached of snapshots and eligible counts (tests, after a rollback)."""
     forget_cached_counts()
     forget_cached_lines()
+    forget_cached_replies()

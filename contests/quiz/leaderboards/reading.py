@@ -11,11 +11,32 @@ import sqlalchemy as sa
 
 from contests.quiz.leaderboards import ranking
 from contests.quiz.leaderboards.ranking import Standings, competition_ranks, mask_name
-from contests.quiz.models import LeaderboardEntry, LeaderboardSnapshot, LeaderboardStandings
+from contests.quiz.models import (
+    LeaderboardEntry,
+    LeaderboardSnapshot,
+    LeaderboardStandings,
+    QuizRound,
+)
 from core.accounts.models import User
 from core.cache import TimedCache
 from core.extensions import db
 from core.schools.models import School, SchoolClass
+
+
+def round_and_latest_snapshot(round_id: int):
+    """The round and its newest snapshot (or None), in one query; (None, None) if no round."""
+    newest = (
+        sa.select(sa.func.max(LeaderboardSnapshot.id))
+        .where(LeaderboardSnapshot.round_id == QuizRound.id)
+        .correlate(QuizRound)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        sa.select(QuizRound, LeaderboardSnapshot)
+        .outerjoin(LeaderboardSnapshot, LeaderboardSnapshot.id == newest)
+        .where(QuizRound.id == round_id)
+    ).first()
+    return (row[0], row[1]) if row else (None, None)
 
 
 def latest_snapshot(
@@ -147,14 +168,27 @@ def standings(snapshot: LeaderboardSnapshot) -> Standings:
     return found
 
 
+#: Class and school names of ranked students, by (class id, school id): like the top lines, a
+#: renamed class or school shows its old name until they expire.
+_names_cache = TimedCache(max_items=4096)
+
+
+def _names(class_id: int, school_id: int) -> tuple[str | None, str | None]:
+    key = (class_id, school_id)
+    found = _names_cache.get(key, _STANDINGS_KEPT)
+    if found is None:
+        params = {"class_id": class_id, "school_id": school_id}
+        found = tuple(db.session.execute(NAMES_QUERY, params).one())
+        _names_cache.put(key, found, _STANDINGS_KEPT)
+    return found
+
+
 def _my_student_line(snapshot: LeaderboardSnapshot, me: User, level: str | None) -> dict | None:
     """The reader's line from the standings, when they are ranked (and in ``level``)."""
     mine = standings(snapshot).find(me.id)
     if mine is None or (level and mine["level"] != level):
         return None
-    class_name, school_name = db.session.execute(
-        NAMES_QUERY, {"class_id": mine["class_id"], "school_id": mine["school_id"]}
-    ).one()
+    class_name, school_name = _names(mine["class_id"], mine["school_id"])
     row = SimpleNamespace(
         **mine,
         ref_id=me.id,
@@ -217,30 +251,52 @@ def read_leaderboard(
     if snapshot is None:
         return payload
     limit = min(limit, ranking.TOP_LINES)
-    me_ref = None
-    if me is not None and me.is_authenticated:
-        me_ref = {"student": me.id, "class": me.class_id, "school": me.school_id}[scope]
-    params = {"snapshot_id": snapshot.id, "scope": scope}
+    me_ref = reader_ref(scope, me)
     payload["entries"] = [
         {**line, "is_me": ref_id == me_ref} for ref_id, line in _top(snapshot, scope, level)[:limit]
     ]
     if me_ref is not None:
         mine = next((e for e in payload["entries"] if e["is_me"]), None)
-        if mine is None and scope == "student":
-            mine = _my_student_line(snapshot, me, level)
-        elif mine is None:
-            row = db.session.execute(MINE_QUERY, {**params, "ref_id": me_ref}).first()
-            if row is not None and (not level or row.level == level):
-                rank = row.rank
-                if level:
-                    rank = 1 + db.session.scalar(
-                        BETTER_IN_LEVEL, {**params, "level": level, "rank": row.rank}
-                    )
-                mine = _line(row, scope, me_ref, rank)
-        payload["me"] = mine
+        payload["me"] = mine or my_line(snapshot=snapshot, scope=scope, me=me, level=level)
     return payload
+
+
+def reader_ref(scope: str, me: User | None) -> int | None:
+    """What names the reader's line in ``scope``: their id, class or school (None if anonymous)."""
+    if me is None or not me.is_authenticated:
+        return None
+    return {"student": me.id, "class": me.class_id, "school": me.school_id}[scope]
+
+
+def top_refs(snapshot: LeaderboardSnapshot, scope: str, level: str | None, limit: int) -> set:
+    """Whose lines are among the first ``limit`` of the board (cached with the lines)."""
+    return {ref for ref, _line in _top(snapshot, scope, level)[: min(limit, ranking.TOP_LINES)]}
+
+
+def my_line(
+    *, snapshot: LeaderboardSnapshot, scope: str, me: User, level: str | None
+) -> dict | None:
+    """The reader's own line, looked up by their id, class or school: never everyone's lines.
+
+    A student's comes from the snapshot's packed standings (read once per worker, then found by
+    user id); a class or school line is one row by the entry's key.
+    """
+    me_ref = reader_ref(scope, me)
+    if me_ref is None:
+        return None
+    if scope == "student":
+        return _my_student_line(snapshot, me, level)
+    params = {"snapshot_id": snapshot.id, "scope": scope}
+    row = db.session.execute(MINE_QUERY, {**params, "ref_id": me_ref}).first()
+    if row is None or (level and row.level != level):
+        return None
+    rank = row.rank
+    if level:
+        rank = 1 + db.session.scalar(BETTER_IN_LEVEL, {**params, "level": level, "rank": row.rank})
+    return _line(row, scope, me_ref, rank)
 
 
 def forget_cached_lines() -> None:
     _standings.clear()
     _tops.clear()
+    _names_cache.clear()

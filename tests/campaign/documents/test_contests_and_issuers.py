@@ -75,7 +75,7 @@ def test_quiz_contest_award_decision_lists_students_and_classes_with_prizes(quiz
 
 
 def test_quiz_contest_classes_ranked_by_prizes(quiz_contest):
-    from campaign.documents.drafting import _award_rows
+    from campaign.documents.awards import _award_rows
 
     subject = resolve(KINDS["thong-bao-ket-qua"], quiz_contest_id=quiz_contest.id)
 

@@ -91,8 +91,8 @@ def test_computed_criteria_equal_what_the_contest_data_says(gn, make, essay_roun
     a = next(c for c in rows["A"].criteria if c.criterion.code == "E")
     b = next(c for c in rows["B"].criteria if c.criterion.code == "E")
     assert said == {gn["a"].id: 2, gn["b"].id: 1}
-    assert (a.value, a.points, a.available) == (2.0, 3.0, True)
-    assert (b.value, b.points, b.available) == (1.0, 1.5, True)
+    assert (a.value, a.points) == (2.0, 3.0)
+    assert (b.value, b.points) == (1.0, 1.5)
 
 
 def test_participation_counts_essay_entries(gn, make, essay_round):
@@ -149,8 +149,8 @@ def test_quiz_participation_criterion_equals_what_the_quiz_data_says(gn, make):
     a = next(c for c in rows["A"].criteria if c.criterion.code == "Q")
     b = next(c for c in rows["B"].criteria if c.criterion.code == "Q")
     assert said == {gn["a"].id: 3}
-    assert (a.value, a.points, a.available) == (0.75, 7.5, True)
-    assert (b.value, b.points, b.available) == (0.0, 0.0, True)
+    assert (a.value, a.points) == (0.75, 7.5)
+    assert (b.value, b.points) == (0.0, 0.0)
 
 
 def test_landing_page_lists_open_rounds_with_countdowns(client, gn, make, essay_round, frozen):

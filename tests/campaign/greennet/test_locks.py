@@ -241,6 +241,58 @@ def test_district_xlsx_has_the_final_review_columns(gn, submitted):
     assert (row["Tổng kết (%)"], row["Tổng kết hạng"]) == (40, 1)
 
 
+def _pdf_lines(data):
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def test_district_pdf_has_the_final_review_columns(gn, submitted):
+    _approve(gn, submitted, 40)
+    _approve(gn, submitted, 20, school="b")
+    _tiers(gn, excellent=35)
+    _lock(gn, milestone="tong_ket")
+    _tiers(gn, excellent=60)
+
+    lines = _pdf_lines(reports.district_pdf(gn["movement"]))
+
+    assert any("Sơ kết" in line and "Tổng kết" in line for line in lines)
+    row_a = next(line for line in lines if gn["a"].name in line)
+    row_b = next(line for line in lines if gn["b"].name in line)
+    # A's recorded tổng kết: 40 %, Xuất sắc, rank 1 — though today's threshold says Tốt.
+    assert row_a.endswith("40 Xuất sắc 1")
+    # B is not locked: its tổng kết columns stay empty.
+    assert not any(word in row_b for word in ("Xuất sắc",))
+    assert row_b.split()[-1] != "1"
+
+
+def test_a_partly_locked_level_ranks_live_schools_among_the_figures_shown(gn, submitted):
+    _approve(gn, submitted, 40)
+    _lock(gn, milestone="tong_ket")
+    _approve(gn, submitted, 50, school="b")
+
+    rows = [s for s in services.standings(gn["movement"]) if s.school.level == SchoolLevel.THCS]
+
+    # A's rank is its record (1st when locked); B, live at 50 %, is first among the figures shown.
+    assert [(r.school.code, r.percent, r.rank, r.rank_recorded) for r in rows] == [
+        ("B", 50.0, 1, False),
+        ("A", 40.0, 1, True),
+    ]
+
+
+def test_standings_page_marks_recorded_ranks(client, gn, submitted, db):
+    _approve(gn, submitted, 40)
+    _lock(gn, milestone="tong_ket")
+    _approve(gn, submitted, 50, school="b")
+    db.session.commit()
+
+    page = client.get("/movement?level=THCS").get_data(as_text=True)
+
+    assert page.index(gn["b"].name) < page.index(gn["a"].name)
+    assert 'data-testid="recorded-rank-A"' in page
+    assert 'data-testid="recorded-rank-B"' not in page
+    assert "đã chốt" in page
+
+
 # --- API --------------------------------------------------------------------------------------
 
 
@@ -364,12 +416,85 @@ def test_every_contest_source_is_the_contests_function_itself():
     } == participation.CONTEST_SOURCES
 
 
-def test_every_metric_is_available(gn):
+def test_every_metric_gives_every_school_a_value(gn):
     since, until = services.period(gn["movement"])
 
     results = {
-        name: metrics.evaluate(name, [gn["a"].id], since=since, until=until).available
+        name: metrics.evaluate(name, [gn["a"].id], since=since, until=until).values
         for name in metrics.REGISTRY
     }
 
-    assert set(results.values()) == {True}
+    assert {name: set(values) for name, values in results.items()} == {
+        name: {gn["a"].id} for name in metrics.REGISTRY
+    }
+
+
+def _edit_fields(criterion, max_points):
+    return dict(
+        title=criterion.title,
+        guidance=criterion.guidance,
+        max_points=max_points,
+        evidence_kinds=[k.value for k in criterion.required_kinds],
+        max_count=criterion.max_count,
+        computed=criterion.computed,
+        metric=criterion.metric,
+    )
+
+
+def test_changing_a_maximum_on_a_set_in_use_needs_a_new_version(gn, submitted):
+    _approve(gn, submitted, 40)
+    _approve(gn, submitted, 30, school="b")
+    _lock(gn, milestone="so_ket")
+    before = services.school_standing(gn["movement"], gn["b"], live=True)
+
+    with pytest.raises(Conflict) as refused:
+        services.update_criterion(
+            actor=gn["organizer"], criterion=gn["c3"], **_edit_fields(gn["c3"], 55)
+        )
+
+    assert "/100 → /105" in refused.value.message
+    assert gn["c3"].max_points == 50
+    unchanged = services.school_standing(gn["movement"], gn["b"], live=True)
+    assert (unchanged.points, unchanged.max_points) == (before.points, before.max_points)
+    assert services.current_set(gn["movement"], SchoolLevel.THCS).version == 1
+
+
+def test_changing_a_maximum_as_a_new_version_keeps_the_old_one(gn, submitted):
+    _approve(gn, submitted, 40)
+    _lock(gn, milestone="so_ket")
+
+    edited = services.update_criterion(
+        actor=gn["organizer"],
+        criterion=gn["c3"],
+        **_edit_fields(gn["c3"], 55),
+        as_new_version=True,
+    )
+
+    versions = services.criteria_versions(gn["movement"], SchoolLevel.THCS)
+    assert [(v.version, v.max_total) for v in versions] == [(1, 100.0), (2, 105.0)]
+    assert (edited.criteria_set.version, edited.code, edited.max_points) == (2, "3", 55.0)
+    assert gn["c3"].max_points == 50
+    live = services.school_standing(gn["movement"], gn["a"], live=True)
+    assert (live.points, live.max_points) == (40.0, 105.0)
+    kept = services.locked_result(gn["movement"], gn["a"], "so_ket")
+    assert (kept.criteria_version, kept.max_points) == (1, 100.0)
+
+
+def test_editing_the_wording_of_a_criterion_in_use_stays_in_place(gn, submitted):
+    _approve(gn, submitted, 40)
+    fields = _edit_fields(gn["c3"], 50)
+    fields["title"] = "Tập huấn giáo viên"
+
+    services.update_criterion(actor=gn["organizer"], criterion=gn["c3"], **fields)
+
+    current = services.current_set(gn["movement"], SchoolLevel.THCS)
+    assert (current.version, gn["c3"].title) == (1, "Tập huấn giáo viên")
+
+
+def test_a_criterion_no_school_is_scored_on_changes_in_place(gn):
+    services.update_criterion(
+        actor=gn["organizer"], criterion=gn["c3"], **_edit_fields(gn["c3"], 55)
+    )
+
+    current = services.current_set(gn["movement"], SchoolLevel.THCS)
+    assert (current.version, current.max_total) == (1, 105.0)

@@ -72,11 +72,11 @@ def test_criterion_score_counts_the_best_approved_up_to_max_count_capped_at_max_
 
 def test_criterion_score_of_a_rate_metric_is_that_share_of_the_maximum():
     criterion = _criterion(2, max_points=4.0, metric="students_activated_rate")
-    metric = MetricValues({7: 0.625, 8: 1.0}, True)
+    metric = MetricValues({7: 0.625, 8: 1.0})
 
     item = criterion_score(criterion, [], metric=metric, school_id=7)
 
-    assert (item.points, item.value, item.available) == (2.5, 0.625, True)
+    assert (item.points, item.value) == (2.5, 0.625)
 
 
 def test_school_score_counts_returned_activities_past_their_deadline_as_overdue():

@@ -808,3 +808,21 @@ def test_photo_evidence_is_served_with_nosniff(client, login, gn, urls):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "image/jpeg"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_edit_criterion_route_asks_for_a_new_version_when_schools_are_scored(
+    client, login, gn, new_activity
+):
+    new_activity(criterion="c3")
+    login(gn["organizer"])
+    path = f"/manage/movements/{gn['movement'].id}/criteria/{gn['c3'].id}/edit"
+    data = {"c-level": "THCS", "c-title": gn["c3"].title, "c-max_points": "55", "c-max_count": "1"}
+
+    refused = client.post(path, data=data)
+    saved = client.post(path, data={**data, "c-as_new_version": "y"})
+
+    assert refused.status_code == 200
+    assert "/100 → /105" in refused.get_data(as_text=True)
+    assert saved.status_code == 302
+    versions = services.criteria_versions(gn["movement"], gn["a"].level)
+    assert [(v.version, v.max_total) for v in versions] == [(1, 100.0), (2, 105.0)]

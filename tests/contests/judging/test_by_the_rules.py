@@ -196,11 +196,11 @@ def test_move_withdrawn_judges_open_sheets_keeps_k_balance_and_rules(assigned):
     gone.active = False
     db.session.flush()
 
-    moved = services.move_judge_sheets(
+    result = services.move_judge_sheets(
         actor=assigned.organizer, round_=assigned.round, judge_id=gone.id, now=T0
     )
 
-    assert moved == len(open_sheets)
+    assert (result.moved, result.left) == (len(open_sheets), [])
     for entry in assigned.entries:
         sheets = live(entry)
         judges = [s.judge_id for s in sheets]
@@ -215,7 +215,7 @@ def test_move_withdrawn_judges_open_sheets_keeps_k_balance_and_rules(assigned):
     assert (
         services.move_judge_sheets(
             actor=assigned.organizer, round_=assigned.round, judge_id=gone.id, now=T0
-        )
+        ).moved
         == 0
     )
 
@@ -230,6 +230,39 @@ def test_move_judge_sheets_leaves_submitted_sheets(assigned):
     )
 
     assert sheet.status == AssignmentStatus.SUBMITTED
+
+
+def withdrawn_with_sheets_left(assigned):
+    """School A's judge withdraws: one of their entries is being reconciled, and school C's
+    judge and the reserve are away too, so their school-B entry (with judge D) has nobody left."""
+    gone, _b, c, _d = assigned.judges
+    sheets = [a for e in assigned.entries for a in live(e) if a.judge_id == gone.id]
+    by_school = {s.entry.school_id: s for s in sheets}
+    school_b, school_c = assigned.schools[1].id, assigned.schools[2].id
+    reconciling = by_school[school_c]
+    first, second = live(reconciling.entry)
+    mark(first, ["4", "2", "2"])
+    mark(second, ["2.75", "2", "2"])
+    assert reconciling.status == AssignmentStatus.RECONCILING
+    for user in (gone, c, *assigned.reserves):
+        user.active = False
+    db.session.flush()
+    return gone, reconciling, by_school[school_b]
+
+
+def test_move_judge_sheets_names_the_sheets_it_could_not_move_and_why(assigned):
+    gone, reconciling, stuck = withdrawn_with_sheets_left(assigned)
+
+    result = services.move_judge_sheets(
+        actor=assigned.organizer, round_=assigned.round, judge_id=gone.id, now=T0
+    )
+
+    assert sorted((s.code, s.reason) for s in result.left) == sorted(
+        [(reconciling.entry.code, "reconciling"), (stuck.entry.code, "nobody_eligible")]
+    )
+    assert result.moved == 1
+    assert reconciling.status == AssignmentStatus.RECONCILING
+    assert stuck.status == AssignmentStatus.OPEN
 
 
 # --- settings locked once marking started -----------------------------------------------------

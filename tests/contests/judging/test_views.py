@@ -671,6 +671,23 @@ def test_move_sheets_by_organizer(client, login, assigned):
     assert not [a for e in assigned.entries for a in live(e) if a.judge_id == gone.id]
 
 
+def test_move_sheets_says_which_sheets_stayed_and_why(client, login, assigned):
+    from tests.contests.judging.test_by_the_rules import withdrawn_with_sheets_left
+
+    gone, reconciling, stuck = withdrawn_with_sheets_left(assigned)
+    login(assigned.organizer)
+
+    response = client.post(
+        f"/manage/judging/rounds/{assigned.round.id}/judges/{gone.id}/move", follow_redirects=True
+    )
+
+    page = response.get_data(as_text=True)
+    assert "Đã chuyển 1 phiếu chưa chấm sang giám khảo khác." in page
+    assert "Không chuyển được 2 phiếu:" in page
+    assert f"{reconciling.entry.code} (đang thống nhất điểm" in page
+    assert f"{stuck.entry.code} (không còn giám khảo nào chấm được" in page
+
+
 def test_move_sheets_forbidden_to_chief_judge(client, login, assigned):
     gone = assigned.judges[0]
     login(assigned.judges[3])

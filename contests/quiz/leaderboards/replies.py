@@ -1,0 +1,110 @@
+"""getLeaderboard's reply, built from bytes kept per snapshot: only the reader's line is new.
+
+When results come out every student reads the board at once, and its first 100 lines are the
+same for all of them until the next snapshot. So the reply's text up to the reader's own line is
+serialized once per (snapshot, scope, level, limit) and kept, together with the same text
+gzip-compressed: a gzip stream flushed at that point, whose compressor each reply copies to add
+the reader's line and close the stream. A reply then costs the reader's line, not a hundred
+lines' serialization and compression. Readers whose line is among the top lines (their line
+is marked ``is_me`` there) get the reply built in full, as before.
+
+The JSON is the schema's dump with sorted keys, the same document the full path answers.
+"""
+
+from __future__ import annotations
+
+import threading
+import zlib
+from dataclasses import dataclass
+
+from flask import Response, current_app, request
+
+from contests.quiz.leaderboards.reading import (
+    _STANDINGS_KEPT,
+    my_line,
+    read_leaderboard,
+    reader_ref,
+    top_refs,
+)
+from contests.quiz.models import LeaderboardSnapshot
+from core.cache import TimedCache
+
+#: gzip (wbits 16 + 15); level 6, zlib's default: a board's lines compress ~15 to 1.
+_GZIP_WBITS = 31
+_GZIP_LEVEL = 6
+
+
+@dataclass(frozen=True)
+class _Head:
+    """A board's reply up to the reader's line: as text, and as an open gzip stream."""
+
+    text: bytes
+    gzip: bytes
+    compressor: object
+    refs: frozenset
+
+
+def _dumps(value) -> str:
+    """The app's JSON (sorted keys), compact as Flask's own replies are."""
+    return current_app.json.dumps(value, separators=(",", ":"))
+
+
+_heads = TimedCache(max_items=64)
+_heads_lock = threading.Lock()
+
+
+def _head(snapshot, scope, level, limit, schema) -> _Head:
+    key = (snapshot.id, snapshot.computed_at, scope, level, limit)
+    found = _heads.get(key, _STANDINGS_KEPT)
+    if found is not None:
+        return found
+    with _heads_lock:
+        found = _heads.get(key, _STANDINGS_KEPT)
+        if found is None:
+            board = read_leaderboard(
+                snapshot=snapshot, scope=scope, me=None, level=level, limit=limit
+            )
+            dumped = schema.dump(board)
+            head = {k: v for k, v in dumped.items() if k not in ("me", "scope")}
+            # Sorted keys: computed_at, entrants, entries, level, then me and scope.
+            text = _dumps(head)[:-1].encode() + b',"me":'
+            compressor = zlib.compressobj(_GZIP_LEVEL, zlib.DEFLATED, _GZIP_WBITS)
+            packed = compressor.compress(text) + compressor.flush(zlib.Z_SYNC_FLUSH)
+            refs = frozenset(top_refs(snapshot, scope, level, limit))
+            found = _Head(text=text, gzip=packed, compressor=compressor, refs=refs)
+            _heads.put(key, found, _STANDINGS_KEPT)
+    return found
+
+
+def board_response(
+    *,
+    snapshot: LeaderboardSnapshot,
+    scope: str,
+    level: str | None,
+    limit: int,
+    me,
+    schema,
+    line_schema,
+) -> Response | None:
+    """The reply from the kept head, or None when the full path must build it (the reader is
+    among the top lines)."""
+    head = _head(snapshot, scope, level, limit, schema)
+    ref = reader_ref(scope, me)
+    if ref is not None and ref in head.refs:
+        return None
+    mine = my_line(snapshot=snapshot, scope=scope, me=me, level=level) if ref else None
+    tail = _dumps(line_schema.dump(mine) if mine else None)
+    tail = (tail + ',"scope":' + _dumps(scope) + "}").encode()
+    response = Response(mimetype="application/json")
+    response.vary.add("Accept-Encoding")
+    if request.accept_encodings["gzip"] > 0:
+        closing = head.compressor.copy()
+        response.set_data(head.gzip + closing.compress(tail) + closing.flush())
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response.set_data(head.text + tail)
+    return response
+
+
+def forget_cached_replies() -> None:
+    _heads.clear()
