@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, MilestoneKind, Movement, Tier
 from core import pdf as core_pdf
+from core.i18n import format_number
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
 
@@ -219,9 +220,14 @@ def _bar_chart(
         pdf.set_fill_color(*GREEN)
         pdf.rect(left, y + 0.5, width * (min(value, maximum) / top_max), 4, style="F")
         pdf.set_xy(left + width + 2, y)
-        pdf.cell(18, 5, f"{value:g}/{maximum:g}")
+        pdf.cell(18, 5, f"{_vi(value)}/{_vi(maximum)}")
         pdf.set_y(y + 6)
     pdf.ln(3)
+
+
+def _vi(value: float) -> str:
+    """A number as the Vietnamese report writes it: 12,5 (decimal comma)."""
+    return format_number(value, locale="vi")
 
 
 def _table(
@@ -249,9 +255,7 @@ def _table(
         if pdf.will_page_break(6):
             pdf.add_page()
         for value, w in zip(row, widths, strict=True):
-            text = (
-                "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
-            )
+            text = "" if value is None else (_vi(value) if isinstance(value, float) else str(value))
             while text and pdf.get_string_width(text) > w - 1:
                 text = text[:-2] + "…"
             pdf.cell(w, 6, text, border=1)
@@ -286,7 +290,7 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
     pdf.multi_cell(
         0,
         6,
-        f"Tổng điểm: {score.points:g}/{score.max_points:g} ({score.percent:g}%). "
+        f"Tổng điểm: {_vi(score.points)}/{_vi(score.max_points)} ({_vi(score.percent)}%). "
         f"Xếp loại: {TIER_VI[score.tier]}. Thứ hạng trong cấp học: {score.rank}.",
         new_x="LMARGIN",
         new_y="NEXT",
