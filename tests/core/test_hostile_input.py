@@ -119,7 +119,7 @@ def test_guessing_one_account_from_one_address_must_wait(client, make):
 
     assert statuses == [401] * 5 + [429]
     assert right.status_code == 429
-    assert "Bạn đã đăng nhập sai quá nhiều lần" in right.get_data(as_text=True)
+    assert "Đăng nhập sai quá nhiều lần" in right.get_data(as_text=True)
 
 
 def test_the_wait_ends(client, make, frozen):
