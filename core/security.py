@@ -39,8 +39,19 @@ HEADERS = (
 HSTS = ("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
 
 
-def _is_https() -> bool:
+def is_https() -> bool:
     return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+
+
+def add_headers(response, *, force_https: bool):
+    """Add every answer's security headers to ``response`` (HSTS too when ``force_https`` and
+    the request came over HTTPS); also used by the answer save's mounted application."""
+    set_header = response.headers.__setitem__
+    for name, value in HEADERS:
+        set_header(name, value)
+    if force_https and is_https():
+        set_header(*HSTS)
+    return response
 
 
 def init_app(app: Flask) -> None:
@@ -53,15 +64,10 @@ def init_app(app: Flask) -> None:
 
         @app.before_request
         def _force_https():
-            if not app.debug and not _is_https():
+            if not app.debug and not is_https():
                 return redirect(request.url.replace("http://", "https://", 1), code=302)
             return None
 
     @app.after_request
     def _security_headers(response):
-        set_header = response.headers.__setitem__
-        for name, value in HEADERS:
-            set_header(name, value)
-        if force_https and _is_https():
-            set_header(*HSTS)
-        return response
+        return add_headers(response, force_https=force_https)

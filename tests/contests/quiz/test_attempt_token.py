@@ -433,4 +433,6 @@ def test_a_token_save_skips_the_rate_limiter_and_a_cookie_save_does_not(app, cli
     assert client.put(paper.path, json=body, headers=paper.headers).status_code == 200
     assert client.put(paper.path, json=body | {"seq": 2}).status_code == 200
 
-    assert checked == [True, False]
+    # The token save is served by the mounted save application (contests.quiz.saveapp): it never
+    # reaches the full application's limiter; the cookie save is checked.
+    assert checked == [False]

@@ -1,0 +1,205 @@
+"""The answer save with an attempt token, mounted as its own small Flask application.
+
+A save that brings ``X-Attempt-Token`` is authenticated by the token alone
+(:mod:`contests.quiz.tokens`, :func:`contests.quiz.fastsave.token_save`), so it needs nothing of
+the full application's request machinery: no session cookie, no signed-in user, no CSRF check,
+no language, no rate limit, no unit-of-work hooks. :class:`TokenSaveDispatcher` (installed by the
+composition root, ``app.py``) sends ``PUT`` requests under the saveAnswer path that carry the
+header to the application :func:`create_save_app` builds, and every other request to the full
+application, unchanged.
+
+The small application serves a save only when it is plainly fine, in one guarded statement on
+the full application's database session (the same engine; one transaction, committed once).
+Everything else is handed to the full application exactly as it arrived (the body it read is
+given back): an invalid, expired or foreign token, a body the schema would refuse, a late or
+closed attempt, a NUL byte, an unusual content type or size, a path that is not the saveAnswer
+route, plain HTTP when HTTPS is forced. The full route then gives the canonical answer or error,
+as it did before this application was mounted. A database that cannot be reached is answered as
+the full application answers it (:func:`core.errors.database_unavailable_response`).
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from io import BytesIO
+
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, request
+from flask.globals import app_ctx
+from flask.sessions import SessionInterface
+from werkzeug.exceptions import HTTPException
+
+from contests.quiz import fastsave, tokens
+from core import security
+from core.db import sqlite_begin_mode
+from core.errors import database_unavailable_response, is_database_unavailable
+from core.extensions import db
+from core.hardening import DatabaseIntConverter
+
+#: ``X-Attempt-Token`` as a WSGI environ key.
+_HEADER_KEY = "HTTP_" + tokens.HEADER.upper().replace("-", "_")
+#: A save body is a few dozen bytes; anything larger (or of unknown length) is the full
+#: application's to judge (its size limit, its errors).
+BODY_LIMIT = 4096
+#: The environ key under which the dispatcher hands the small application the full
+#: application's context that was already pushed (tests hold one; a server never does).
+_OUTER_CONTEXT = "mangxanh.saveapp.outer_app_context"
+
+
+class NullSessionInterface(SessionInterface):
+    """No session: a token save neither reads nor sets the session cookie."""
+
+    def open_session(self, app, request):
+        return self.make_null_session(app)
+
+    def save_session(self, app, session, response):
+        return None
+
+
+class PassOn(Response):
+    """An answer given by the full application: the request is handed to it as it arrived."""
+
+    def __init__(self, full_app, environ: dict, body: bytes | None = None):
+        super().__init__()
+        self.full_app = full_app
+        environ = dict(environ)
+        environ.pop("werkzeug.request", None)
+        if body is not None:  # the small application read the body: give it back
+            environ["wsgi.input"] = BytesIO(body)
+            environ["CONTENT_LENGTH"] = str(len(body))
+        self.environ = environ
+
+    def __call__(self, environ, start_response):
+        return self.full_app(self.environ, start_response)
+
+
+class TokenSaveDispatcher:
+    """WSGI: token saves to the small application, everything else to the full one.
+
+    ``served`` counts the saves the small application answered itself, ``passed`` the requests
+    it handed on (per process; for tests and curiosity).
+    """
+
+    def __init__(self, full_wsgi_app, save_app: Flask, path_prefix: str):
+        self.full_wsgi_app = full_wsgi_app
+        self.save_app = save_app
+        self.path_prefix = path_prefix
+        self.served = 0
+        self.passed = 0
+        save_app.extensions["mangxanh.dispatcher"] = self
+
+    def __call__(self, environ, start_response):
+        if (
+            environ.get("REQUEST_METHOD") == "PUT"
+            and _HEADER_KEY in environ
+            and environ.get("PATH_INFO", "").startswith(self.path_prefix)
+        ):
+            outer = app_ctx._get_current_object() if app_ctx else None
+            if outer is not None and outer.app is self.save_app.extensions["mangxanh.full"]:
+                environ[_OUTER_CONTEXT] = outer
+            return self.save_app(environ, start_response)
+        return self.full_wsgi_app(environ, start_response)
+
+
+def _finish(response, force_https: bool):
+    """The headers the full application adds to a saveAnswer answer."""
+    security.add_headers(response, force_https=force_https)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def create_save_app(full: Flask, full_wsgi_app) -> Flask:
+    """The small application that serves token saves (see the module docstring).
+
+    ``full``: the full application, whose configuration, database session and logger it uses;
+    ``full_wsgi_app``: the WSGI callable that gets every request it hands on.
+    """
+    save_app = Flask(__name__)
+    save_app.session_interface = NullSessionInterface()
+    save_app.extensions["mangxanh.full"] = full
+    save_app.url_map.converters["int"] = DatabaseIntConverter
+    (rule,) = full.url_map.iter_rules(fastsave.SAVE_ENDPOINT)
+    force_https = full.config.get("FORCE_HTTPS", False)
+
+    def count(what: str) -> None:
+        dispatcher = save_app.extensions.get("mangxanh.dispatcher")
+        if dispatcher is not None:
+            setattr(dispatcher, what, getattr(dispatcher, what) + 1)
+
+    def pass_on(body: bytes | None = None) -> PassOn:
+        count("passed")
+        return PassOn(full_wsgi_app, request.environ, body)
+
+    def plainly_out_of_scope() -> bool:
+        length = request.content_length
+        return (
+            bool(request.query_string)
+            or request.mimetype != "application/json"
+            or length is None
+            or length > BODY_LIMIT
+            or (force_https and not full.debug and not security.is_https())
+        )
+
+    def save(attempt_id: int, question_id: int):
+        if plainly_out_of_scope():
+            return pass_on()
+        body = request.get_data(cache=True)
+        # A NUL byte is the full application's to refuse (core.hardening).
+        if b"\\u0000" in body or b"\x00" in body:
+            return pass_on(body)
+        outer = request.environ.get(_OUTER_CONTEXT)
+        context = outer if outer is not None else full.app_context()
+        with context:
+            grant = tokens.read(request.headers.get(tokens.HEADER))
+            if grant is None or grant.attempt_id != attempt_id:
+                return pass_on(body)
+            mode = sqlite_begin_mode.set("IMMEDIATE")
+            try:
+                answer = fastsave.token_save(grant, attempt_id, question_id)
+            except (sa.exc.DBAPIError, sa.exc.TimeoutError) as error:
+                _roll_back()
+                if is_database_unavailable(error):
+                    return _finish(database_unavailable_response(error), force_https)
+                current_app.logger.warning("token save handed on: %s", error, exc_info=True)
+                return pass_on(body)
+            except Exception:
+                _roll_back()
+                current_app.logger.exception("token save handed on")
+                return pass_on(body)
+            finally:
+                sqlite_begin_mode.reset(mode)
+            if answer is None:
+                return pass_on(body)
+            count("served")
+            return _finish(answer, force_https)
+
+    save_app.add_url_rule(rule.rule, endpoint="save", view_func=save, methods=["PUT"])
+
+    @save_app.errorhandler(HTTPException)
+    def _not_ours(error):
+        # Not the saveAnswer route (another path or method, a redirect to a canonical path):
+        # the full application routes it.
+        return pass_on()
+
+    return save_app
+
+
+def _roll_back() -> None:
+    # A lost connection fails its rollback too: the context's teardown removes the session.
+    with suppress(sa.exc.DBAPIError):
+        db.session.rollback()
+
+
+def mount(full: Flask) -> TokenSaveDispatcher:
+    """Put the token-save application in front of ``full.wsgi_app``; returns the dispatcher."""
+    full_wsgi_app = full.wsgi_app
+    save_app = create_save_app(full, full_wsgi_app)
+    dispatcher = TokenSaveDispatcher(full_wsgi_app, save_app, _prefix_of(save_app))
+    full.wsgi_app = dispatcher
+    return dispatcher
+
+
+def _prefix_of(save_app: Flask) -> str:
+    """The saveAnswer rule's constant start (``/api/v1/attempts/``)."""
+    (rule,) = save_app.url_map.iter_rules("save")
+    return rule.rule.split("<", 1)[0]
