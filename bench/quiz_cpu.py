@@ -6,7 +6,9 @@ The application is built as ``make serve`` builds it (production settings, a rea
 and driven through the WSGI stack with Flask's test client, one request at a time. Prints the
 CPU time (``time.process_time``) and wall time per request for the quiz page (HTML),
 startAttempt, getAttempt, saveAnswer (with the attempt token, when starts issue one, and without
-it: the full route) and getLeaderboard. ``--profile NAME`` prints a cProfile
+it: the full route) and getLeaderboard. The client calls the application as gunicorn does
+(``app.wsgi_app``), so a token save is answered by the mounted save application
+(:mod:`contests.quiz.saveapp`). ``--profile NAME`` prints a cProfile
 of that phase instead.
 On a shared machine CPU time is the figure to compare: it does not count time spent waiting.
 """

@@ -8,7 +8,8 @@ import random
 import sqlite3
 import time
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -113,6 +114,23 @@ def forget_connections_after_fork(engine: Engine) -> None:
 def is_sqlite(engine: Engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"
+
+
+@contextmanager
+def write_transaction(bind: Engine | sa.Connection) -> Iterator[sa.Connection]:
+    """One transaction on ``bind`` outside the ORM session: committed when the block ends,
+    rolled back if it raises. For a single Core statement that needs none of the session's work.
+
+    ``bind`` is the application's engine (``db.engine``). When it is a connection already in a
+    transaction (a test's rolled-back one, which the session joins the same way), the block is a
+    savepoint in it.
+    """
+    if isinstance(bind, sa.Connection):
+        with bind.begin_nested() if bind.in_transaction() else bind.begin():
+            yield bind
+    else:
+        with bind.begin() as connection:
+            yield connection
 
 
 def tune_sqlite(engine: Engine) -> None:

@@ -18,7 +18,7 @@ from flask import current_app, jsonify, request
 
 from contests.quiz import services, tokens
 from core.clock import utcnow
-from core.db import sqlite_begin_mode
+from core.db import sqlite_begin_mode, write_transaction
 from core.extensions import csrf, db, limiter
 
 
@@ -77,7 +77,17 @@ def _read_sheet(attempt_id: int) -> services.Sheet | None:
             sheet = services.read_sheet(attempt_id)
         finally:
             sqlite_begin_mode.reset(token)
-        end_reads_on_sqlite()
+        # The read's transaction ends here, on every database: the write runs in a transaction
+        # of its own, and a request never holds two connections.
+        if db.session.get_bind().dialect.name == "sqlite":
+            end_reads_on_sqlite()
+        else:
+            session = db.session()
+            session.expire_on_commit = False
+            try:
+                session.commit()
+            finally:
+                session.expire_on_commit = True
     return sheet
 
 
@@ -102,20 +112,22 @@ def token_save(grant: tokens.Grant, attempt_id: int, question_id: int):
     sheet = _read_sheet(attempt_id)
     if sheet is None or not sheet.admits(question_id, choice_ids):
         return None
-    stored = services.store_answer_by_token(
-        sheet=sheet,
-        user_id=grant.user_id,
-        session_id=grant.session_id,
-        attempt_id=attempt_id,
-        question_id=question_id,
-        choice_ids=choice_ids,
-        seq=seq,
-        now=now,
-        grace=services.grace(),
-    )
-    # Ends the transaction either way (a write that changed nothing commits nothing): SQLite's
-    # write lock is not held while the full route reads.
-    db.session.commit()
+    # Its own short transaction on the engine, outside the session (whose machinery a single
+    # Core statement does not need), ended either way before the full route reads: SQLite's write
+    # lock is not held then.
+    with write_transaction(db.engine) as connection:
+        stored = services.store_answer_by_token(
+            sheet=sheet,
+            user_id=grant.user_id,
+            session_id=grant.session_id,
+            attempt_id=attempt_id,
+            question_id=question_id,
+            choice_ids=choice_ids,
+            seq=seq,
+            now=now,
+            grace=services.grace(),
+            connection=connection,
+        )
     if not stored:
         return None
     return jsonify(

@@ -225,6 +225,7 @@ def store_answer_by_token(
     seq: int,
     now: datetime,
     grace: timedelta,
+    connection: sa.Connection | None = None,
 ) -> bool:
     """Store an answer sent with an attempt token, in one guarded statement; True if stored.
 
@@ -232,9 +233,14 @@ def store_answer_by_token(
     ``grace``, the account active and the session ``session_id`` live (see
     :func:`_save_statement`). False for anything else — closed, late, refused, an older
     ``seq`` — and the full route then gives the canonical answer. ``sheet`` must have been
-    checked to admit the question and choices. Flushes nothing; the caller commits.
+    checked to admit the question and choices. Runs on ``connection`` (default: the session's)
+    and flushes nothing; the caller commits.
     """
-    statement = _save_statement(db.session.get_bind().dialect.name, token=True)
+    if connection is None:
+        # On the session's connection (same transaction): a Core statement needs none of the
+        # ORM's execution machinery.
+        connection = db.session.connection()
+    statement = _save_statement(connection.dialect.name, token=True)
     params = {
         "attempt_id": attempt_id,
         "question_id": question_id,
@@ -247,9 +253,7 @@ def store_answer_by_token(
         "session_id": session_id,
         "now": now,
     }
-    # On the session's connection (same transaction): a Core statement needs none of the ORM's
-    # execution machinery.
-    stored = db.session.connection().execute(statement, params).first() is not None
+    stored = connection.execute(statement, params).first() is not None
     if not stored:
         _sheets.pop(attempt_id, None)
     return stored
