@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, MilestoneKind, Movement, Tier
 from core import pdf as core_pdf
-from core.i18n import format_number
+from core.i18n import format_number, format_when
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
 
@@ -327,7 +327,7 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
         [20, 14, 90, 18, 18, 30],
         [
             [
-                a.happened_on.strftime("%d/%m/%Y"),
+                format_when(a.happened_on, locale="vi"),
                 a.criterion.code,
                 a.title,
                 a.self_score,

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from contests.essay import anonymity, services
 from contests.essay.models import Entry, EntryStatus, EssayRound
 from core.accounts.models import User
-from core.clock import local_zone
+from core.i18n import format_when
 from core.extensions import db
 from core.pdf import new_document, to_bytes
 from core.schools.models import School, SchoolClass
@@ -42,7 +42,6 @@ STATUS_VI = {
 
 def entries_workbook(round_: EssayRound) -> bytes:
     """Every entry of the round, with its author (organizers only)."""
-    zone = local_zone()
     rows = db.session.execute(
         sa.select(Entry, User.full_name, School.name, SchoolClass.name)
         .join(User, User.id == Entry.student_id)
@@ -62,9 +61,7 @@ def entries_workbook(round_: EssayRound) -> bytes:
             entry.title,
             entry.word_count,
             len(entry.photos),
-            entry.submitted_at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
-            if entry.submitted_at
-            else "",
+            format_when(entry.submitted_at, locale="vi"),
             "Có" if entry.consent_student else "Không",
             "Có" if entry.consent_parent else "Không",
             entry.disqualified_reason or "",

@@ -593,3 +593,18 @@ def test_judge_preview_judge_forbidden(client, login, make, make_entry, open_rou
     login(make.user(None, Role.JUDGE))
 
     assert client.get(f"/manage/essay/entries/{entry.id}/judge-view").status_code == 403
+
+
+def test_export_xlsx_writes_the_time_the_vietnamese_way_whoever_reads(
+    client, login, organizer, make_entry, open_round
+):
+    entry = make_entry(open_round)
+    entry.submitted_at = datetime(2026, 11, 30, 17, 45, tzinfo=UTC)  # 00:45 on 1 December there
+    organizer.locale = "en"  # the workbook is a fixed Vietnamese format
+    login(organizer)
+
+    response = client.get(f"/manage/essay/rounds/{open_round.id}/entries.xlsx")
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][8] == "00:45 01/12/2026"
