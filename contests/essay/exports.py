@@ -10,8 +10,8 @@ from flask_babel import gettext as _
 from contests.essay import anonymity, services
 from contests.essay.models import Entry, EntryStatus, EssayRound
 from core.accounts.models import User
-from core.i18n import format_when
 from core.extensions import db
+from core.i18n import format_when
 from core.pdf import new_document, to_bytes
 from core.schools.models import School, SchoolClass
 from core.spreadsheets import workbook_bytes

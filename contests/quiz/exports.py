@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from contests.quiz.models import Answer, Attempt, AttemptStatus, Question, QuizRound
 from core.accounts.models import User
-from core.i18n import format_when
 from core.extensions import db
+from core.i18n import format_when
 from core.schools.models import School, SchoolClass
 from core.spreadsheets import XLSX_MIME, workbook_bytes
 

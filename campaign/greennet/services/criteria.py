@@ -29,6 +29,7 @@ from core import audit
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from core.i18n import format_number
 from core.schools.models import School, SchoolLevel
 
 
@@ -196,8 +197,8 @@ def add_criterion(
     before_max = latest.max_total if latest is not None else 0.0
     if latest is not None and (as_new_version or _set_scored(latest)):
         if not as_new_version:
-            before_text = f"{before_max:g}"
-            after_text = f"{before_max + float(max_points):g}"
+            before_text = format_number(before_max)
+            after_text = format_number(before_max + float(max_points))
             raise Conflict(
                 _(
                     "Schools are already scored on these criteria: adding %(code)s changes "
@@ -331,8 +332,8 @@ def update_criterion(
             raise Conflict(_("Only the newest version of the criteria can be changed."))
         if not as_new_version:
             before_max = criteria_set.max_total
-            before_text = f"{before_max:g}"
-            after_text = f"{before_max - criterion.max_points + float(max_points):g}"
+            before_text = format_number(before_max)
+            after_text = format_number(before_max - criterion.max_points + float(max_points))
             raise Conflict(
                 _(
                     "Schools are already scored on these criteria: changing %(code)s changes "
