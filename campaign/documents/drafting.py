@@ -24,6 +24,7 @@ from campaign.greennet.models import Activity, ActivityStatus, MilestoneKind, Mo
 from campaign.greennet.reports import TIER_VI
 from campaign.inspections.models import Rating
 from core.extensions import db
+from core.storage import storage
 from core.organisations.models import Organisation
 from core.organisations.services import default_office, linked_issuers, organisation_for_school
 
@@ -388,6 +389,7 @@ def build(subject: Subject, draft: DocumentDraft, *, today: date | None = None) 
         signers=signers,
         annex_title=annex_title,
         annex=annex,
+        logo=storage().read(issuer.logo_key) if issuer and issuer.logo_key else None,
     )
 
 
