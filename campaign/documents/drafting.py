@@ -24,9 +24,9 @@ from campaign.greennet.models import Activity, ActivityStatus, MilestoneKind, Mo
 from campaign.greennet.reports import TIER_VI
 from campaign.inspections.models import Rating
 from core.extensions import db
-from core.storage import storage
 from core.organisations.models import Organisation
 from core.organisations.services import default_office, linked_issuers, organisation_for_school
+from core.storage import storage
 
 MILESTONE_VI = {"so_ket": "sơ kết", "tong_ket": "tổng kết"}
 RATING_VI = {Rating.MET: "Đạt", Rating.PARTLY: "Đạt một phần", Rating.NOT_MET: "Chưa đạt"}

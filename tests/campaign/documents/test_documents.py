@@ -13,8 +13,8 @@ from campaign.inspections.models import InspectionKind, Rating
 from core.audit import history
 from core.errors import Conflict
 from core.organisations import services as organisations
-from tests.campaign.greennet.conftest import png_bytes
 from tests.campaign.documents.conftest import docx_text, milestone, pdf_text, squeeze
+from tests.campaign.greennet.conftest import png_bytes
 
 URL = "/api/v1/documents/{kind}"
 

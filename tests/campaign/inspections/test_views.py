@@ -216,7 +216,7 @@ def test_coordinator_reads_the_inspections_of_their_own_school(client, login, gn
     assert "Cơ bản đạt." in html
     assert "/conclude" not in html
     assert f"/inspections/findings/{planned.findings[0].id}" not in html
-    assert "inspection_id=%d" % planned.id in html
+    assert f"inspection_id={planned.id}" in html
     assert minutes.status_code == 200
     assert minutes.mimetype.endswith("wordprocessingml.document")
 
