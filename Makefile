@@ -11,7 +11,7 @@ WORKERS ?= 4
 GLIBC_TUNABLES ?= glibc.malloc.hugetlb=1
 export FLASK_APP := wsgi
 
-.PHONY: run test serve lint format translations extract-translations check-translations bench clean help
+.PHONY: run test serve lint format translations extract-translations check-translations assets css fonts axe bench bench-pages clean help
 
 help:
 	@echo "make run    - set up and serve the demo site on http://$(HOST):$(PORT) (SQLite under instance/)"
@@ -36,7 +36,24 @@ extract-translations: $(VENV)/.installed
 check-translations: $(VENV)/.installed
 	$(BIN)/python scripts/i18n.py check
 
-run: translations
+# Fingerprinted, compressed static files that WhiteNoise serves (build/static, not in git).
+# Rebuilt only when a file under static/ changes.
+assets: build/static/manifest.json
+
+build/static/manifest.json: $(shell find static -type f) core/assets.py | $(VENV)/.installed
+	@APP_ENV=development $(BIN)/flask assets build
+
+# Maintainer tools; their outputs are committed, so make run and CI never need them (or npm).
+css:
+	cd assets && npm ci --no-audit --no-fund && npm run css
+
+fonts: $(VENV)/.installed
+	$(BIN)/python scripts/build_fonts.py
+
+axe:
+	cd assets && npm ci --no-audit --no-fund && npm run axe
+
+run: translations assets
 	APP_ENV=development $(BIN)/flask db upgrade
 	APP_ENV=development $(BIN)/flask seed-demo --if-empty
 	APP_ENV=development HOST=$(HOST) PORT=$(PORT) $(BIN)/flask dev
@@ -67,12 +84,15 @@ test: lint translations
 	  echo "TEST_DATABASE_URL is not a PostgreSQL URL: the PostgreSQL run is skipped."; \
 	fi
 
-serve: translations
+serve: translations assets
 	$(BIN)/flask db upgrade
 	GLIBC_TUNABLES=$(GLIBC_TUNABLES) HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) $(BIN)/gunicorn -c deploy/gunicorn.conf.py wsgi:app
 
 bench: translations
 	$(BIN)/python -m bench.roster_import
 
+bench-pages: translations assets
+	$(BIN)/python -m bench.pages
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache build

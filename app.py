@@ -25,7 +25,7 @@ import core.organisations
 import core.scheduler
 import core.schools
 import demo
-from core import extensions, i18n, security, storage, transaction, web
+from core import assets, extensions, i18n, security, storage, transaction, web
 from core.config import PROJECT_ROOT, Config, config_from_env
 from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
 from core.errors import register_error_handlers
@@ -79,6 +79,7 @@ def create_app(config: Config | dict | None = None) -> Flask:
     security.init_app(app)
     web.init_app(app)
     storage.init_app(app)
+    assets.init_app(app)
 
     core.api.init_app(app)
     core.auth.init_app(app)

@@ -249,3 +249,7 @@ def show_beside_field(form, error: DomainError, default: str) -> None:
     name = error.field if error.field and error.field in form else default
     field = form[name]
     field.errors = [*field.errors, error.message]
+    # An error about several fields (``beside={field: message}``) puts each message by its field.
+    for other, message in (error.details.get("beside") or {}).items():
+        if other in form:
+            form[other].errors = [*form[other].errors, message]

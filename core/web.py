@@ -14,6 +14,7 @@ from flask import (
     render_template,
     request,
 )
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import text
@@ -38,6 +39,8 @@ class NavItem:
     order: int = 50
     public: bool = False
     match: tuple[str, ...] = field(default_factory=tuple)
+    #: The key of a ``NavGroup`` this link sits in (a menu of its own), or "" for the top bar.
+    group: str = ""
 
     def visible_to(self, user) -> bool:
         if not user.is_authenticated:
@@ -47,6 +50,59 @@ class NavItem:
     def is_active(self) -> bool:
         prefixes = self.match or (self.endpoint.rsplit(".", 1)[0] + ".",)
         return bool(request.endpoint) and request.endpoint.startswith(prefixes)
+
+
+@dataclass(frozen=True)
+class NavGroup:
+    """A menu in the top bar gathering the links whose ``group`` is ``key``, so that a role with
+    many links still fits the bar on one line."""
+
+    key: str
+    label: object
+    order: int = 50
+
+
+@dataclass
+class NavEntry:
+    """What the top bar shows: one link, or a group's menu of the links a user may see."""
+
+    label: object
+    order: int
+    item: NavItem | None = None
+    items: list[NavItem] = field(default_factory=list)
+
+    def is_active(self) -> bool:
+        return any(i.is_active() for i in ([self.item] if self.item else self.items))
+
+
+#: Groups every package may put links in (a package may register more with ``add_nav_group``).
+KERNEL_NAV_GROUPS = (
+    NavGroup("school", _l("Our school"), order=30),
+    NavGroup("manage", _l("Manage"), order=60),
+    NavGroup("admin", _l("Administration"), order=85),
+)
+
+
+def nav_entries(items: list[NavItem], groups: dict[str, NavGroup], user) -> list[NavEntry]:
+    """The top bar for ``user``: visible links in order, grouped links gathered in their group's
+    menu (a group with a single visible link shows that link alone)."""
+    entries: list[NavEntry] = []
+    gathered: dict[str, NavEntry] = {}
+    for item in sorted(items, key=lambda i: i.order):
+        if not item.visible_to(user):
+            continue
+        group = groups.get(item.group) if item.group else None
+        if group is None:
+            entries.append(NavEntry(item.label, item.order, item=item))
+            continue
+        if group.key not in gathered:
+            gathered[group.key] = NavEntry(group.label, group.order)
+            entries.append(gathered[group.key])
+        gathered[group.key].items.append(item)
+    for entry in entries:
+        if len(entry.items) == 1:
+            entry.item, entry.label, entry.items = entry.items[0], entry.items[0].label, []
+    return sorted(entries, key=lambda e: e.order)
 
 
 def writes_on_read(view):
@@ -82,6 +138,11 @@ def is_public_page() -> bool:
 def add_nav(app: Flask, item: NavItem) -> None:
     """Register a navigation link; each package adds its own in its ``init_app``."""
     app.extensions.setdefault("mangxanh.nav", []).append(item)
+
+
+def add_nav_group(app: Flask, group: NavGroup) -> None:
+    """Register a menu of the top bar; the first registration of a key wins."""
+    app.extensions.setdefault("mangxanh.nav_groups", {}).setdefault(group.key, group)
 
 
 def add_home_section(app: Flask, role: str, template: str, context=None, order: int = 50) -> None:
@@ -155,6 +216,8 @@ def healthz():
 def init_app(app: Flask) -> None:
     hardening.init_app(app)  # first: its converter must be in place before any route is added
     app.register_blueprint(bp)
+    for group in KERNEL_NAV_GROUPS:
+        add_nav_group(app, group)
 
     @app.before_request
     def _sqlite_begin_mode():
@@ -170,8 +233,9 @@ def init_app(app: Flask) -> None:
 
     @app.context_processor
     def _navigation():
-        items = sorted(app.extensions.get("mangxanh.nav", []), key=lambda i: i.order)
+        items = app.extensions.get("mangxanh.nav", [])
+        groups = app.extensions.get("mangxanh.nav_groups", {})
         return {
-            "nav_items": [i for i in items if i.visible_to(current_user)],
+            "nav_entries": nav_entries(items, groups, current_user),
             "page_footers": app.extensions.get("mangxanh.page_footers", []),
         }

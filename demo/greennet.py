@@ -27,6 +27,7 @@ from core.extensions import db
 from core.schools.models import School, SchoolLevel
 from core.storage import storage
 from core.uploads import clean_image
+from demo import quiz
 
 # code, title, guidance, max points, evidence, count, metric
 CRITERIA = {
@@ -278,8 +279,8 @@ NEWS = [
     ),
     (
         "Khai mạc cuộc thi trực tuyến tìm hiểu pháp luật về an ninh mạng",
-        "Cuộc thi dành cho học sinh tiểu học và THCS. Mỗi lượt thi gồm 20 câu hỏi trong 15 phút.\n\n"
-        "Xem thể lệ và xếp hạng trên trang chiến dịch.",
+        "Cuộc thi dành cho học sinh THCS. Mỗi lượt thi gồm {questions} câu hỏi trong {minutes} "
+        "phút.\n\nXem thể lệ và xếp hạng trên trang chiến dịch.",
         30,
     ),
     (
@@ -576,12 +577,13 @@ def _seed_campaign_page(campaign, organizer, now, today, start_year) -> None:
                     now=now,
                 )
     if db.session.scalar(sa.select(NewsPost.id).limit(1)) is None:
+        questions, minutes = quiz.paper_facts() or (20, 15)
         for title, body, days_ago in NEWS:
             news_services.save_news(
                 actor=organizer,
                 post=None,
                 title=title.format(year=f"{start_year}–{start_year + 1}"),
-                body_markdown=body,
+                body_markdown=body.format(questions=questions, minutes=minutes),
                 campaign_id=campaign.id,
                 publish=True,
                 now=now - timedelta(days=days_ago),

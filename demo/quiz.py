@@ -122,6 +122,27 @@ def _simulate(round_: QuizRound, students: list[User], rng: random.Random) -> No
     services.finalize_expired(now=round_.closes_at + timedelta(minutes=5))
 
 
+DESCRIPTION = (
+    "Cuộc thi dành cho học sinh THCS trong huyện: mỗi vòng {questions} câu hỏi trong {minutes} "
+    "phút, rút ngẫu nhiên từ ngân hàng câu hỏi về Luật An ninh mạng, Luật Trẻ em, Bộ Quy tắc ứng "
+    "xử trên mạng xã hội và kỹ năng an toàn trên mạng, kèm một câu hỏi dự đoán."
+)
+
+
+def paper_facts() -> tuple[int, int] | None:
+    """The demo contest's ranked paper: (questions, minutes) of its latest ranked round."""
+    round_ = db.session.scalar(
+        sa.select(QuizRound)
+        .join(QuizContest, QuizContest.id == QuizRound.contest_id)
+        .where(QuizContest.title == DEMO_TITLE, QuizRound.kind == RoundKind.RANKED)
+        .order_by(QuizRound.opens_at.desc())
+        .limit(1)
+    )
+    if round_ is None:
+        return None
+    return round_.question_count, round_.time_limit_seconds // 60
+
+
 def seed_quiz(*, now: datetime) -> None:
     """The demo contest on the demo campaign (idempotent)."""
     if db.session.scalar(sa.select(QuizContest.id).where(QuizContest.title == DEMO_TITLE)):
@@ -137,11 +158,7 @@ def seed_quiz(*, now: datetime) -> None:
     contest = QuizContest(
         campaign_id=campaign_id,
         title=DEMO_TITLE,
-        description=(
-            "Cuộc thi dành cho học sinh THCS trong huyện: mỗi vòng 20 câu hỏi rút ngẫu nhiên từ ngân "
-            "hàng câu hỏi về Luật An ninh mạng, Luật Trẻ em, Bộ Quy tắc ứng xử trên mạng xã hội và "
-            "kỹ năng an toàn trên mạng, kèm một câu hỏi dự đoán."
-        ),
+        description="",
     )
     db.session.add(contest)
     db.session.flush()
@@ -187,6 +204,10 @@ def seed_quiz(*, now: datetime) -> None:
     )
     db.session.add_all([closed, open_round, practice])
     db.session.flush()
+    # The stated paper is the one the draw rules make, never a number typed beside them.
+    contest.description = DESCRIPTION.format(
+        questions=open_round.question_count, minutes=open_round.time_limit_seconds // 60
+    )
     _simulate(closed, _thcs_students(), rng)
     leaderboards.snapshot_round(round_=closed, now=now)
     leaderboards.snapshot_contest(contest=contest, now=now)

@@ -67,6 +67,8 @@ def make_test_app(url: str, tmp_path, **overrides):
         "INSTANCE_PATH": str(tmp_path / "instance"),
         "UPLOAD_FOLDER": str(tmp_path / "uploads"),
         "WTF_CSRF_ENABLED": False,
+        # Hermetic: a static build left in the working tree by `make run` is not used.
+        "STATIC_BUILD_DIR": str(tmp_path / "static-build"),
     }
     config = TestConfig({}, **(settings | overrides))
     return create_app(config)

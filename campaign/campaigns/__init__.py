@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
             _l("Manage campaigns"),
             roles=("admin", "organizer"),
             order=20,
+            group="manage",
             match=("campaign.manage", "campaign.edit"),
         ),
     )

@@ -235,7 +235,11 @@ def rounds_now(
                 "opens_at": round_.opens_at,
                 "closes_at": round_.closes_at,
                 "url": url_for("quiz.contest", contest_id=round_.contest_id),
-                "leaderboard_url": url_for("quiz.leaderboard", round_id=round_.id),
+                # Before the release the page says when, instead of linking to a refusal.
+                "leaderboard_url": url_for("quiz.leaderboard", round_id=round_.id)
+                if round_.results_released(now)
+                else None,
+                "leaderboard_from": round_.results_release_at,
             }
         )
     essay_rounds = db.session.execute(
@@ -256,6 +260,7 @@ def rounds_now(
                 "closes_at": round_.closes_at,
                 "url": url_for("essay.show", contest_id=round_.contest_id),
                 "leaderboard_url": None,
+                "leaderboard_from": None,
             }
         )
     return sorted(items, key=lambda i: (i["opens_at"] > now, i["closes_at"]))

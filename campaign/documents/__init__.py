@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
             _l("Documents"),
             roles=("admin", "organizer"),
             order=33,
+            group="manage",
             match=("documents.index", "documents.draft"),
         ),
     )

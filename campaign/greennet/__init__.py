@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from core.notifications.services import register_kind
 from core.scheduler import Job, register_job
-from core.web import NavItem, add_nav
+from core.web import NavItem, add_home_section, add_nav
 
 
 def init_app(app: Flask) -> None:
@@ -36,6 +36,7 @@ def init_app(app: Flask) -> None:
             _l("My school's movement"),
             roles=("coordinator",),
             order=31,
+            group="school",
             match=(
                 "greennet.mine",
                 "greennet.school",
@@ -52,6 +53,7 @@ def init_app(app: Flask) -> None:
             _l("Movement"),
             roles=("admin", "organizer"),
             order=32,
+            group="manage",
             match=(
                 "greennet.manage",
                 "greennet.settings",
@@ -61,6 +63,8 @@ def init_app(app: Flask) -> None:
         ),
     )
     add_content_provider(app, _campaign_contents)
+    # The organizer's to-do list: activities schools submitted that wait for verification.
+    add_home_section(app, "organizer", "campaign/greennet/_home_organizer.html", _home_organizer, 8)
     app.cli.add_command(_cli())
     register_kind(
         app,
@@ -79,6 +83,24 @@ def init_app(app: Flask) -> None:
             timedelta(hours=6),
         ),
     )
+
+
+def _home_organizer() -> dict:
+    import sqlalchemy as sa
+
+    from campaign.greennet.models import Activity, ActivityStatus
+    from campaign.greennet.services import current_movement
+    from core.extensions import db
+
+    movement = current_movement()
+    waiting = 0
+    if movement is not None:
+        waiting = db.session.scalar(
+            sa.select(sa.func.count(Activity.id)).where(
+                Activity.movement_id == movement.id, Activity.status == ActivityStatus.SUBMITTED
+            )
+        )
+    return {"movement": movement, "waiting": waiting}
 
 
 def _campaign_contents(campaign) -> list[dict]:

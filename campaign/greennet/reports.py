@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, MilestoneKind, Movement, Tier
 from core import pdf as core_pdf
+from core.i18n import format_number
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
 
@@ -251,9 +252,14 @@ def _bar_chart(
         pdf.set_fill_color(*GREEN)
         pdf.rect(left, y + 0.5, width * (min(value, maximum) / top_max), 4, style="F")
         pdf.set_xy(left + width + 2, y)
-        pdf.cell(18, 5, f"{value:g}/{maximum:g}")
+        pdf.cell(18, 5, f"{_number(value)}/{_number(maximum)}")
         pdf.set_y(y + 6)
     pdf.ln(3)
+
+
+def _number(value: float) -> str:
+    """A number the reader's way: 12,5 in Vietnamese, 12.5 in English."""
+    return format_number(value)
 
 
 def _table(
@@ -282,7 +288,9 @@ def _table(
             pdf.add_page()
         for value, w in zip(row, widths, strict=True):
             text = (
-                "" if value is None else (f"{value:g}" if isinstance(value, float) else str(value))
+                ""
+                if value is None
+                else (_number(value) if isinstance(value, float) else str(value))
             )
             while text and pdf.get_string_width(text) > w - 1:
                 text = text[:-2] + "…"
@@ -324,9 +332,9 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
         _(
             "Total points: %(points)s/%(maximum)s (%(percent)s%%). Tier: %(tier)s. "
             "Rank within the level: %(rank)s.",
-            points=format(score.points, "g"),
-            maximum=format(score.max_points, "g"),
-            percent=format(score.percent, "g"),
+            points=_number(score.points),
+            maximum=_number(score.max_points),
+            percent=_number(score.percent),
             tier=tier_label(score.tier),
             rank=score.rank,
         ),

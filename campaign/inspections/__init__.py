@@ -21,6 +21,7 @@ def init_app(app: Flask) -> None:
             _l("Inspections"),
             roles=("admin", "organizer"),
             order=34,
+            group="manage",
             match=("inspections.index", "inspections.plan", "inspections.show"),
         ),
     )

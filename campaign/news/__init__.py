@@ -26,6 +26,7 @@ def init_app(app: Flask) -> None:
             _l("Manage news"),
             roles=("admin", "organizer"),
             order=21,
+            group="manage",
             match=("news.manage", "news.edit"),
         ),
     )
@@ -36,6 +37,7 @@ def init_app(app: Flask) -> None:
             _l("School news"),
             roles=("coordinator",),
             order=31,
+            group="school",
             match=("news.school_index", "news.school_edit"),
         ),
     )

@@ -71,6 +71,7 @@ def init_app(app: Flask) -> None:
             _l("Writing contests"),
             roles=("admin", "organizer"),
             order=34,
+            group="contests",
             match=(
                 "essay.manage",
                 "essay.contest",
@@ -87,6 +88,7 @@ def init_app(app: Flask) -> None:
             _l("Writing contest entries"),
             roles=("coordinator",),
             order=36,
+            group="school",
         ),
     )
     add_home_section(app, "student", "contests/essay/_home_student.html", _home_context, 30)

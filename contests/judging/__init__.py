@@ -31,6 +31,12 @@ def _home_judge() -> dict:
     return {"judging_left": left}
 
 
+def _home_organizer() -> dict:
+    from contests.judging.services.todo import rounds_to_assign
+
+    return {"to_assign": rounds_to_assign()}
+
+
 def init_app(app: Flask) -> None:
     from contests.judging import api, views
     from core import api as core_api
@@ -54,6 +60,7 @@ def init_app(app: Flask) -> None:
             _l("Judging"),
             roles=("admin", "organizer"),
             order=35,
+            group="contests",
             match=(
                 "judging.manage",
                 "judging.dashboard",
@@ -77,6 +84,10 @@ def init_app(app: Flask) -> None:
         ),
     )
     add_home_section(app, "judge", "contests/judging/_home_judge.html", _home_judge, 30)
+    # The organizer's to-do list: entries of closed rounds still waiting for judges.
+    add_home_section(
+        app, "organizer", "contests/judging/_home_organizer.html", _home_organizer, order=6
+    )
     register_job(
         app, Job("judging-overdue", "contests.judging.jobs:handle_overdue", timedelta(hours=1))
     )

@@ -16,6 +16,15 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class CheckboxListField(SelectMultipleField):
+    """A multiple choice shown as a list of checkboxes (``macros/forms.html`` ``checklist``)."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
 
 #: Rows offered on the rubric form (blank rows are ignored).
 RUBRIC_ROWS = 6
@@ -64,8 +73,9 @@ class SetupForm(FlaskForm):
         default=10,
         validators=[DataRequired(), NumberRange(min=3, max=1000)],
     )
-    active = SelectMultipleField(_l("Active judges"), coerce=int, validators=[Optional()])
-    reserve = SelectMultipleField(_l("Reserve judges"), coerce=int, validators=[Optional()])
+    # Checkbox lists (with a filter box on the page), not multi-selects: a phone cannot Ctrl-click.
+    active = CheckboxListField(_l("Active judges"), coerce=int, validators=[Optional()])
+    reserve = CheckboxListField(_l("Reserve judges"), coerce=int, validators=[Optional()])
     chief_judge = SelectField(_l("Chief judge"), coerce=int, validators=[Optional()])
 
 
@@ -118,5 +128,17 @@ class AppealForm(FlaskForm):
     )
 
 
+class ActionForm(FlaskForm):
+    """A button that needs only the CSRF token (moving a withdrawn judge's sheets)."""
+
+
 class PublishForm(FlaskForm):
-    """Publishing needs only the CSRF token (the page says what it does)."""
+    """Publishing fixes every rank and award: the organizer ticks that they mean it (the page
+    says what it fixes)."""
+
+    confirm = BooleanField(
+        _l("I have checked the marks and want to publish the results now."),
+        validators=[
+            DataRequired(message=_l("Tick the box to confirm that the results may be published."))
+        ],
+    )

@@ -9,7 +9,11 @@ from flask_babel import lazy_gettext as _l
 
 from contests.quiz import api, models, services, views  # noqa: F401 - models: tables
 from contests.quiz.models import QuizContest
-from contests.quiz.services import rounds_for_student, rounds_short_of_questions
+from contests.quiz.services import (
+    rounds_for_student,
+    rounds_opening_soon,
+    rounds_short_of_questions,
+)
 from core import api as core_api
 from core.extensions import db
 from core.scheduler import Job, register_job
@@ -30,12 +34,13 @@ def init_app(app: Flask) -> None:
             roles=("admin", "organizer"),
             order=30,
             match=("quiz.manage", "quiz.edit_", "quiz.questions", "quiz.round_results"),
+            group="contests",
         ),
     )
     add_home_section(app, "student", "contests/quiz/_home.html", _home_context, order=20)
     # Rounds the unexposed questions no longer cover, before they open (exposures go on).
     add_home_section(
-        app, "organizer", "contests/quiz/_home_organizer.html", _organizer_context, order=20
+        app, "organizer", "contests/quiz/_home_organizer.html", _organizer_context, order=7
     )
     # The campaign page lists what hangs on a campaign; contests never import campaign.
     app.extensions.setdefault("mangxanh.campaign_contents", []).append(_campaign_contents)
@@ -62,8 +67,7 @@ def _home_context() -> dict:
 
 
 def _organizer_context() -> dict:
-
-    return {"short_rounds": rounds_short_of_questions()}
+    return {"short_rounds": rounds_short_of_questions(), "opening": rounds_opening_soon()}
 
 
 def _campaign_contents(campaign) -> list[dict]:

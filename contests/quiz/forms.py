@@ -85,6 +85,18 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
+class ReleaseForm(FlaskForm):
+    """Releasing a round's results: the organizer ticks that they mean it (the page says what
+    it fixes)."""
+
+    confirm = BooleanField(
+        _l("I have checked the results and want to release them now."),
+        validators=[
+            DataRequired(message=_l("Tick the box to confirm that the results may be released."))
+        ],
+    )
+
+
 class RoundForm(FlaskForm):
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     kind = SelectField(

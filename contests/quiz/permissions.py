@@ -40,3 +40,12 @@ def can_view_contest_leaderboard(user, contest, now: datetime) -> bool:
         return True
     started = [r for r in contest.rounds if not r.is_practice and r.opens_at <= now]
     return bool(started) and all(r.results_released(now) for r in started)
+
+
+def contest_board_from(contest) -> datetime | None:
+    """When everyone may see the whole-contest board: the last ranked round's release, if every
+    ranked round has one set (None otherwise, or for a contest with no ranked round)."""
+    releases = [r.results_release_at for r in contest.rounds if not r.is_practice]
+    if not releases or any(when is None for when in releases):
+        return None
+    return max(releases)

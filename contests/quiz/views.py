@@ -26,6 +26,7 @@ from contests.quiz.forms import (
     ExtraTimeForm,
     ImportForm,
     QuestionForm,
+    ReleaseForm,
     RoundForm,
     round_form_values,
 )
@@ -44,6 +45,7 @@ from contests.quiz.permissions import (
     can_view_attempt,
     can_view_contest_leaderboard,
     can_view_leaderboard,
+    contest_board_from,
 )
 from core.accounts.models import Role, User
 from core.accounts.permissions import require, roles_required
@@ -75,6 +77,7 @@ def my_rounds():
     now = utcnow()
     rounds = services.rounds_for_student(user=current_user, now=now)
     latest = {r.id: services.latest_attempt(round_id=r.id, user_id=current_user.id) for r in rounds}
+    left = {r.id: services.has_attempt_left(r, latest[r.id]) for r in rounds}
     past = services.past_rounds_for_student(user=current_user, now=now)
     past_attempts = {
         r.id: services.latest_attempt(round_id=r.id, user_id=current_user.id) for r in past
@@ -83,6 +86,7 @@ def my_rounds():
         "contests/quiz/my_rounds.html",
         rounds=rounds,
         latest=latest,
+        left=left,
         past=past,
         past_attempts=past_attempts,
         now=now,
@@ -99,6 +103,7 @@ def contest(contest_id: int):
         contest=item,
         now=now,
         board_visible=can_view_contest_leaderboard(current_user, item, now),
+        board_from=contest_board_from(item),
     )
 
 
@@ -109,7 +114,13 @@ def round_page(round_id: int):
     round_ = get_or_404(QuizRound, round_id)
     require(can_take_round(current_user, round_))
     attempt = services.latest_attempt(round_id=round_.id, user_id=current_user.id)
-    return render_template("contests/quiz/round.html", round=round_, attempt=attempt, now=utcnow())
+    return render_template(
+        "contests/quiz/round.html",
+        round=round_,
+        attempt=attempt,
+        attempt_left=services.has_attempt_left(round_, attempt),
+        now=utcnow(),
+    )
 
 
 @bp.route("/quiz/rounds/<int:round_id>/take")
@@ -357,7 +368,26 @@ def round_results(round_id: int):
         round=round_,
         stats=exports.item_statistics(round_),
         snapshot=leaderboards.latest_snapshot(round_id=round_.id),
+        release_form=ReleaseForm(),
+        now=utcnow(),
     )
+
+
+@bp.route("/manage/quiz/rounds/<int:round_id>/release", methods=["POST"])
+@roles_required(*MANAGERS)
+def release_results(round_id: int):
+    """Release a closed round's results now, once the organizer has confirmed it."""
+    round_ = get_or_404(QuizRound, round_id)
+    form = ReleaseForm()
+    if form.validate_on_submit():
+        with domain_errors(category="warning"):
+            services.release_results(actor=current_user, round_=round_)
+            # The leaderboards students now see are computed from every submitted attempt.
+            leaderboards.snapshot_round(round_=round_)
+            flash(_("The results have been released."), "success")
+    elif form.confirm.errors:
+        flash(form.confirm.errors[0], "warning")
+    return redirect(url_for("quiz.round_results", round_id=round_.id))
 
 
 @bp.route("/manage/quiz/rounds/<int:round_id>/snapshot", methods=["POST"])

@@ -25,7 +25,12 @@ from core.web import NavItem, add_nav
 def init_app(app: Flask) -> None:
     app.register_blueprint(views.bp)
     app.register_blueprint(school_pages.bp)
-    add_nav(app, NavItem("schools.index", _l("Schools"), roles=("admin", "organizer"), order=80))
+    add_nav(
+        app,
+        NavItem(
+            "schools.index", _l("Schools"), roles=("admin", "organizer"), order=80, group="manage"
+        ),
+    )
     add_nav(
         app,
         NavItem(
@@ -33,6 +38,7 @@ def init_app(app: Flask) -> None:
             _l("My school"),
             roles=("coordinator",),
             order=30,
+            group="school",
             match=("schools.show", "accounts.class_roster", "accounts.import_roster"),
         ),
     )
@@ -54,8 +60,11 @@ def init_app(app: Flask) -> None:
         "role_grant_awaiting_approval",
         _l("%(by)s asked to give %(user)s the safeguarding role: your approval is needed."),
     )
-    add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90))
-    add_nav(app, NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95))
+    add_nav(app, NavItem("accounts.users", _l("Users"), roles=("admin",), order=90, group="admin"))
+    add_nav(
+        app,
+        NavItem("accounts.audit_log", _l("Audit log"), roles=("admin",), order=95, group="admin"),
+    )
     app.cli.add_command(import_roster_command)
     app.cli.add_command(create_admin_command)
     register_job(

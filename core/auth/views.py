@@ -17,6 +17,7 @@ from flask_babel import ngettext
 from flask_login import current_user, login_required, logout_user
 
 from core.accounts import services as accounts
+from core.accounts.models import Role
 from core.auth import services, sessions
 from core.auth.forms import ActivationForm, ChangePasswordForm, LoginForm
 from core.errors import ValidationFailed, show_beside_field
@@ -88,7 +89,11 @@ def activate():
             status = 429
         else:
             sessions.begin(user)
-            flash(_("Your password is set. Welcome!"), "success")
+            # Students are "em", staff are welcomed as teachers ("thầy/cô") in Vietnamese.
+            if user.has_role(Role.STUDENT):
+                flash(_("Your password is set. Welcome, and good luck!"), "success")
+            else:
+                flash(_("Your password is set. Welcome!"), "success")
             return redirect(url_for("core.index"))
     return render_template("core/auth/activate.html", form=form), status
 

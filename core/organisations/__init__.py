@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
             _l("Organisations"),
             roles=("admin", "organizer"),
             order=81,
+            group="manage",
             match=("organisations.index", "organisations.edit"),
         ),
     )

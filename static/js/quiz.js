@@ -13,6 +13,10 @@
   var list = document.getElementById("quiz-questions");
   var predictionBlock = document.getElementById("prediction-block");
   var predictionInput = document.getElementById("prediction");
+  var predictionError = document.getElementById("prediction-error");
+  var navList = document.getElementById("quiz-nav-list");
+  var progressEl = document.getElementById("quiz-progress");
+  var summary = document.getElementById("submit-summary");
 
   var attempt = null;
   var deadline = 0; // Date.now() value at which time runs out, re-synced from the server
@@ -23,24 +27,28 @@
   var retryTimer = null;
   var finished = false;
   var submitting = false;
+  var flags = {}; // question id -> true: the student wants to look at it again (this device only)
 
   function storeKey(suffix) { return "mx-quiz-" + attempt.id + "-" + suffix; }
   function persist() {
     try {
       localStorage.setItem(storeKey("pending"), JSON.stringify(pending));
       localStorage.setItem(storeKey("seq"), String(seq));
+      localStorage.setItem(storeKey("flags"), JSON.stringify(flags));
     } catch (e) { /* private mode: the in-memory queue still retries */ }
   }
   function restore() {
     try {
       pending = JSON.parse(localStorage.getItem(storeKey("pending")) || "{}") || {};
       seq = Math.max(seq, parseInt(localStorage.getItem(storeKey("seq")) || "0", 10) || 0);
+      flags = JSON.parse(localStorage.getItem(storeKey("flags")) || "{}") || {};
     } catch (e) { pending = {}; }
   }
   function clearStore() {
     try {
       localStorage.removeItem(storeKey("pending"));
       localStorage.removeItem(storeKey("seq"));
+      localStorage.removeItem(storeKey("flags"));
     } catch (e) { /* nothing to clear */ }
   }
 
@@ -79,6 +87,7 @@
     questions.forEach(function (q, index) {
       var li = document.createElement("li");
       li.className = "card mb-3";
+      li.id = "q-" + q.id;
       var fieldset = document.createElement("fieldset");
       fieldset.className = "card-body";
       fieldset.setAttribute("data-question-id", q.id);
@@ -90,6 +99,12 @@
       hint.className = "small text-muted mb-2";
       hint.textContent = q.kind === "multiple" ? msg("kind-multiple") : msg("kind-single");
       fieldset.appendChild(hint);
+      var flag = document.createElement("button");
+      flag.type = "button";
+      flag.className = "btn btn-sm btn-outline-secondary quiz-flag mb-2";
+      flag.setAttribute("data-flag", q.id);
+      flag.setAttribute("aria-pressed", flags[q.id] ? "true" : "false");
+      flag.textContent = "\u2691 " + msg("flag");
       var chosen = answers[q.id] ? answers[q.id].choice_ids : [];
       if (pending[q.id] && (!answers[q.id] || pending[q.id].seq > answers[q.id].seq)) {
         chosen = pending[q.id].choice_ids; // newer than what the server has: keep it
@@ -115,10 +130,78 @@
         wrap.appendChild(label);
         fieldset.appendChild(wrap);
       });
+      fieldset.appendChild(flag);
       li.appendChild(fieldset);
       list.appendChild(li);
+      var item = document.createElement("li");
+      var link = document.createElement("a");
+      link.href = "#q-" + q.id;
+      link.className = "quiz-nav-item";
+      link.textContent = index + 1;
+      link.setAttribute("data-nav", q.id);
+      item.appendChild(link);
+      navList.appendChild(item);
     });
     persist();
+    updateNav();
+  }
+
+  // The navigator and the counter: answered and flagged questions at a glance.
+  function updateNav() {
+    var done = 0;
+    attempt.questions.forEach(function (q, index) {
+      var answered = choicesOf(q.id).length > 0;
+      if (answered) { done += 1; }
+      var link = navList.querySelector('[data-nav="' + q.id + '"]');
+      link.classList.toggle("is-answered", answered);
+      link.classList.toggle("is-flagged", !!flags[q.id]);
+      link.setAttribute("aria-label", msg("question").replace("{n}", index + 1) + ": " +
+        msg(answered ? "nav-answered" : "nav-unanswered") + (flags[q.id] ? ", " + msg("nav-flagged") : ""));
+    });
+    progressEl.textContent = msg("progress").replace("{n}", done).replace("{total}", attempt.questions.length);
+    return done;
+  }
+
+  function numbersWhere(test) {
+    var items = [];
+    attempt.questions.forEach(function (q, index) { if (test(q)) { items.push({ id: q.id, n: index + 1 }); } });
+    return items;
+  }
+  function fillLinks(el, label, items) {
+    el.textContent = "";
+    if (!items.length) { return; }
+    el.appendChild(document.createTextNode(label + " "));
+    items.forEach(function (item, i) {
+      var a = document.createElement("a");
+      a.href = "#q-" + item.id;
+      a.textContent = msg("question").replace("{n}", item.n);
+      el.appendChild(a);
+      if (i < items.length - 1) { el.appendChild(document.createTextNode(", ")); }
+    });
+  }
+  function predictionMissing() {
+    return !!attempt.prediction_required && predictionInput.value === "";
+  }
+  function showPredictionError(show) {
+    predictionInput.classList.toggle("is-invalid", show);
+    predictionInput.setAttribute("aria-invalid", show ? "true" : "false");
+    predictionInput.setAttribute("aria-describedby", show ? "prediction-help prediction-error" : "prediction-help");
+  }
+  // Before submitting: what is left unanswered, flagged or empty, with links to it.
+  function showSummary() {
+    var done = updateNav();
+    var total = attempt.questions.length;
+    document.getElementById("summary-count").textContent =
+      done === total ? msg("summary-all") : msg("progress").replace("{n}", done).replace("{total}", total);
+    fillLinks(document.getElementById("summary-unanswered"), msg("summary-unanswered"),
+      numbersWhere(function (q) { return choicesOf(q.id).length === 0; }));
+    fillLinks(document.getElementById("summary-flagged"), msg("summary-flagged"),
+      numbersWhere(function (q) { return !!flags[q.id]; }));
+    var missing = predictionMissing();
+    document.getElementById("summary-prediction").textContent = missing ? msg("summary-prediction") : "";
+    showPredictionError(missing);
+    summary.classList.remove("d-none");
+    summary.focus();
   }
 
   function choicesOf(questionId) {
@@ -183,11 +266,6 @@
 
   function submit(timeUp) {
     if (submitting || finished) { return; }
-    if (!timeUp) {
-      var unanswered = attempt.questions.some(function (q) { return choicesOf(q.id).length === 0; });
-      var question = (unanswered ? msg("unanswered") + " " : "") + msg("confirm-submit");
-      if (!window.confirm(question)) { return; }
-    }
     submitting = true;
     var trySubmit = function () {
       flush().then(function () {
@@ -208,6 +286,10 @@
               window.location.assign(app.getAttribute("data-result-url") + attempt.id);
             } else {
               submitting = false;
+              if (res.data && res.data.error && res.data.error.field === "prediction") {
+                showPredictionError(true);
+                predictionInput.focus();
+              }
               showAlert((res.data && res.data.error && res.data.error.message) || msg("error"));
             }
           }, function () {
@@ -221,16 +303,35 @@
 
   form.addEventListener("change", function (event) {
     var fieldset = event.target.closest("fieldset[data-question-id]");
-    if (fieldset) { queue(fieldset.getAttribute("data-question-id")); }
+    if (fieldset) { queue(fieldset.getAttribute("data-question-id")); updateNav(); }
+  });
+  form.addEventListener("click", function (event) {
+    var flag = event.target.closest("[data-flag]");
+    if (!flag) { return; }
+    var id = flag.getAttribute("data-flag");
+    if (flags[id]) { delete flags[id]; } else { flags[id] = true; }
+    flag.setAttribute("aria-pressed", flags[id] ? "true" : "false");
+    persist();
+    updateNav();
+  });
+  predictionInput.addEventListener("input", function () {
+    if (predictionInput.value !== "") { showPredictionError(false); }
   });
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    if (attempt.prediction_required && predictionInput.value === "" ) {
+    showSummary();
+  });
+  document.getElementById("confirm-submit").addEventListener("click", function () {
+    if (predictionMissing()) {
+      showPredictionError(true);
       predictionInput.focus();
-      predictionInput.reportValidity && predictionInput.setCustomValidity("");
       return;
     }
     submit(false);
+  });
+  document.getElementById("cancel-submit").addEventListener("click", function () {
+    summary.classList.add("d-none");
+    document.getElementById("submit-quiz").focus();
   });
   window.addEventListener("online", function () { flush(); });
   window.addEventListener("beforeunload", function (event) {

@@ -16,6 +16,8 @@ import pytest
 from flask_migrate import upgrade
 from werkzeug.serving import make_server
 
+from core.assets import build as build_static
+from core.config import PROJECT_ROOT
 from core.extensions import db
 from demo import seed_demo
 from tests.conftest import database_url, make_test_app
@@ -64,11 +66,15 @@ class LiveServer:
 @pytest.fixture(scope="session")
 def live_app(request, tmp_path_factory):
     url = database_url(request, tmp_path_factory, "live")
+    # Static files as production serves them: fingerprinted, compressed, through WhiteNoise.
+    static_build = tmp_path_factory.mktemp("static") / "build"
+    build_static(PROJECT_ROOT / "static", static_build)
     app = make_test_app(
         url,
         tmp_path_factory.mktemp("live"),
         WTF_CSRF_ENABLED=True,
         SERVER_NAME=None,
+        STATIC_BUILD_DIR=str(static_build),
     )
     with app.app_context():
         upgrade()

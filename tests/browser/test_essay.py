@@ -104,7 +104,7 @@ def test_text_typed_before_the_editor_script_runs_is_saved(live_server, phone):
     page = phone
     sign_in(page, live_server, "student3")
     held = []
-    page.route("**/static/js/essay.js*", lambda route: held.append(route))
+    page.route("**/static/js/essay*.js", lambda route: held.append(route))
     page.goto(live_server("/essay"))
     page.get_by_role("link", name="Bắt đầu viết").first.click()
     page.get_by_label("Tiêu đề").fill("Gõ trước khi trang tải xong")
@@ -112,7 +112,7 @@ def test_text_typed_before_the_editor_script_runs_is_saved(live_server, phone):
     while not held:
         page.wait_for_timeout(50)
     held[0].continue_()
-    page.unroute("**/static/js/essay.js*")
+    page.unroute("**/static/js/essay*.js")
     wait_saved(page.locator("#essay-save-state"))
 
     page.reload()

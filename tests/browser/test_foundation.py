@@ -33,7 +33,7 @@ def test_student_activates_with_slip_code_and_sets_password(page, live_server):
     page.get_by_label("Nhập lại mật khẩu mới").fill("em-tu-dat-mat-khau")
     page.get_by_role("button", name="Đặt mật khẩu").click()
 
-    expect(page.get_by_text("Đã đặt mật khẩu. Chào mừng bạn!")).to_be_visible()
+    expect(page.get_by_text("Đã đặt mật khẩu. Chào mừng em!")).to_be_visible()
     # The menu opens once the page's scripts have run (the text above is there before them).
     page.wait_for_load_state()
     page.get_by_test_id("user-menu").click()

@@ -161,7 +161,12 @@ def test_chief_judge_resolves_disagreement_and_publishes(
     page.get_by_text("Đã ghi nhận quyết định.").wait_for()
     expect(page.get_by_text("Không có bài nào đang chênh lệch điểm.")).to_be_visible()
 
-    page.get_by_role("button", name="Công bố kết quả").click()
+    # Publishing says what it fixes and waits for the organizer's tick.
+    publish = page.get_by_role("button", name="Công bố kết quả")
+    publish.click()
+    expect(page.get_by_text("Đã công bố kết quả.")).to_have_count(0)
+    page.get_by_label("Tôi đã kiểm tra điểm và muốn công bố kết quả ngay bây giờ.").check()
+    publish.click()
     page.get_by_text("Đã công bố kết quả.").wait_for()
     page.get_by_role("link", name="Trang kết quả").click()
     expect(

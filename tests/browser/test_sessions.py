@@ -37,7 +37,7 @@ def test_sign_in_remembered_sign_out_and_the_old_cookies_are_refused(page, brows
     page.wait_for_load_state()
     page.get_by_test_id("user-menu").click()
     page.get_by_role("button", name="Đăng xuất").click()
-    expect(page.get_by_text("Bạn đã đăng xuất.")).to_be_visible()
+    expect(page.get_by_text("Đã đăng xuất.")).to_be_visible()
 
     replay = _fresh(browser, cookies)
     try:

@@ -53,7 +53,7 @@ def test_login_is_throttled_per_account(app, client, make):
 
     assert statuses == [401, 401, 401]
     assert blocked.status_code == 429
-    assert "Bạn đã đăng nhập sai quá nhiều lần" in blocked.get_data(as_text=True)
+    assert "Đăng nhập sai quá nhiều lần" in blocked.get_data(as_text=True)
 
 
 def test_login_throttle_per_address_covers_many_accounts(app, client, make):

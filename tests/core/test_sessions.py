@@ -247,7 +247,7 @@ def test_sign_out_of_other_devices_keeps_this_one(app, three_devices):
     _user, (phone, laptop, school), old = three_devices
 
     page = laptop.get("/account/password").get_data(as_text=True)
-    assert "Bạn đang đăng nhập trên 2 thiết bị khác." in page
+    assert "Tài khoản này đang đăng nhập trên 2 thiết bị khác." in page
     response = laptop.post("/account/sessions/end-others")
 
     assert response.status_code == 302
@@ -259,7 +259,7 @@ def test_sign_out_of_other_devices_keeps_this_one(app, three_devices):
     assert_refused(app, *old["school"])
     after = laptop.get("/account/password").get_data(as_text=True)
     assert "Đã đăng xuất khỏi 2 thiết bị khác." in after
-    assert "Bạn đang đăng nhập trên 0 thiết bị khác." in after
+    assert "Tài khoản này đang đăng nhập trên 0 thiết bị khác." in after
 
 
 def test_sign_out_of_other_devices_needs_a_session(client, db):

@@ -166,4 +166,6 @@ def publish(round_id: int):
         with domain_errors(category="danger"):
             services.publish_results(actor=current_user, round_=round_)
             flash(_("The results have been published."), "success")
+    elif form.confirm.errors:
+        flash(form.confirm.errors[0], "warning")
     return redirect(url_for("judging.dashboard", round_id=round_.id))

@@ -15,9 +15,9 @@ from contests.essay.models import EssayRound
 from contests.judging import exports, services
 from contests.judging.forms import (
     RUBRIC_ROWS,
+    ActionForm,
     AdvanceForm,
     AssignForm,
-    PublishForm,
     RubricForm,
     SetupForm,
 )
@@ -141,7 +141,7 @@ def _beside_rubric_field(form, error: DomainError) -> None:
 def move_sheets(round_id: int, judge_id: int):
     """Move a withdrawn or deactivated judge's open sheets to other judges at once."""
     round_ = services.get_round(round_id)
-    form = PublishForm()
+    form = ActionForm()
     if form.validate_on_submit():
         with domain_errors(category="danger"):
             result = services.move_judge_sheets(

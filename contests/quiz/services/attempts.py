@@ -126,6 +126,17 @@ def get_attempt_for(*, attempt_id: int, user: User) -> Attempt:
     return attempt
 
 
+def has_attempt_left(round_: QuizRound, latest: Attempt | None) -> bool:
+    """Tell whether the student can still start or resume ``round_`` given their latest attempt.
+
+    A practice round is unlimited; a ranked one allows ``attempts_allowed`` tries, and one in
+    progress can always be resumed. Pages offer "Take the quiz" only when this is true.
+    """
+    if latest is None or latest.status == AttemptStatus.IN_PROGRESS or round_.is_practice:
+        return True
+    return latest.number < round_.attempts_allowed
+
+
 def latest_attempt(*, round_id: int, user_id: int) -> Attempt | None:
     return db.session.scalar(
         sa.select(Attempt)

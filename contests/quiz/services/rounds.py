@@ -69,6 +69,19 @@ def past_rounds_for_student(*, user: User, now: datetime | None = None) -> list[
     )
 
 
+def rounds_opening_soon(*, now: datetime | None = None, days: int = 7) -> list[QuizRound]:
+    """Rounds opening within ``days``, soonest first (the organizer's to-do list)."""
+    now = now or utcnow()
+    return list(
+        db.session.scalars(
+            sa.select(QuizRound)
+            .where(QuizRound.opens_at > now, QuizRound.opens_at <= now + timedelta(days=days))
+            .options(joinedload(QuizRound.contest))
+            .order_by(QuizRound.opens_at, QuizRound.id)
+        )
+    )
+
+
 # --- organizers: contests, rounds, accommodations -----------------------------------------------
 
 
@@ -159,18 +172,20 @@ def save_round(
         day = local_today(max(values["opens_at"], now))
         short = shortfalls(pool=pool, rules=rules, day=day)
         if short:
-            category, asked, left = short[0]
-            raise ValidationFailed(
-                _(
+            # Every short rule gets its own message, beside its own field.
+            messages = {
+                f"count_{category.id}": _(
                     "“%(category)s” has only %(left)d question(s) that can be drawn "
                     "(valid and, for a ranked round, never shown with their key); "
                     "this rule asks for %(asked)d.",
                     category=category.name,
                     left=left,
                     asked=asked,
-                ),
-                field=f"count_{category.id}",
-            )
+                )
+                for category, asked, left in short
+            }
+            first = next(iter(messages))
+            raise ValidationFailed(messages.pop(first), field=first, beside=messages or None)
     if created:
         round_ = QuizRound(contest_id=contest.id)
         db.session.add(round_)
@@ -189,6 +204,34 @@ def save_round(
         action="quiz.round_create" if created else "quiz.round_update",
         obj=round_,
         after={"title": round_.title},
+    )
+    return round_
+
+
+def release_results(*, actor, round_: QuizRound, now: datetime | None = None) -> QuizRound:
+    """Release a closed ranked round's results now (the organizer confirmed it).
+
+    From this moment every entrant sees their rank and the leaderboards and, when the round
+    shows answers, the keys: those questions are then exposed and never drawn into a ranked
+    paper again. The release time is audited; releasing twice is refused.
+    """
+    now = now or utcnow()
+    if round_.is_practice:
+        raise Conflict(_("A practice round is never ranked: it has no results to release."))
+    if now < round_.closes_at:
+        raise Conflict(_("Results can be released once the round has closed."))
+    if round_.results_released(now):
+        raise Conflict(_("The results of this round are already released."))
+    before = round_.results_release_at
+    round_.results_release_at = now
+    db.session.flush()
+    audit.record(
+        actor=actor,
+        action="quiz.results_release",
+        obj=round_,
+        before={"results_release_at": before.isoformat() if before else None},
+        after={"results_release_at": now.isoformat()},
+        now=now,
     )
     return round_
 

@@ -326,10 +326,35 @@ def test_publish_page_action(client, login, assigned):
     mark_everything(assigned)
     login(assigned.judges[3])
 
-    response = client.post(f"/manage/judging/rounds/{assigned.round.id}/publish")
+    response = client.post(
+        f"/manage/judging/rounds/{assigned.round.id}/publish", data={"confirm": "y"}
+    )
 
     assert response.status_code == 302
     assert services.find_setup(assigned.round.id).published_at == T0
+
+
+def test_publish_without_confirmation_publishes_nothing(client, login, assigned):
+    mark_everything(assigned)
+    login(assigned.judges[3])
+
+    response = client.post(
+        f"/manage/judging/rounds/{assigned.round.id}/publish", follow_redirects=True
+    )
+
+    assert response.status_code == 200
+    assert "Hãy đánh dấu ô xác nhận để công bố kết quả." in response.get_data(as_text=True)
+    assert services.find_setup(assigned.round.id).published_at is None
+
+
+def test_publish_form_says_what_it_fixes_and_asks_to_confirm(client, login, assigned):
+    mark_everything(assigned)
+    login(assigned.judges[3])
+
+    page = client.get(f"/manage/judging/rounds/{assigned.round.id}").get_data(as_text=True)
+
+    assert 'name="confirm"' in page
+    assert "thời hạn phúc khảo 7 ngày" in page
 
 
 def test_publish_forbidden_to_student(client, login, assigned):

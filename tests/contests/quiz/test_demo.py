@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from campaign.news.models import NewsPost
 from contests.quiz import keys, services
 from contests.quiz.models import (
     Attempt,
@@ -55,3 +56,18 @@ def test_seed_demo_quiz_reveals_no_key_of_the_live_round(app, db):
         assert exposed == set(practice.question_ids)
         assert exposed.isdisjoint(live.question_ids)
         assert db.session.get(QuizRound, rounds["Vòng 2"].id).question_count == 19
+
+
+def test_seed_demo_states_the_paper_its_draw_rules_make(app, db):
+    with app.test_request_context():
+        seed_demo(now=T0)
+        contest = db.session.scalar(sa.select(QuizContest).where(QuizContest.title == DEMO_TITLE))
+        ranked = next(r for r in contest.rounds if r.title == "Vòng 2")
+        stated = f"{ranked.question_count} câu hỏi trong {ranked.time_limit_seconds // 60} phút"
+        news = db.session.scalar(
+            sa.select(NewsPost.body_markdown).where(NewsPost.title.like("Khai mạc cuộc thi%"))
+        )
+
+    assert ranked.question_count == 19
+    assert stated in contest.description
+    assert stated in news

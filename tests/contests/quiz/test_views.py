@@ -60,6 +60,7 @@ ORGANIZER_POSTS = [
     "/manage/quiz/contests/{contest}/rounds/new",
     "/manage/quiz/rounds/{round}/edit",
     "/manage/quiz/rounds/{round}/snapshot",
+    "/manage/quiz/rounds/{round}/release",
     "/manage/quiz/questions/new",
     "/manage/quiz/questions/{question}/edit",
     "/manage/quiz/questions/{question}/retire",
