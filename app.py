@@ -29,11 +29,12 @@ from core import assets, extensions, i18n, security, storage, transaction, web
 from core.config import PROJECT_ROOT, Config, config_from_env
 from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
 from core.errors import register_error_handlers
+from core.flaskapp import App
 
 
 def create_app(config: Config | dict | None = None) -> Flask:
     """Create and configure the application."""
-    app = Flask(
+    app = App(
         __name__,
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),

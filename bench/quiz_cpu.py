@@ -63,6 +63,33 @@ def measure(name, calls, profile: str | None):
         stats.sort_stats("tottime").print_stats(30)
 
 
+def floor_measures(url: str, tmp: Path, saves: int, profile: str | None) -> None:
+    """The floor (bench.floor) in the same process and sitting: its save and top-100 CPU."""
+    from bench import floor
+
+    if url.startswith("sqlite"):
+        url = f"sqlite:///{tmp / 'floor.sqlite3'}"
+    floor.create_tables(url, scores=5000)
+    client = floor.create_app(url).test_client()
+
+    def save(n):
+        def call():
+            response = client.put(
+                f"/attempts/{1 + n % 100}/answers/{1 + n // 100 % 20}",
+                json={"choice_ids": [n % 4], "seq": n},
+            )
+            assert response.status_code == 200
+
+        return call
+
+    def top():
+        assert client.get("/top").status_code == 200
+
+    save(0)()
+    measure("floorSave", [save(n) for n in range(1, saves)], profile)
+    measure("floorTop100", [top] * 500, profile)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url", default=None)
@@ -167,6 +194,12 @@ def main() -> None:
         return call
 
     measure("leaderboard", [board(1 + n % 100) for n in range(500)], args.profile)
+
+    def health():
+        assert client.get("/healthz").status_code == 200
+
+    measure("healthz", [health] * 500, args.profile)
+    floor_measures(url, tmp, args.saves, args.profile)
     print(f"load average {os.getloadavg()}")
 
 

@@ -1,9 +1,13 @@
-"""Security headers and cookie flags (Flask-Talisman), with a CSP that allows only this site."""
+"""Security headers and cookie flags, with a CSP that allows only this site.
+
+The headers are the same on every answer, so they are built once, when the application is
+created, and added to each response by one hook (Flask-Talisman rebuilt its CSP string on every
+request). With FORCE_HTTPS, plain HTTP is redirected to HTTPS and secure answers carry HSTS.
+"""
 
 from __future__ import annotations
 
-from flask import Flask
-from flask_talisman import Talisman
+from flask import Flask, redirect, request
 
 CSP = {
     "default-src": "'self'",
@@ -24,25 +28,40 @@ FRAME_OPTIONS = "DENY"
 REFERRER_POLICY = "same-origin"
 HSTS_MAX_AGE = 31_536_000
 
+#: Every answer's security headers, in the order they are sent.
+HEADERS = (
+    ("Permissions-Policy", ", ".join(f"{k}={v}" for k, v in PERMISSIONS.items())),
+    ("X-Frame-Options", FRAME_OPTIONS),
+    ("X-Content-Type-Options", "nosniff"),
+    ("Content-Security-Policy", "; ".join(f"{k} {v}" for k, v in CSP.items())),
+    ("Referrer-Policy", REFERRER_POLICY),
+)
+HSTS = ("Strict-Transport-Security", f"max-age={HSTS_MAX_AGE}")
+
+
+def _is_https() -> bool:
+    return request.is_secure or request.headers.get("X-Forwarded-Proto", "http") == "https"
+
 
 def init_app(app: Flask) -> None:
     force_https = app.config.get("FORCE_HTTPS", False)
-    # One Talisman per application: it keeps its settings on itself, so a shared instance
-    # would give every application the settings of the last one created.
-    Talisman(
-        app,
-        force_https=force_https,
-        strict_transport_security=force_https,
-        strict_transport_security_max_age=HSTS_MAX_AGE,
-        session_cookie_secure=app.config.get("SESSION_COOKIE_SECURE", True),
-        session_cookie_http_only=True,
-        content_security_policy=CSP,
-        frame_options=FRAME_OPTIONS,
-        referrer_policy=REFERRER_POLICY,
-        permissions_policy=PERMISSIONS,
-    )
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.jinja_env.globals.setdefault("csp_nonce", lambda: "")
+    # Each application keeps its own FORCE_HTTPS in these closures: nothing is shared.
+    if force_https:
+
+        @app.before_request
+        def _force_https():
+            if not app.debug and not _is_https():
+                return redirect(request.url.replace("http://", "https://", 1), code=302)
+            return None
 
     @app.after_request
-    def _no_sniff(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    def _security_headers(response):
+        set_header = response.headers.__setitem__
+        for name, value in HEADERS:
+            set_header(name, value)
+        if force_https and _is_https():
+            set_header(*HSTS)
         return response

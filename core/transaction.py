@@ -76,6 +76,15 @@ def is_read_only_request() -> bool:
     return not getattr(view, "writes_on_read", False)
 
 
+def _has_work() -> bool:
+    """Whether the request's session holds anything to commit (a transaction under way, or
+    objects added since the last one: either begins a transaction)."""
+    if not db.session.registry.has():
+        return False  # the request never used the database
+    session = db.session()
+    return session.in_transaction() or bool(session.new or session.dirty or session.deleted)
+
+
 def init_app(app: Flask) -> None:
     """Settle each request's transaction after its view (see the module's docstring)."""
 
@@ -90,7 +99,7 @@ def init_app(app: Flask) -> None:
         failed = g.pop("_unit_of_work_failed", False)
         if response.status_code >= 400 or failed:
             db.session.rollback()
-        elif not is_read_only_request():
+        elif not is_read_only_request() and _has_work():
             # A failing commit raises here: Flask answers 500, and this runs again for it.
             db.session.commit()
         g._unit_of_work = "settled"

@@ -121,10 +121,11 @@ def public_page_context() -> dict:
     """
     g.public_page = True  # context processors ask is_public_page()
     anonymous = login_manager.anonymous_user()
-    items = sorted(current_app.extensions.get("mangxanh.nav", []), key=lambda i: i.order)
+    items = current_app.extensions.get("mangxanh.nav", [])
+    groups = current_app.extensions.get("mangxanh.nav_groups", {})
     return {
         "current_user": anonymous,
-        "nav_items": [i for i in items if i.visible_to(anonymous)],
+        "nav_entries": nav_entries(items, groups, anonymous),
         "csrf_token": lambda: "",
         "get_flashed_messages": lambda **_kwargs: [],
     }

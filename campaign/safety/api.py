@@ -12,6 +12,7 @@ from marshmallow import Schema, fields, validate
 from campaign.safety import followup, services
 from campaign.safety.limits import follow_up_limits, report_limits
 from core.api import ApiBlueprint
+from core.hardening import DB_INT_MAX
 
 blp = ApiBlueprint("safety_api", __name__, description="Safety corner")
 
@@ -23,7 +24,9 @@ def _no_store(response):
 
 
 class SafetyReportIn(Schema):
-    school_id = fields.Integer(load_default=None, allow_none=True)
+    school_id = fields.Integer(
+        load_default=None, allow_none=True, validate=validate.Range(min=1, max=DB_INT_MAX)
+    )
     what_happened = fields.String(required=True, validate=validate.Length(min=10, max=5000))
     where = fields.String(load_default="", validate=validate.Length(max=500))
     when = fields.String(load_default="", validate=validate.Length(max=200))

@@ -19,7 +19,7 @@ from flask import current_app, jsonify, request
 from contests.quiz import services, tokens
 from core.clock import utcnow
 from core.db import sqlite_begin_mode
-from core.extensions import csrf, db
+from core.extensions import csrf, db, limiter
 
 
 def write_lock_last(view):
@@ -56,6 +56,16 @@ def end_reads_on_sqlite() -> None:
 
 
 _SEQ_MAX = 2**31 - 1
+
+#: The saveAnswer route's endpoint (contests.quiz.api).
+SAVE_ENDPOINT = "quiz_api.save_answer"
+
+
+@limiter.request_filter
+def _token_saves_skip_the_limiter() -> bool:
+    """Flask-Limiter's check has nothing to do for a save that brings a token: the route has no
+    limit of its own and the application none by default (a save is one small guarded write)."""
+    return request.endpoint == SAVE_ENDPOINT and tokens.HEADER in request.headers
 
 
 def _read_sheet(attempt_id: int) -> services.Sheet | None:

@@ -57,3 +57,31 @@ def test_each_application_keeps_its_own_security_settings(client, tmp_path):
     # The other application redirects plain HTTP and sends HSTS; this one (tests) does not.
     assert response.status_code == 200
     assert "Strict-Transport-Security" not in response.headers
+
+
+def test_api_answers_send_the_same_security_headers(client):
+    response = client.get("/api/v1/openapi.json")
+
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Permissions-Policy"] == "geolocation=(), camera=(), microphone=()"
+    assert response.headers.getlist("X-Frame-Options") == ["DENY"]  # once, not per hook
+
+
+def test_force_https_redirects_plain_http_and_sends_hsts_over_https(tmp_path):
+    from tests.conftest import make_test_app
+
+    app = make_test_app(f"sqlite:///{tmp_path / 'https.sqlite3'}", tmp_path, FORCE_HTTPS=True)
+    client = app.test_client()
+
+    plain = client.get("/healthz")
+    secure = client.get("/healthz", base_url="https://localhost")
+    proxied = client.get("/healthz", headers={"X-Forwarded-Proto": "https"})
+
+    assert plain.status_code == 302
+    assert plain.headers["Location"].startswith("https://")
+    assert "Strict-Transport-Security" not in plain.headers
+    assert secure.status_code == 200
+    assert secure.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert proxied.status_code == 200

@@ -247,7 +247,9 @@ def store_answer_by_token(
         "session_id": session_id,
         "now": now,
     }
-    stored = db.session.execute(statement, params).first() is not None
+    # On the session's connection (same transaction): a Core statement needs none of the ORM's
+    # execution machinery.
+    stored = db.session.connection().execute(statement, params).first() is not None
     if not stored:
         _sheets.pop(attempt_id, None)
     return stored

@@ -291,6 +291,17 @@ def test_api_submit_safety_report_invalid_body_stores_nothing(client, db):
     assert db.session.scalar(sa.select(sa.func.count(SafetyReport.id))) == 0
 
 
+@pytest.mark.parametrize("school_id", [2**31, 6273253618426350068039680, 0, -1])
+def test_api_submit_safety_report_school_id_out_of_range_is_a_400(client, db, school_id):
+    """Found by the API fuzz test on PostgreSQL: an id past a database integer was a 500."""
+    response = client.post(
+        "/api/v1/safety/reports", json={"school_id": school_id, "what_happened": WHAT}
+    )
+
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count(SafetyReport.id))) == 0
+
+
 def test_api_submit_safety_report_rate_limited(world, client, app):
     body = {"school_id": world["a"].id, "what_happened": WHAT}
     limit = int(app.config["SAFETY_REPORT_LIMIT"].split()[0])

@@ -396,6 +396,55 @@ def test_export_xlsx_has_marks_and_results(client, login, published):
     assert book["Kết quả"]["B2"].value in {e.student.full_name for e in published.entries}
 
 
+def test_export_xlsx_follows_english(client, login, db, published):
+    published.organizer.locale = "en"
+    db.session.flush()
+    login(published.organizer)
+
+    response = client.get(f"/manage/judging/rounds/{published.round.id}/export.xlsx")
+
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Marking sheets", "Results"]
+    assert next(book["Marking sheets"].iter_rows(values_only=True))[:4] == (
+        "Entry code",
+        "Judge",
+        "Marking pass",
+        "Sheet status",
+    )
+    assert next(book["Results"].iter_rows(values_only=True)) == (
+        "Entry code",
+        "Full name",
+        "School",
+        "Class",
+        "Score",
+        "Ranking",
+        "Tied",
+        "Prize",
+        "Goes to the next round",
+    )
+
+
+def test_export_xlsx_vietnamese_by_default(client, login, published):
+    login(published.organizer)
+
+    response = client.get(f"/manage/judging/rounds/{published.round.id}/export.xlsx")
+
+    book = load_workbook(io.BytesIO(response.data))
+    assert next(book["Kết quả"].iter_rows(values_only=True)) == (
+        "Mã bài",
+        "Họ và tên",
+        "Trường",
+        "Lớp",
+        "Điểm",
+        "Xếp hạng",
+        "Đồng hạng",
+        "Giải",
+        "Vào vòng sau",
+    )
+    prizes = {row[7] for row in book["Kết quả"].iter_rows(min_row=2, values_only=True)}
+    assert prizes <= {"Giải Nhất", "Giải Nhì", "Giải Ba", "Giải Khuyến khích", "Tham gia", ""}
+
+
 def test_export_forbidden_to_judge(client, login, published):
     login(published.judges[0])
 

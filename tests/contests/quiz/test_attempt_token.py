@@ -386,3 +386,51 @@ def test_the_openapi_document_describes_the_token(client):
     assert save["put"]["operationId"] == "saveAnswer"
     attempt = spec["components"]["schemas"]["Attempt"]["properties"]
     assert attempt["attempt_token"]["type"] == "string"
+
+
+def test_a_token_whose_fields_were_changed_or_signed_with_another_key_is_refused(app, paper):
+    token = paper.attempt["attempt_token"]
+    attempt, user, session, issued, signature = token.split(".")
+
+    assert tokens.read(token) == tokens.Grant(int(attempt), int(user), int(session))
+    assert tokens.read(f"{int(attempt) + 1}.{user}.{session}.{issued}.{signature}") is None
+    assert tokens.read(f"{attempt}.{user}.{session}.{int(issued) + 1}.{signature}") is None
+    assert tokens.read(f"{attempt}.{user}.{session}.{issued}.{signature[:-1]}A") is None
+    assert tokens.read(f"{attempt}.{user}.{session}.{issued}.") is None
+    secret = app.secret_key
+    try:
+        app.secret_key = "another-secret-key-of-32-characters!"
+        assert tokens.read(token) is None
+    finally:
+        app.secret_key = secret
+    assert tokens.read(token) is not None
+
+
+def test_a_token_issued_in_the_future_is_refused(app, paper, frozen):
+    frozen.shift(-120)
+
+    assert tokens.read(paper.attempt["attempt_token"]) is None
+
+
+def test_a_token_save_skips_the_rate_limiter_and_a_cookie_save_does_not(app, client, paper):
+    from core.extensions import limiter
+
+    checked = []
+    original = limiter._check_request_limit
+
+    def spy(*args, **kwargs):
+        checked.append(request_filters_exempt())
+        return original(*args, **kwargs)
+
+    def request_filters_exempt():
+        return any(f() for f in limiter._request_filters)
+
+    app.before_request_funcs[None] = [
+        spy if getattr(f, "__func__", None) is type(limiter)._check_request_limit else f
+        for f in app.before_request_funcs[None]
+    ]
+    body = {"choice_ids": [paper.choices[0]], "seq": 1}
+    assert client.put(paper.path, json=body, headers=paper.headers).status_code == 200
+    assert client.put(paper.path, json=body | {"seq": 2}).status_code == 200
+
+    assert checked == [True, False]
