@@ -7,7 +7,7 @@ from flask_login import current_user, login_required
 from marshmallow import Schema, fields, validate
 
 from campaign.documents import services
-from campaign.documents.permissions import can_draft
+from campaign.documents.permissions import can_read
 from campaign.documents.subjects import KINDS, kind_or_404, resolve
 from core.accounts.permissions import require
 from core.api import ApiBlueprint
@@ -71,7 +71,7 @@ def download_official_document(args, kind: str):
         quiz_contest_id=args.get("quiz_contest_id"),
         inspection_id=args.get("inspection_id"),
     )
-    require(can_draft(current_user, subject))
+    require(can_read(current_user, subject))
     fmt = args["format"]
     data = services.render(subject, fmt)
     name = download_name(services.file_name(subject, fmt), suffix=f".{fmt}", default="document")

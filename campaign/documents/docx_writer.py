@@ -22,6 +22,8 @@ ALIGN = {
     "left": WD_ALIGN_PARAGRAPH.LEFT,
 }
 TEXT_WIDTH_CM = (210 - layout.MARGIN_LEFT_MM - layout.MARGIN_RIGHT_MM) / 10
+#: The logo's height above the issuing body's name.
+LOGO_CM = 1.5
 
 
 def _run(paragraph, text: str, *, size: float, bold=False, italic=False):
@@ -89,6 +91,9 @@ def _heading(document, doc: OfficialDocument) -> None:
     table.autofit = False
     _no_borders(table)
     left = _cell(table, 0, 0, left_w)
+    if doc.logo:
+        picture = _line(left, "", size=layout.HEADING_PT, align="left")
+        picture.add_run().add_picture(BytesIO(doc.logo), height=Cm(LOGO_CM))
     if doc.parent_name:
         _line(left, layout.upper(doc.parent_name), size=layout.HEADING_PT)
     _line(left, layout.upper(doc.issuer_name), size=layout.HEADING_PT, bold=True)

@@ -26,6 +26,7 @@ from campaign.inspections.models import Rating
 from core.extensions import db
 from core.organisations.models import Organisation
 from core.organisations.services import default_office, linked_issuers, organisation_for_school
+from core.storage import storage
 
 MILESTONE_VI = {"so_ket": "sơ kết", "tong_ket": "tổng kết"}
 RATING_VI = {Rating.MET: "Đạt", Rating.PARTLY: "Đạt một phần", Rating.NOT_MET: "Chưa đạt"}
@@ -388,6 +389,7 @@ def build(subject: Subject, draft: DocumentDraft, *, today: date | None = None) 
         signers=signers,
         annex_title=annex_title,
         annex=annex,
+        logo=storage().read(issuer.logo_key) if issuer and issuer.logo_key else None,
     )
 
 

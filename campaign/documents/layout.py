@@ -75,6 +75,8 @@ class OfficialDocument:
     #: The list attached to a decision ("DANH SÁCH …"), on a new page.
     annex_title: str = ""
     annex: list[Block] = field(default_factory=list)
+    #: The issuing body's logo (PNG or JPEG bytes), drawn at the top left of the heading.
+    logo: bytes | None = None
 
     @property
     def number_line(self) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from io import BytesIO
+
 from fpdf import FPDF
 from fpdf.enums import Align
 
@@ -13,6 +15,8 @@ FONT_DIR = PROJECT_ROOT / "static" / "fonts"
 #: Liberation Serif: metric-compatible with Times New Roman, with Vietnamese glyphs (SIL OFL).
 FONT = "LiberationSerif"
 PT_MM = 0.3528
+#: The logo's height above the issuing body's name (as in the .docx).
+LOGO_MM = 15
 ALIGN = {"justify": Align.J, "center": Align.C, "left": Align.L}
 
 
@@ -50,6 +54,9 @@ def _heading(pdf: FPDF, doc: OfficialDocument) -> None:
     right_x = left_x + left_w
     right_w = pdf.w - pdf.r_margin - right_x + 4
     top = pdf.get_y()
+    if doc.logo:
+        pdf.image(BytesIO(doc.logo), x=left_x + 2, y=top, h=LOGO_MM)
+        pdf.set_y(top + LOGO_MM + 1)
     if doc.parent_name:
         _line(pdf, layout.upper(doc.parent_name), size=layout.HEADING_PT, x=left_x, w=left_w)
     _line(pdf, layout.upper(doc.issuer_name), size=layout.HEADING_PT, bold=True, x=left_x, w=left_w)

@@ -1,31 +1,58 @@
 """The school's self-review and the district summary, as .xlsx and as PDF with charts.
 
-Reports are official documents in Vietnamese (the language of the district office), so their
-headings are fixed Vietnamese text, like the columns of an import format.
+They follow the reader's language (Vietnamese unless they chose English); the official
+documents (``campaign.documents``) are the ones that stay Vietnamese, with ``TIER_VI``.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from flask_babel import gettext as _
+
 from campaign.greennet import services
 from campaign.greennet.models import ActivityStatus, MilestoneKind, Movement, Tier
 from core import pdf as core_pdf
-from core.i18n import format_number
+from core.i18n import format_number, format_when
 from core.schools.models import School, SchoolLevel
 from core.spreadsheets import workbook_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Tiers as official documents write them, always Vietnamese.
 TIER_VI = {Tier.EXCELLENT: "Xuất sắc", Tier.GOOD: "Tốt", Tier.PASS: "Đạt", Tier.FAIL: "Chưa đạt"}
-STATUS_VI = {
-    ActivityStatus.DRAFT: "Nháp",
-    ActivityStatus.SUBMITTED: "Chờ duyệt",
-    ActivityStatus.RETURNED: "Trả lại bổ sung",
-    ActivityStatus.APPROVED: "Đã duyệt",
-}
-LEVEL_VI = {SchoolLevel.MN: "Mầm non", SchoolLevel.TH: "Tiểu học", SchoolLevel.THCS: "THCS"}
+
+
+def tier_label(tier: Tier) -> str:
+    labels = {
+        Tier.EXCELLENT: _("Excellent"),
+        Tier.GOOD: _("Good"),
+        Tier.PASS: _("Pass"),
+        Tier.FAIL: _("Not yet passing"),
+    }
+    return labels[tier]
+
+
+def status_label(status: ActivityStatus) -> str:
+    labels = {
+        ActivityStatus.DRAFT: _("Draft activity"),
+        ActivityStatus.SUBMITTED: _("Awaiting approval"),
+        ActivityStatus.RETURNED: _("Returned for evidence"),
+        ActivityStatus.APPROVED: _("Approved activity"),
+    }
+    return labels[status]
+
+
+def level_label(level: SchoolLevel) -> str:
+    labels = {
+        SchoolLevel.MN: _("Kindergarten"),
+        SchoolLevel.TH: _("Primary"),
+        SchoolLevel.THCS: _("Lower secondary"),
+    }
+    return labels[level]
+
+
 GREEN = (46, 125, 50)
 GREY = (200, 200, 200)
 
@@ -42,16 +69,17 @@ def tier_counts(rows) -> pd.DataFrame:
     return counts.reindex(index=list(SchoolLevel), columns=list(Tier)).fillna(0).astype(int)
 
 
-REVIEW_VI = {MilestoneKind.MIDTERM: "Sơ kết", MilestoneKind.FINAL: "Tổng kết"}
-
-
 def review_name(milestone) -> str:
     """The report's type: the milestone the organizer chose, never the calendar.
 
     Without a choice it is the milestone the school's figures are locked at, else a plain
     self-review ("Tự đánh giá") of the figures as they are.
     """
-    return REVIEW_VI.get(milestone, "Tự đánh giá")
+    if milestone == MilestoneKind.MIDTERM:
+        return _("Mid-year review")
+    if milestone == MilestoneKind.FINAL:
+        return _("End-of-year review")
+    return _("Self-review")
 
 
 def _school_score(movement, school, milestone, now):
@@ -66,15 +94,15 @@ def school_xlsx(movement: Movement, school: School, *, milestone=None, now=None)
     score, kind = _school_score(movement, school, milestone, now)
     record = score.records.get(kind)
     summary = [
-        ["Trường", school.name],
-        ["Năm học", movement.school_year],
-        ["Báo cáo", review_name(kind)],
-        ["Đã khóa", "Có" if record else "Chưa"],
-        ["Tổng điểm", score.points],
-        ["Điểm tối đa", score.max_points],
-        ["Tỉ lệ (%)", score.percent],
-        ["Xếp loại", TIER_VI[score.tier]],
-        ["Thứ hạng trong cấp học", score.rank],
+        [_("School"), school.name],
+        [_("School year"), movement.school_year],
+        [_("Report"), review_name(kind)],
+        [_("Locked"), _("Yes") if record else _("Not yet")],
+        [_("Total points"), score.points],
+        [_("Maximum points"), score.max_points],
+        [_("Percentage (%)"), score.percent],
+        [_("Tier"), tier_label(score.tier)],
+        [_("Rank within the level"), score.rank],
     ]
     criteria = [
         [
@@ -82,9 +110,9 @@ def school_xlsx(movement: Movement, school: School, *, milestone=None, now=None)
             c.criterion.title,
             c.criterion.max_points,
             c.points,
-            "Tự động" if c.criterion.computed else c.approved,
+            _("Computed automatically") if c.criterion.computed else c.approved,
             c.pending,
-            "Còn thiếu" if c.missing else "",
+            _("Missing") if c.missing else "",
         ]
         for c in score.criteria
     ]
@@ -96,7 +124,7 @@ def school_xlsx(movement: Movement, school: School, *, milestone=None, now=None)
             a.participants,
             a.self_score,
             a.awarded_points,
-            STATUS_VI[a.status],
+            status_label(a.status),
             a.verifier_comment,
             len(a.evidence),
         ]
@@ -104,32 +132,32 @@ def school_xlsx(movement: Movement, school: School, *, milestone=None, now=None)
     ]
     return workbook_bytes(
         [
-            ("Tổng hợp", ["Mục", "Giá trị"], summary),
+            (_("Summary"), [_("Item"), _("Value")], summary),
             (
-                "Tiêu chí",
+                _("Criteria"),
                 [
-                    "Mã",
-                    "Tiêu chí",
-                    "Điểm tối đa",
-                    "Điểm đạt",
-                    "Hoạt động đã duyệt",
-                    "Chờ duyệt",
-                    "Ghi chú",
+                    _("Code"),
+                    _("Criterion"),
+                    _("Maximum points"),
+                    _("Points earned"),
+                    _("Approved activities"),
+                    _("Awaiting approval"),
+                    _("Note"),
                 ],
                 criteria,
             ),
             (
-                "Hoạt động",
+                _("Activities"),
                 [
-                    "Ngày",
-                    "Tiêu chí",
-                    "Hoạt động",
-                    "Số người tham gia",
-                    "Tự chấm",
-                    "Điểm duyệt",
-                    "Trạng thái",
-                    "Nhận xét",
-                    "Số minh chứng",
+                    _("Date"),
+                    _("Criterion"),
+                    _("Activity"),
+                    _("Number of participants"),
+                    _("Self-assessed"),
+                    _("Approved points"),
+                    _("Status"),
+                    _("Verifier's comment"),
+                    _("Pieces of evidence"),
                 ],
                 activities,
             ),
@@ -142,7 +170,7 @@ def _recorded(records: dict, kind: MilestoneKind) -> list:
     record = records.get(kind)
     if record is None:
         return [None, None, None]
-    return [record.percent, TIER_VI[record.tier], record.rank]
+    return [record.percent, tier_label(record.tier), record.rank]
 
 
 def district_xlsx(movement: Movement, *, milestone=None, now=None) -> bytes:
@@ -151,14 +179,14 @@ def district_xlsx(movement: Movement, *, milestone=None, now=None) -> bytes:
     rows = services.standings(movement, now=now, milestone=milestone)
     ranking = [
         [
-            LEVEL_VI[r.school.level],
+            level_label(r.school.level),
             r.rank,
             r.school.code,
             r.school.name,
             r.points,
             r.max_points,
             r.percent,
-            TIER_VI[r.tier],
+            tier_label(r.tier),
             r.pending,
             r.overdue,
             *_recorded(r.records, MilestoneKind.MIDTERM),
@@ -168,34 +196,38 @@ def district_xlsx(movement: Movement, *, milestone=None, now=None) -> bytes:
     ]
     counts = tier_counts(rows)
     tiers = [
-        [LEVEL_VI[level], int(counts.loc[level].sum()), *(int(n) for n in counts.loc[level])]
+        [level_label(level), int(counts.loc[level].sum()), *(int(n) for n in counts.loc[level])]
         for level in SchoolLevel
     ]
     return workbook_bytes(
         [
             (
-                "Xếp hạng",
+                _("Ranking"),
                 [
-                    "Cấp học",
-                    "Hạng",
-                    "Mã trường",
-                    "Trường",
-                    "Tổng điểm",
-                    "Điểm tối đa",
-                    "Tỉ lệ (%)",
-                    "Xếp loại",
-                    "Chờ duyệt",
-                    "Quá hạn bổ sung",
-                    "Sơ kết (%)",
-                    "Sơ kết xếp loại",
-                    "Sơ kết hạng",
-                    "Tổng kết (%)",
-                    "Tổng kết xếp loại",
-                    "Tổng kết hạng",
+                    _("Level"),
+                    _("Rank"),
+                    _("School code"),
+                    _("School"),
+                    _("Total points"),
+                    _("Maximum points"),
+                    _("Percentage (%)"),
+                    _("Tier"),
+                    _("Awaiting approval"),
+                    _("Overdue for more evidence"),
+                    _("Mid-year review (%)"),
+                    _("Mid-year review tier"),
+                    _("Mid-year review rank"),
+                    _("End-of-year review (%)"),
+                    _("End-of-year review tier"),
+                    _("End-of-year review rank"),
                 ],
                 ranking,
             ),
-            ("Xếp loại", ["Cấp học", "Số trường"] + [TIER_VI[t] for t in Tier], tiers),
+            (
+                _("Tiers"),
+                [_("Level"), _("Number of schools")] + [tier_label(t) for t in Tier],
+                tiers,
+            ),
         ]
     )
 
@@ -220,14 +252,14 @@ def _bar_chart(
         pdf.set_fill_color(*GREEN)
         pdf.rect(left, y + 0.5, width * (min(value, maximum) / top_max), 4, style="F")
         pdf.set_xy(left + width + 2, y)
-        pdf.cell(18, 5, f"{_vi(value)}/{_vi(maximum)}")
+        pdf.cell(18, 5, f"{_number(value)}/{_number(maximum)}")
         pdf.set_y(y + 6)
     pdf.ln(3)
 
 
-def _vi(value: float) -> str:
-    """A number as the Vietnamese report writes it: 12,5 (decimal comma)."""
-    return format_number(value, locale="vi")
+def _number(value: float) -> str:
+    """A number the reader's way: 12,5 in Vietnamese, 12.5 in English."""
+    return format_number(value)
 
 
 def _table(
@@ -255,7 +287,11 @@ def _table(
         if pdf.will_page_break(6):
             pdf.add_page()
         for value, w in zip(row, widths, strict=True):
-            text = "" if value is None else (_vi(value) if isinstance(value, float) else str(value))
+            text = (
+                ""
+                if value is None
+                else (_number(value) if isinstance(value, float) else str(value))
+            )
             while text and pdf.get_string_width(text) > w - 1:
                 text = text[:-2] + "…"
             pdf.cell(w, 6, text, border=1)
@@ -266,13 +302,16 @@ def _table(
 def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) -> bytes:
     """The school's report for a milestone as a PDF with a chart of points per criterion."""
     score, kind = _school_score(movement, school, milestone, now)
-    pdf = core_pdf.new_document(title=f"Báo cáo tự đánh giá {school.name}")
+    pdf = core_pdf.new_document(title=_("Self-review report of %(school)s", school=school.name))
     pdf.add_page()
     pdf.set_font(core_pdf.FONT, "B", 14)
     pdf.multi_cell(
         0,
         8,
-        f"BÁO CÁO {review_name(kind).upper()} PHONG TRÀO THI ĐUA \u201cMẠNG XANH\u201d",
+        _(
+            "%(review)s REPORT OF THE \u201cMẠNG XANH\u201d EMULATION MOVEMENT",
+            review=review_name(kind).upper(),
+        ),
         new_x="LMARGIN",
         new_y="NEXT",
         align="C",
@@ -281,7 +320,7 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
     pdf.multi_cell(
         0,
         6,
-        f"{school.name} — năm học {movement.school_year}",
+        _("%(name)s — school year %(year)s", name=school.name, year=movement.school_year),
         new_x="LMARGIN",
         new_y="NEXT",
         align="C",
@@ -290,22 +329,29 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
     pdf.multi_cell(
         0,
         6,
-        f"Tổng điểm: {_vi(score.points)}/{_vi(score.max_points)} ({_vi(score.percent)}%). "
-        f"Xếp loại: {TIER_VI[score.tier]}. Thứ hạng trong cấp học: {score.rank}.",
+        _(
+            "Total points: %(points)s/%(maximum)s (%(percent)s%%). Tier: %(tier)s. "
+            "Rank within the level: %(rank)s.",
+            points=_number(score.points),
+            maximum=_number(score.max_points),
+            percent=_number(score.percent),
+            tier=tier_label(score.tier),
+            rank=score.rank,
+        ),
         new_x="LMARGIN",
         new_y="NEXT",
     )
     pdf.ln(2)
     _bar_chart(
         pdf,
-        "Điểm theo tiêu chí",
+        _("Points by criterion"),
         [c.criterion.code for c in score.criteria],
         [c.points for c in score.criteria],
         [c.criterion.max_points for c in score.criteria],
     )
     _table(
         pdf,
-        ["Mã", "Tiêu chí", "Tối đa", "Đạt", "Ghi chú"],
+        [_("Code"), _("Criterion"), _("Maximum"), _("Earned"), _("Note")],
         [14, 110, 18, 18, 30],
         [
             [
@@ -313,26 +359,33 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
                 c.criterion.title,
                 c.criterion.max_points,
                 c.points,
-                "Còn thiếu" if c.missing else "",
+                _("Missing") if c.missing else "",
             ]
             for c in score.criteria
         ],
     )
     activities = services.activities_for(movement, school)
     pdf.set_font(core_pdf.FONT, "B", 11)
-    pdf.cell(0, 8, "Các hoạt động", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, _("The activities"), new_x="LMARGIN", new_y="NEXT")
     _table(
         pdf,
-        ["Ngày", "Mã", "Hoạt động", "Tự chấm", "Duyệt", "Trạng thái"],
+        [
+            _("Date"),
+            _("Code"),
+            _("Activity"),
+            _("Self-assessed"),
+            _("Approved (points)"),
+            _("Status"),
+        ],
         [20, 14, 90, 18, 18, 30],
         [
             [
-                a.happened_on.strftime("%d/%m/%Y"),
+                format_when(a.happened_on, locale="vi"),
                 a.criterion.code,
                 a.title,
                 a.self_score,
                 a.awarded_points,
-                STATUS_VI[a.status],
+                status_label(a.status),
             ]
             for a in activities
         ],
@@ -345,14 +398,15 @@ def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
     ranking, with the locked sơ kết and tổng kết figures beside them like the .xlsx."""
     rows = services.standings(movement, now=now, milestone=milestone)
     pdf = core_pdf.new_document(
-        orientation="L", title=f"Tổng hợp phong trào Mạng xanh {movement.school_year}"
+        orientation="L",
+        title=_("Mạng xanh movement summary %(year)s", year=movement.school_year),
     )
     pdf.add_page()
     pdf.set_font(core_pdf.FONT, "B", 14)
     pdf.multi_cell(
         0,
         8,
-        "TỔNG HỢP KẾT QUẢ PHONG TRÀO THI ĐUA \u201cMẠNG XANH\u201d",
+        _("RESULTS OF THE \u201cMẠNG XANH\u201d EMULATION MOVEMENT"),
         new_x="LMARGIN",
         new_y="NEXT",
         align="C",
@@ -361,7 +415,7 @@ def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
     pdf.multi_cell(
         0,
         6,
-        f"{movement.title} — năm học {movement.school_year}",
+        _("%(name)s — school year %(year)s", name=movement.title, year=movement.school_year),
         new_x="LMARGIN",
         new_y="NEXT",
         align="C",
@@ -372,18 +426,23 @@ def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
         mine = [r for r in rows if r.school.level == level]
         if not mine:
             continue
-        counts = ", ".join(f"{TIER_VI[t]}: {per_level.loc[level, t]}" for t in Tier)
+        counts = ", ".join(f"{tier_label(t)}: {per_level.loc[level, t]}" for t in Tier)
         pdf.set_font(core_pdf.FONT, "B", 12)
         pdf.cell(
             0,
             8,
-            f"Cấp {LEVEL_VI[level]} ({len(mine)} trường) — {counts}",
+            _(
+                "Level %(level)s (%(n)d schools) — %(counts)s",
+                level=level_label(level),
+                n=len(mine),
+                counts=counts,
+            ),
             new_x="LMARGIN",
             new_y="NEXT",
         )
         _bar_chart(
             pdf,
-            "Tỉ lệ điểm đạt (%)",
+            _("Percentage of points earned (%)"),
             [r.school.code for r in mine],
             [r.percent for r in mine],
             [100.0] * len(mine),
@@ -391,13 +450,13 @@ def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
         _table(
             pdf,
             [
-                "Hạng",
-                "Trường",
-                "Điểm",
+                _("Rank"),
+                _("School"),
+                _("Points"),
                 "%",
-                "Xếp loại",
-                "Chờ duyệt",
-                *["%", "Xếp loại", "Hạng"] * 2,
+                _("Tier"),
+                _("Awaiting approval"),
+                *["%", _("Tier"), _("Rank")] * 2,
             ],
             [12, 76, 18, 16, 22, 18, 16, 22, 14, 16, 22, 14],
             [
@@ -406,13 +465,13 @@ def district_pdf(movement: Movement, *, milestone=None, now=None) -> bytes:
                     r.school.name,
                     r.points,
                     r.percent,
-                    TIER_VI[r.tier],
+                    tier_label(r.tier),
                     r.pending,
                     *_recorded(r.records, MilestoneKind.MIDTERM),
                     *_recorded(r.records, MilestoneKind.FINAL),
                 ]
                 for r in mine
             ],
-            groups=[("Kết quả", 6), ("Sơ kết", 3), ("Tổng kết", 3)],
+            groups=[(_("Result"), 6), (_("Mid-year review"), 3), (_("End-of-year review"), 3)],
         )
     return core_pdf.to_bytes(pdf)

@@ -21,7 +21,8 @@ from campaign.inspections.forms import (
     PlanForm,
 )
 from campaign.inspections.models import Finding, FindingPhoto, Inspection, InspectionStatus
-from campaign.inspections.permissions import can_inspect
+from campaign.inspections.permissions import can_inspect, can_view_inspection
+from core.accounts.models import Role
 from core.accounts.permissions import require
 from core.extensions import db
 from core.schools.models import School
@@ -56,13 +57,18 @@ def _back(inspection: Inspection, finding: Finding | None = None):
 @bp.route("/inspections")
 @login_required
 def index():
-    """Every inspection, newest first."""
-    require(can_inspect(current_user))
-    items = db.session.scalars(
-        sa.select(Inspection).order_by(Inspection.starts_on.desc(), Inspection.id.desc())
-    )
+    """Every inspection, newest first; a coordinator sees those of their own school."""
+    query = sa.select(Inspection).order_by(Inspection.starts_on.desc(), Inspection.id.desc())
+    inspector = can_inspect(current_user)
+    if not inspector:
+        school_ids = current_user.school_ids_for(Role.COORDINATOR)
+        require(bool(school_ids))
+        query = query.where(Inspection.school_id.in_(school_ids))
     return render_template(
-        "campaign/inspections/index.html", inspections=list(items), kinds=KIND_LABELS
+        "campaign/inspections/index.html",
+        inspections=list(db.session.scalars(query)),
+        kinds=KIND_LABELS,
+        inspector=inspector,
     )
 
 
@@ -116,9 +122,13 @@ def _activities_by_criterion(inspection: Inspection) -> dict[int, list[Activity]
 @bp.route("/inspections/<int:inspection_id>")
 @login_required
 def show(inspection_id: int):
-    """The plan, the checklist drawn from the criteria with findings and photos, the conclusion."""
-    require(can_inspect(current_user))
+    """The plan, the checklist drawn from the criteria with findings and photos, the conclusion.
+
+    The inspected school's coordinators read it; only the district's staff change it.
+    """
     inspection = _inspection_or_404(inspection_id)
+    require(can_view_inspection(current_user, inspection))
+    inspector = can_inspect(current_user)
     activities = _activities_by_criterion(inspection)
     forms = {}
     for finding in inspection.findings:
@@ -141,6 +151,8 @@ def show(inspection_id: int):
         kinds=KIND_LABELS,
         ratings=RATING_LABELS,
         open=inspection.status == InspectionStatus.PLANNED,
+        editable=inspector and inspection.status == InspectionStatus.PLANNED,
+        inspector=inspector,
     )
 
 
@@ -186,11 +198,11 @@ def add_photo(finding_id: int):
 @bp.route("/inspections/photos/<int:photo_id>")
 @login_required
 def photo(photo_id: int):
-    """A finding's photo, for the district's staff."""
-    require(can_inspect(current_user))
+    """A finding's photo, for the district's staff and the inspected school's coordinators."""
     item = db.session.get(FindingPhoto, photo_id)
     if item is None:
         abort(404)
+    require(can_view_inspection(current_user, item.finding.inspection))
     suffix = "." + item.storage_key.rsplit(".", 1)[-1].lower()
     return storage().send(item.storage_key, mimetype=PHOTO_TYPES.get(suffix, "image/jpeg"))
 

@@ -1,4 +1,7 @@
-"""Exports of a round: the organizers' workbook and the anonymous PDF bundle for judges."""
+"""Exports of a round: the organizers' workbook and the anonymous PDF bundle for judges.
+
+Both follow the reader's language (Vietnamese unless they chose English).
+"""
 
 from __future__ import annotations
 
@@ -10,39 +13,44 @@ from flask_babel import gettext as _
 from contests.essay import anonymity, services
 from contests.essay.models import Entry, EntryStatus, EssayRound
 from core.accounts.models import User
-from core.clock import local_zone
 from core.extensions import db
+from core.i18n import format_when
 from core.pdf import new_document, to_bytes
 from core.schools.models import School, SchoolClass
 from core.spreadsheets import workbook_bytes
 from core.storage import storage
 
-#: Column headers are a fixed Vietnamese file format (data, not interface text).
-COLUMNS = [
-    "Mã bài",
-    "Họ và tên",
-    "Trường",
-    "Lớp",
-    "Trạng thái",
-    "Tiêu đề",
-    "Số chữ",
-    "Số ảnh",
-    "Nộp lúc",
-    "Đồng ý công khai tên (HS)",
-    "Đồng ý công khai tên (PH)",
-    "Lý do loại",
-]
-STATUS_VI = {
-    EntryStatus.DRAFT: "Bản nháp",
-    EntryStatus.SUBMITTED: "Đã nộp",
-    EntryStatus.WITHDRAWN: "Đã rút",
-    EntryStatus.DISQUALIFIED: "Bị loại",
-}
+
+def columns() -> list[str]:
+    """The entries sheet's columns, in the reader's language."""
+    return [
+        _("Entry code"),
+        _("Full name"),
+        _("School"),
+        _("Class"),
+        _("Entry status"),
+        _("Title"),
+        _("Words"),
+        _("Number of photos"),
+        _("Time submitted"),
+        _("Name may be published (student)"),
+        _("Name may be published (parent)"),
+        _("Reason for disqualification"),
+    ]
+
+
+def status_label(status: EntryStatus) -> str:
+    labels = {
+        EntryStatus.DRAFT: _("Draft entry"),
+        EntryStatus.SUBMITTED: _("Submitted entry"),
+        EntryStatus.WITHDRAWN: _("Withdrawn entry"),
+        EntryStatus.DISQUALIFIED: _("Disqualified entry"),
+    }
+    return labels[status]
 
 
 def entries_workbook(round_: EssayRound) -> bytes:
     """Every entry of the round, with its author (organizers only)."""
-    zone = local_zone()
     rows = db.session.execute(
         sa.select(Entry, User.full_name, School.name, SchoolClass.name)
         .join(User, User.id == Entry.student_id)
@@ -58,20 +66,18 @@ def entries_workbook(round_: EssayRound) -> bytes:
             name,
             school or "",
             class_name or "",
-            STATUS_VI[entry.status],
+            status_label(entry.status),
             entry.title,
             entry.word_count,
             len(entry.photos),
-            entry.submitted_at.astimezone(zone).strftime("%d/%m/%Y %H:%M")
-            if entry.submitted_at
-            else "",
-            "Có" if entry.consent_student else "Không",
-            "Có" if entry.consent_parent else "Không",
+            format_when(entry.submitted_at),
+            _("Yes") if entry.consent_student else _("No"),
+            _("Yes") if entry.consent_parent else _("No"),
             entry.disqualified_reason or "",
         ]
         for entry, name, school, class_name in rows
     ]
-    return workbook_bytes([("Bài dự thi", COLUMNS, data)])
+    return workbook_bytes([(_("Essay entries"), columns(), data)])
 
 
 def anonymous_bundle(round_: EssayRound) -> bytes:

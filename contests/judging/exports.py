@@ -1,6 +1,6 @@
 """Documents of a judged round: the .xlsx of every mark and result, and PDF certificates.
 
-Spreadsheet column headers are fixed Vietnamese data (people file and sort these), not messages.
+The workbook follows the reader's language (Vietnamese unless they chose English).
 Certificates use ``core.pdf`` (DejaVu Sans embedded), so Vietnamese names render exactly.
 """
 
@@ -21,25 +21,25 @@ from core.pdf import new_document, to_bytes
 from core.schools.models import School, SchoolClass
 from core.spreadsheets import workbook_bytes
 
-MARK_HEADERS = ["Mã bài", "Giám khảo", "Lượt chấm", "Trạng thái"]
-RESULT_HEADERS = [
-    "Mã bài",
-    "Họ và tên",
-    "Trường",
-    "Lớp",
-    "Điểm",
-    "Xếp hạng",
-    "Đồng hạng",
-    "Giải",
-    "Vào vòng sau",
-]
-AWARD_TEXT = {
-    Award.FIRST: "Giải Nhất",
-    Award.SECOND: "Giải Nhì",
-    Award.THIRD: "Giải Ba",
-    Award.MERIT: "Giải Khuyến khích",
-    Award.PARTICIPATION: "Tham gia",
-}
+
+def mark_headers() -> list[str]:
+    """The marks sheet's first columns, in the reader's language."""
+    return [_("Entry code"), _("Judge"), _("Marking pass"), _("Sheet status")]
+
+
+def result_headers() -> list[str]:
+    """The results sheet's columns, in the reader's language."""
+    return [
+        _("Entry code"),
+        _("Full name"),
+        _("School"),
+        _("Class"),
+        _("Score"),
+        _("Ranking"),
+        _("Tied"),
+        _("Prize"),
+        _("Goes to the next round"),
+    ]
 
 
 def round_workbook(round_: EssayRound) -> bytes:
@@ -94,15 +94,15 @@ def round_workbook(round_: EssayRound) -> bytes:
                 class_name or "",
                 float(score) if score is not None else None,
                 result.rank if result else None,
-                ("có" if result.tied else "") if result else "",
-                AWARD_TEXT[result.award] if result else "",
-                ("có" if result.advanced else "") if result else "",
+                (_("yes") if result.tied else "") if result else "",
+                award_label(result.award) if result else "",
+                (_("yes") if result.advanced else "") if result else "",
             ]
         )
     result_rows.sort(key=lambda r: (r[5] is None, r[5] or 0, r[0]))
-    headers = MARK_HEADERS + [c.name for c in criteria] + ["Tổng", "Nhận xét"]
+    headers = mark_headers() + [c.name for c in criteria] + [_("Total"), _("Judge's comment")]
     return workbook_bytes(
-        [("Điểm chấm", headers, mark_rows), ("Kết quả", RESULT_HEADERS, result_rows)]
+        [(_("Marking sheets"), headers, mark_rows), (_("Results"), result_headers(), result_rows)]
     )
 
 

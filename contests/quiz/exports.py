@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 
 from contests.quiz.models import Answer, Attempt, AttemptStatus, Question, QuizRound
 from core.accounts.models import User
-from core.clock import local_zone
 from core.extensions import db
+from core.i18n import format_when
 from core.schools.models import School, SchoolClass
 from core.spreadsheets import XLSX_MIME, workbook_bytes
 
@@ -100,7 +100,6 @@ def result_headers() -> list[str]:
 
 def results_bytes(round_: QuizRound) -> bytes:
     """Every submitted attempt of the round, best first (for organizers only: real names)."""
-    zone = local_zone()
     rows = db.session.execute(
         sa.select(Attempt, User.full_name, User.username, School.name, SchoolClass.name)
         .join(User, User.id == Attempt.user_id)
@@ -111,7 +110,8 @@ def results_bytes(round_: QuizRound) -> bytes:
     )
 
     def local(value):
-        return value.astimezone(zone).strftime("%d/%m/%Y %H:%M:%S") if value else ""
+        # the reader's language, in the district's zone: "14:30:15 05/01/2025" in Vietnamese
+        return format_when(value, seconds=True)
 
     data = [
         [

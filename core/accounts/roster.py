@@ -25,6 +25,7 @@ from core.clock import school_year as current_school_year
 from core.clock import utcnow
 from core.db import UTCDateTime
 from core.extensions import db
+from core.i18n import format_when
 from core.pdf import new_document, to_bytes
 from core.schools.models import LEVEL_GRADES, School, SchoolClass, SchoolLevel
 from core.schools.services import class_grade_from_name
@@ -383,7 +384,7 @@ def sign_in_slips(
             _("Sign in at: %(url)s", url=sign_in_url),
             _(
                 "Valid until %(date)s. Keep this slip private.",
-                date=student.activation_expires_at.strftime("%d/%m/%Y"),
+                date=format_when(student.activation_expires_at, time=False),
             ),
         ]
         for line in lines:

@@ -50,7 +50,7 @@
     if (Math.abs(value / step - Math.round(value / step)) > 1e-9) { return form.getAttribute("data-msg-step"); }
     var top = parseFloat(input.getAttribute("data-max"));
     if (value < 0 || value > top) {
-      return form.getAttribute("data-msg-range").replace("{max}", input.getAttribute("data-max"));
+      return form.getAttribute("data-msg-range").replace("{max}", input.getAttribute("data-max-label") || input.getAttribute("data-max"));
     }
     return "";
   }
@@ -94,6 +94,9 @@
     return shown;
   }
 
+  // Numbers the page's way: "7,75" in Vietnamese, "7.75" in English.
+  var points = new Intl.NumberFormat(document.documentElement.lang || undefined, { maximumFractionDigits: 2 });
+
   function updateTotal() {
     var total = 0;
     var any = false;
@@ -101,7 +104,7 @@
       var value = parseFloat(input.value.replace(",", "."));
       if (!isNaN(value)) { total += value; any = true; }
     });
-    totalEl.textContent = any ? String(Math.round(total * 100) / 100) : "—";
+    totalEl.textContent = any ? points.format(Math.round(total * 100) / 100) : "—";
   }
 
   function save() {

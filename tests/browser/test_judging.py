@@ -46,7 +46,8 @@ def test_judge_scores_two_entries_from_the_queue(live_server, page):
         page.locator("#sheet-comment").fill(f"Bài viết chân thành (lượt {round_number + 1}).")
         page.locator("#sheet-status", has_text="Đã lưu").wait_for(timeout=10_000)
         assert not error.is_visible()
-        assert page.locator("#sheet-total").inner_text() == "7.75"
+        # the script writes the total the page's way (Intl.NumberFormat): a decimal comma
+        assert page.locator("#sheet-total").inner_text() == "7,75"
         left = page.url
         page.once("dialog", lambda dialog: dialog.accept())
         page.get_by_role("button", name="Nộp điểm").click()
@@ -172,7 +173,7 @@ def test_chief_judge_resolves_disagreement_and_publishes(
     expect(
         page.get_by_role("heading", name=f"Kết quả: {round_waiting_for_chief['name']}")
     ).to_be_visible()
-    assert "8.25" in page.locator("table").inner_text()
+    assert "8,25" in page.locator("table").inner_text()
 
 
 def test_student_downloads_certificate(live_server, page, live_app):

@@ -289,7 +289,7 @@ def test_sheet_previous_next_step_and_errors_before_the_confirmation(
     # (c) the allowed step is shown before the judge makes any mistake.
     page.locator("#judging-sheet[data-ready='true']").wait_for()
     expect(page.locator("#sheet-step")).to_be_visible()
-    expect(page.locator("#sheet-step")).to_contain_text("Điểm chấm theo bước 0.25 điểm")
+    expect(page.locator("#sheet-step")).to_contain_text("Điểm chấm theo bước 0,25 điểm")
     expect(page.locator(".invalid-feedback:visible")).to_have_count(0)
 
     # (d) with no save reaching the server, mistakes show and a fixed value's error goes.
@@ -307,7 +307,7 @@ def test_sheet_previous_next_step_and_errors_before_the_confirmation(
     expect(fields.nth(0)).not_to_have_attribute("aria-invalid", "true")
     fields.nth(1).fill("2.3")
     second_error = page.locator(f"#{fields.nth(1).get_attribute('id')}-error")
-    expect(second_error).to_have_text("Điểm chấm theo bước 0.25 điểm.")
+    expect(second_error).to_have_text("Điểm chấm theo bước 0,25 điểm.")
     fields.nth(1).fill("2,25")
     expect(second_error).to_be_hidden(timeout=2_000)
 

@@ -1,5 +1,6 @@
 import io
 from datetime import date
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -231,3 +232,25 @@ def test_sign_in_slips_issue_codes_only_to_students_without_password(app, make, 
     assert pdf.startswith(b"%PDF")
     assert waiting.activation_code_hash is not None
     assert [e.action for e in history("school_class", school_class.id)] == ["slips.download"]
+
+
+def test_sign_in_slips_write_the_expiry_date_in_ho_chi_minh_time(app, make, db):
+    from datetime import UTC, datetime
+
+    from pypdf import PdfReader
+
+    school_class = make.school_class(name="8A1")
+    waiting = make.student(school_class, password=None)
+    coordinator = make.coordinator(school_class.school)
+    late = datetime(2026, 11, 30, 18, 0, tzinfo=UTC)  # already 1 December in Vietnam
+
+    with app.test_request_context():
+        pdf, _count = sign_in_slips(
+            actor=coordinator, school_class=school_class, sign_in_url="http://x/a", now=late
+        )
+
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    expires = waiting.activation_expires_at
+    local_day = expires.astimezone(ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%d/%m/%Y")
+    assert local_day != expires.strftime("%d/%m/%Y")
+    assert local_day in text

@@ -29,6 +29,7 @@ from core import audit
 from core.clock import utcnow
 from core.errors import Conflict, ValidationFailed
 from core.extensions import db
+from core.i18n import format_number
 from core.schools.models import School
 from core.storage import storage
 from core.uploads import clean_image
@@ -91,7 +92,7 @@ def check_score(criterion: Criterion, score: float) -> None:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    return format_number(value)
 
 
 def save_activity(

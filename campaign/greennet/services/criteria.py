@@ -29,6 +29,7 @@ from core import audit
 from core.clock import utcnow
 from core.errors import Conflict, NotFound, ValidationFailed
 from core.extensions import db
+from core.i18n import format_number
 from core.schools.models import School, SchoolLevel
 
 
@@ -196,8 +197,8 @@ def add_criterion(
     before_max = latest.max_total if latest is not None else 0.0
     if latest is not None and (as_new_version or _set_scored(latest)):
         if not as_new_version:
-            before_text = f"{before_max:g}"
-            after_text = f"{before_max + float(max_points):g}"
+            before_text = format_number(before_max)
+            after_text = format_number(before_max + float(max_points))
             raise Conflict(
                 _(
                     "Schools are already scored on these criteria: adding %(code)s changes "
@@ -286,6 +287,15 @@ def criteria_for_school(movement: Movement, school: School) -> list[Criterion]:
     return list(criteria_set.criteria) if criteria_set else []
 
 
+def _scoring_changes(criterion: Criterion, *, max_count, computed, metric) -> bool:
+    """The edit changes how the criterion turns activities or data into points."""
+    return (
+        int(max_count) != int(criterion.max_count)
+        or bool(computed) != bool(criterion.computed)
+        or ((metric or None) if computed else None) != (criterion.metric or None)
+    )
+
+
 def update_criterion(
     *,
     actor,
@@ -305,7 +315,8 @@ def update_criterion(
     When schools are already scored on its set, a new maximum changes every school's maximum:
     it is refused with the change spelled out (/100 → /105) unless ``as_new_version`` asks for
     one; the change is then made in (and the criterion returned from) the new version, and the
-    old version stays as it was. Other fields change in place.
+    old version stays as it was. A new ``max_count``, ``computed`` or ``metric`` changes live
+    figures the same way and is refused alike. Wording and evidence kinds change in place.
     """
     problems = check_criterion(
         code=criterion.code,
@@ -325,14 +336,26 @@ def update_criterion(
     before = _criterion_dict(criterion)
     criteria_set = criterion.criteria_set
     new_max = float(max_points) != float(criterion.max_points)
-    if as_new_version or (new_max and _set_scored(criteria_set)):
+    rescored = new_max or _scoring_changes(
+        criterion, max_count=max_count, computed=computed, metric=metric
+    )
+    if as_new_version or (rescored and _set_scored(criteria_set)):
         latest = current_set(criteria_set.movement, criteria_set.level)
         if latest is None or latest.id != criteria_set.id:
             raise Conflict(_("Only the newest version of the criteria can be changed."))
+        if not as_new_version and not new_max:
+            raise Conflict(
+                _(
+                    "Schools are already scored on these criteria: changing how %(code)s is "
+                    "counted changes their figures. Save it as a new version.",
+                    code=criterion.code,
+                ),
+                field="as_new_version",
+            )
         if not as_new_version:
             before_max = criteria_set.max_total
-            before_text = f"{before_max:g}"
-            after_text = f"{before_max - criterion.max_points + float(max_points):g}"
+            before_text = format_number(before_max)
+            after_text = format_number(before_max - criterion.max_points + float(max_points))
             raise Conflict(
                 _(
                     "Schools are already scored on these criteria: changing %(code)s changes "

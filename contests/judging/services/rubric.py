@@ -25,6 +25,7 @@ from core import audit
 from core.clock import utcnow
 from core.errors import ValidationFailed
 from core.extensions import db
+from core.i18n import format_number
 
 MARK_STEP = Decimal("0.25")
 
@@ -52,7 +53,7 @@ def parse_points(value, *, field: str, top: Decimal | None = None) -> Decimal:
         raise ValidationFailed(_("Use steps of 0.25 points."), field=field)
     if number < 0 or (top is not None and number > top):
         raise ValidationFailed(
-            _("Enter a mark from 0 to %(max)s.", max=format_points(top)), field=field
+            _("Enter a mark from 0 to %(max)s.", max=format_number(top)), field=field
         )
     return number
 

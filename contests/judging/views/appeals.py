@@ -23,6 +23,7 @@ from contests.judging.views.common import bp, led_round
 from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.extensions import db
+from core.i18n import format_number
 from core.transaction import domain_errors
 
 
@@ -49,7 +50,7 @@ def appeal(appeal_id: int):
         reason=_masked(item.entry, item.reason),
         form=form,
         rubric=services.current_rubric(round_.id),
-        fmt=services._fmt,
+        fmt=format_number,
         marked=item.status != AppealStatus.OPEN,
     )
 

@@ -26,6 +26,7 @@ from contests.judging.views.common import bp, led_round
 from core.accounts.permissions import require
 from core.clock import utcnow
 from core.extensions import db
+from core.i18n import format_number
 from core.transaction import domain_errors
 
 
@@ -100,7 +101,7 @@ def dashboard(round_id: int):
         appeals=services.appeals(round_.id),
         publish_form=PublishForm(),
         can_organize=can_organize(current_user),
-        fmt=services._fmt,
+        fmt=format_number,
         now=utcnow(),
     )
 
@@ -152,7 +153,7 @@ def decide(entry_id: int):
         and not latest.final
         and latest.outcome != rules.Outcome.THIRD_JUDGE.value,
         form=form,
-        fmt=services._fmt,
+        fmt=format_number,
     )
 
 

@@ -24,6 +24,7 @@ from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.clock import utcnow
 from core.extensions import db
+from core.i18n import format_number
 from core.storage import storage
 from core.transaction import domain_errors
 
@@ -74,7 +75,7 @@ def score(assignment_id: int):
     sheet = _own_sheet(assignment_id)
     rubric = services.current_rubric(sheet.round_id)
     payload = judge_payload(sheet.entry)
-    marks = {m.criterion_id: services._fmt(m.value) for m in sheet.marks}
+    marks = {m.criterion_id: format_number(m.value, grouped=False) for m in sheet.marks}
     queue = [
         a.id
         for a in services.my_assignments(current_user)
@@ -97,9 +98,11 @@ def score(assignment_id: int):
         position=here + 1,
         queue_size=len(queue),
         gaps=services.criterion_gaps(sheet),
-        step=services._fmt(services.MARK_STEP),
+        step=format_number(services.MARK_STEP),
+        step_value=services._fmt(services.MARK_STEP),
+        raw=services._fmt,
         conflict_form=ConflictForm(),
-        fmt=services._fmt,
+        fmt=format_number,
     )
 
 

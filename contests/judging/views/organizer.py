@@ -27,6 +27,7 @@ from core.accounts.models import Role, RoleAssignment, User
 from core.accounts.permissions import require, roles_required
 from core.errors import DomainError
 from core.extensions import db
+from core.i18n import format_number
 from core.schools.models import School
 from core.spreadsheets import XLSX_MIME
 from core.transaction import domain_errors, fail_request
@@ -103,11 +104,11 @@ def rubric(round_id: int):
     current = services.current_rubric(round_.id)
     form = RubricForm()
     if not form.is_submitted() and current is not None:
-        form.scale.data = services._fmt(current.scale)
+        form.scale.data = format_number(current.scale, grouped=False)
         for row, criterion in zip(form.criteria, current.criteria, strict=False):
             row.form.name.data = criterion.name
             row.form.guidance.data = criterion.guidance
-            row.form.max_points.data = services._fmt(criterion.max_points)
+            row.form.max_points.data = format_number(criterion.max_points, grouped=False)
     if form.validate_on_submit():
         try:
             services.save_rubric(

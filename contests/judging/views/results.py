@@ -19,6 +19,7 @@ from core.accounts.models import Role
 from core.accounts.permissions import roles_required
 from core.clock import utcnow
 from core.extensions import db
+from core.i18n import format_number
 from core.schools.models import School
 
 
@@ -35,7 +36,7 @@ def results(round_id: int):
         {
             "rank": r.rank,
             "tied": r.tied,
-            "score": services._fmt(r.score),
+            "score": format_number(r.score),
             "award": exports.award_label(r.award),
             "winner": r.award.value != "participation",
             "name": public_name(r.entry.student.full_name, consent=r.entry.may_publish_name),
@@ -71,7 +72,7 @@ def my_results():
         appeals=appeals,
         form=AppealForm(),
         award_label=exports.award_label,
-        fmt=services._fmt,
+        fmt=format_number,
         now=utcnow(),
     )
 

@@ -1,6 +1,9 @@
+import io
+import zipfile
 from datetime import date
 
 import pytest
+from pypdf import PdfReader
 
 from campaign.documents import services
 from campaign.documents.subjects import KINDS, resolve
@@ -9,7 +12,9 @@ from campaign.inspections import services as inspections
 from campaign.inspections.models import InspectionKind, Rating
 from core.audit import history
 from core.errors import Conflict
+from core.organisations import services as organisations
 from tests.campaign.documents.conftest import docx_text, milestone, pdf_text, squeeze
+from tests.campaign.greennet.conftest import png_bytes
 
 URL = "/api/v1/documents/{kind}"
 
@@ -333,3 +338,34 @@ def test_milestone_lock_is_per_school(gn, office):
     assert milestone_locked(gn["movement"], "so_ket", gn["a"]) is True
     assert milestone_locked(gn["movement"], "so_ket", gn["b"]) is False
     assert milestone_locked(gn["movement"], "so_ket") is False
+
+
+def _image_parts(docx: bytes) -> list[str]:
+    with zipfile.ZipFile(io.BytesIO(docx)) as archive:
+        return [name for name in archive.namelist() if name.startswith("word/media/")]
+
+
+def test_issuer_logo_drawn_at_the_top_left_of_the_heading(locked_final, office):
+    gn = locked_final
+    organisations.set_logo(actor=gn["organizer"], organisation=office, data=png_bytes())
+    subject = resolve(KINDS["bao-cao-tong-ket"], movement_id=gn["movement"].id)
+
+    docx = services.render(subject, "docx")
+    pdf = PdfReader(io.BytesIO(services.render(subject, "pdf")))
+
+    document, _ = docx_text(docx)
+    left = document.tables[0].cell(0, 0)
+    assert len(_image_parts(docx)) == 1
+    assert len(left.paragraphs[0]._p.xpath(".//pic:pic")) == 1
+    assert left.text.startswith("\nUBND HUYỆN GIA LÂM\nPHÒNG GIÁO DỤC VÀ ĐÀO TẠO\n")
+    assert len(pdf.pages[0].images) == 1
+
+
+def test_no_logo_no_image_in_the_heading(locked_final):
+    subject = resolve(KINDS["bao-cao-tong-ket"], movement_id=locked_final["movement"].id)
+
+    docx = services.render(subject, "docx")
+    pdf = PdfReader(io.BytesIO(services.render(subject, "pdf")))
+
+    assert _image_parts(docx) == []
+    assert len(pdf.pages[0].images) == 0

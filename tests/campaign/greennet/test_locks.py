@@ -498,3 +498,56 @@ def test_a_criterion_no_school_is_scored_on_changes_in_place(gn):
 
     current = services.current_set(gn["movement"], SchoolLevel.THCS)
     assert (current.version, current.max_total) == (1, 105.0)
+
+
+def test_changing_a_max_count_on_a_set_in_use_needs_a_new_version(gn, submitted):
+    _approve(gn, submitted, 40)
+    fields = _edit_fields(gn["c3"], 50)
+    fields["max_count"] = 3
+
+    with pytest.raises(Conflict) as refused:
+        services.update_criterion(actor=gn["organizer"], criterion=gn["c3"], **fields)
+
+    assert refused.value.field == "as_new_version"
+    assert gn["c3"].max_count == 1
+    assert services.current_set(gn["movement"], SchoolLevel.THCS).version == 1
+
+
+def test_making_a_criterion_computed_on_a_set_in_use_needs_a_new_version(gn, submitted):
+    _approve(gn, submitted, 40)
+    fields = _edit_fields(gn["c2"], 30)
+    fields.update(computed=True, metric="essay_entries")
+
+    with pytest.raises(Conflict) as refused:
+        services.update_criterion(actor=gn["organizer"], criterion=gn["c2"], **fields)
+
+    assert refused.value.field == "as_new_version"
+    assert (gn["c2"].computed, gn["c2"].metric) == (False, None)
+
+
+def test_changing_a_metric_on_a_set_in_use_needs_a_new_version(gn, submitted):
+    fields = _edit_fields(gn["c2"], 30)
+    fields.update(computed=True, metric="essay_entries")
+    services.update_criterion(actor=gn["organizer"], criterion=gn["c2"], **fields)
+    _lock(gn, milestone="so_ket")
+    fields["metric"] = "quiz_participation_rate"
+
+    with pytest.raises(Conflict):
+        services.update_criterion(actor=gn["organizer"], criterion=gn["c2"], **fields)
+
+    assert gn["c2"].metric == "essay_entries"
+
+
+def test_changing_a_metric_as_a_new_version_keeps_the_old_one(gn, submitted):
+    fields = _edit_fields(gn["c2"], 30)
+    fields.update(computed=True, metric="essay_entries")
+    services.update_criterion(actor=gn["organizer"], criterion=gn["c2"], **fields)
+    _lock(gn, milestone="so_ket")
+    fields["metric"] = "quiz_participation_rate"
+
+    edited = services.update_criterion(
+        actor=gn["organizer"], criterion=gn["c2"], **fields, as_new_version=True
+    )
+
+    assert (edited.criteria_set.version, edited.metric) == (2, "quiz_participation_rate")
+    assert gn["c2"].metric == "essay_entries"

@@ -120,3 +120,15 @@ def test_rank_schools_ranks_each_level_apart_and_orders_by_level_rank_code():
         ("T1", 1, Tier.EXCELLENT),
         ("T2", 2, Tier.PASS),
     ]
+
+
+def test_a_score_above_the_maximum_is_refused_with_a_decimal_comma(app):
+    from types import SimpleNamespace
+
+    from campaign.greennet.services.activities import check_score
+    from core.errors import ValidationFailed
+
+    with app.test_request_context(), pytest.raises(ValidationFailed) as refused:
+        check_score(SimpleNamespace(max_points=2.5), 3.0)
+
+    assert refused.value.message == "Điểm phải từ 0 đến 2,5."

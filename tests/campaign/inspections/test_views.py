@@ -169,31 +169,89 @@ def test_a_finding_returns_an_activity(client, login, gn, planned, submitted):
     assert finding.activity_id == activity.id
 
 
-def test_inspection_pages_forbidden_to_a_coordinator(client, login, gn, planned):
+def test_inspection_changes_forbidden_to_the_schools_coordinator(client, login, gn, planned):
     finding = planned.findings[0]
     login(gn["coord_a"])
 
     answers = [
-        client.get("/inspections").status_code,
         client.get("/inspections/new").status_code,
-        client.get(f"/inspections/{planned.id}").status_code,
         client.post(f"/inspections/findings/{finding.id}", data={}).status_code,
         client.post(f"/inspections/findings/{finding.id}/photos", data={}).status_code,
         client.post(f"/inspections/findings/{finding.id}/act", data={}).status_code,
         client.post(f"/inspections/{planned.id}/conclude", data={}).status_code,
     ]
 
-    assert answers == [403] * 7
+    assert answers == [403] * 5
     assert finding.rating is None
 
 
-def test_inspection_photo_forbidden_to_a_coordinator(client, login, gn, planned):
+def _concluded(gn, planned):
+    for finding in planned.findings:
+        services.record_finding(
+            actor=gn["organizer"], finding=finding, rating="met", note="Đủ hồ sơ"
+        )
     photo = services.add_finding_photo(
         actor=gn["organizer"], finding=planned.findings[0], data=png_bytes(), filename="a.png"
     )
+    services.conclude(actor=gn["organizer"], inspection=planned, conclusion="Cơ bản đạt.")
+    return photo
+
+
+def test_coordinator_reads_the_inspections_of_their_own_school(client, login, gn, planned):
+    photo = _concluded(gn, planned)
     login(gn["coord_a"])
 
-    assert client.get(f"/inspections/photos/{photo.id}").status_code == 403
+    listing = client.get("/inspections")
+    page = client.get(f"/inspections/{planned.id}")
+    served = client.get(f"/inspections/photos/{photo.id}")
+    minutes = client.get(
+        f"/api/v1/documents/bien-ban-kiem-tra?format=docx&inspection_id={planned.id}"
+    )
+
+    assert (listing.status_code, page.status_code, served.status_code) == (200, 200, 200)
+    assert f"/inspections/{planned.id}" in listing.get_data(as_text=True)
+    assert "/inspections/new" not in listing.get_data(as_text=True)
+    html = page.get_data(as_text=True)
+    assert "Đủ hồ sơ" in html
+    assert "Cơ bản đạt." in html
+    assert "/conclude" not in html
+    assert f"/inspections/findings/{planned.findings[0].id}" not in html
+    assert f"inspection_id={planned.id}" in html
+    assert minutes.status_code == 200
+    assert minutes.mimetype.endswith("wordprocessingml.document")
+
+
+def test_coordinator_sees_no_form_on_a_planned_inspection(client, login, gn, planned):
+    login(gn["coord_a"])
+
+    html = client.get(f"/inspections/{planned.id}").get_data(as_text=True)
+
+    assert "/conclude" not in html
+    assert f"/inspections/findings/{planned.findings[0].id}" not in html
+
+
+def test_inspections_of_another_school_forbidden_to_a_coordinator(client, login, gn, planned):
+    photo = _concluded(gn, planned)
+    login(gn["coord_b"])
+
+    listing = client.get("/inspections")
+    answers = [
+        client.get(f"/inspections/{planned.id}").status_code,
+        client.get(f"/inspections/photos/{photo.id}").status_code,
+        client.get(
+            f"/api/v1/documents/bien-ban-kiem-tra?format=docx&inspection_id={planned.id}"
+        ).status_code,
+    ]
+
+    assert answers == [403] * 3
+    assert listing.status_code == 200
+    assert f"/inspections/{planned.id}" not in listing.get_data(as_text=True)
+
+
+def test_inspection_list_forbidden_to_a_student(client, login, make, planned):
+    login(make.student())
+
+    assert client.get("/inspections").status_code == 403
 
 
 def test_inspection_list_for_the_organizer(client, login, gn, planned):

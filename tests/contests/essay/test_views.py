@@ -426,6 +426,59 @@ def test_export_xlsx_organizer(client, login, organizer, make, make_entry, open_
     assert rows[1][4] == "Đã nộp"
 
 
+def test_export_xlsx_follows_english(client, login, db, organizer, make, make_entry, open_round):
+    make_entry(open_round, make.student(full_name="Lê Văn Tác Giả"))
+    organizer.locale = "en"
+    db.session.flush()
+    login(organizer)
+
+    response = client.get(f"/manage/essay/rounds/{open_round.id}/entries.xlsx")
+
+    book = load_workbook(io.BytesIO(response.data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert book.sheetnames == ["Essay entries"]
+    assert rows[0] == (
+        "Entry code",
+        "Full name",
+        "School",
+        "Class",
+        "Entry status",
+        "Title",
+        "Words",
+        "Number of photos",
+        "Time submitted",
+        "Name may be published (student)",
+        "Name may be published (parent)",
+        "Reason for disqualification",
+    )
+    assert rows[1][4] == "Submitted entry"
+
+
+def test_export_xlsx_vietnamese_by_default(client, login, organizer, make, make_entry, open_round):
+    make_entry(open_round, make.student(full_name="Lê Văn Tác Giả"))
+    login(organizer)
+
+    response = client.get(f"/manage/essay/rounds/{open_round.id}/entries.xlsx")
+
+    book = load_workbook(io.BytesIO(response.data))
+    rows = list(book.active.iter_rows(values_only=True))
+    assert book.sheetnames == ["Bài dự thi"]
+    assert rows[0] == (
+        "Mã bài",
+        "Họ và tên",
+        "Trường",
+        "Lớp",
+        "Trạng thái",
+        "Tiêu đề",
+        "Số chữ",
+        "Số ảnh",
+        "Nộp lúc",
+        "Đồng ý công khai tên (HS)",
+        "Đồng ý công khai tên (PH)",
+        "Lý do loại",
+    )
+
+
 def test_export_xlsx_writes_a_formula_looking_title_as_text(
     client, login, organizer, make, make_entry, open_round
 ):
@@ -593,3 +646,21 @@ def test_judge_preview_judge_forbidden(client, login, make, make_entry, open_rou
     login(make.user(None, Role.JUDGE))
 
     assert client.get(f"/manage/essay/entries/{entry.id}/judge-view").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("locale", "submitted"), [("vi", "00:45 01/12/2026"), ("en", "Dec 1, 2026, 00:45")]
+)
+def test_export_xlsx_writes_the_time_the_readers_way_in_vietnam(
+    client, login, organizer, make_entry, open_round, locale, submitted
+):
+    entry = make_entry(open_round)
+    entry.submitted_at = datetime(2026, 11, 30, 17, 45, tzinfo=UTC)  # 00:45 on 1 December there
+    organizer.locale = locale
+    login(organizer)
+
+    response = client.get(f"/manage/essay/rounds/{open_round.id}/entries.xlsx")
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][8] == submitted

@@ -18,7 +18,7 @@ from core.extensions import db
 from core.storage import storage
 from tests.conftest import T0
 from tests.contests.essay.conftest import image_bytes
-from tests.contests.judging.conftest import CRITERIA, entry_assignments, mark
+from tests.contests.judging.conftest import CRITERIA, criteria_ids, entry_assignments, mark
 
 pytestmark = pytest.mark.usefixtures("frozen")
 
@@ -396,6 +396,55 @@ def test_export_xlsx_has_marks_and_results(client, login, published):
     assert book["Kết quả"]["B2"].value in {e.student.full_name for e in published.entries}
 
 
+def test_export_xlsx_follows_english(client, login, db, published):
+    published.organizer.locale = "en"
+    db.session.flush()
+    login(published.organizer)
+
+    response = client.get(f"/manage/judging/rounds/{published.round.id}/export.xlsx")
+
+    book = load_workbook(io.BytesIO(response.data))
+    assert book.sheetnames == ["Marking sheets", "Results"]
+    assert next(book["Marking sheets"].iter_rows(values_only=True))[:4] == (
+        "Entry code",
+        "Judge",
+        "Marking pass",
+        "Sheet status",
+    )
+    assert next(book["Results"].iter_rows(values_only=True)) == (
+        "Entry code",
+        "Full name",
+        "School",
+        "Class",
+        "Score",
+        "Ranking",
+        "Tied",
+        "Prize",
+        "Goes to the next round",
+    )
+
+
+def test_export_xlsx_vietnamese_by_default(client, login, published):
+    login(published.organizer)
+
+    response = client.get(f"/manage/judging/rounds/{published.round.id}/export.xlsx")
+
+    book = load_workbook(io.BytesIO(response.data))
+    assert next(book["Kết quả"].iter_rows(values_only=True)) == (
+        "Mã bài",
+        "Họ và tên",
+        "Trường",
+        "Lớp",
+        "Điểm",
+        "Xếp hạng",
+        "Đồng hạng",
+        "Giải",
+        "Vào vòng sau",
+    )
+    prizes = {row[7] for row in book["Kết quả"].iter_rows(min_row=2, values_only=True)}
+    assert prizes <= {"Giải Nhất", "Giải Nhì", "Giải Ba", "Giải Khuyến khích", "Tham gia", ""}
+
+
 def test_export_forbidden_to_judge(client, login, published):
     login(published.judges[0])
 
@@ -727,4 +776,46 @@ def test_sheet_shows_step_position_and_next_previous(client, login, assigned):
     assert f"2/{len(sheets)}" in page
     assert f'rel="prev" href="/judging/sheets/{sheets[0].id}"' in page
     assert f'rel="next" href="/judging/sheets/{sheets[2].id}"' in page
-    assert "bước 0.25" in page or "step 0.25" in page
+    assert "bước 0,25" in page
+
+
+# --- issue 16: numbers the reader's way ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("locale", "total", "mark_value", "step"),
+    [("vi", "7,5", "2,5", "bước 0,25"), ("en", "7.5", "2.5", "step 0.25")],
+)
+def test_sheet_writes_marks_with_the_readers_decimal_separator(
+    client, login, db, assigned, locale, total, mark_value, step
+):
+    judge = assigned.judges[0]
+    judge.locale = locale
+    sheet = services.my_assignments(judge)[0]
+    mark(sheet, ["3", "2.5", "2"], submit=False)
+    db.session.commit()
+    login(judge)
+
+    page = client.get(f"/judging/sheets/{sheet.id}").get_data(as_text=True)
+
+    assert f'<span id="sheet-total">{total}</span>' in page
+    assert f'value="{mark_value}"' in page
+    assert step in page
+    # what the browser script reads stays a plain number
+    assert 'data-step="0.25"' in page
+
+
+def test_a_mark_typed_with_a_decimal_comma_is_read(client, login, db, assigned):
+    judge = assigned.judges[0]
+    sheet = services.my_assignments(judge)[0]
+    ids = criteria_ids(services.current_rubric(sheet.round_id))
+    login(judge)
+
+    reply = client.put(
+        f"/api/v1/judging/assignments/{sheet.id}",
+        json={"marks": {str(ids[0]): "2,75", str(ids[1]): "1.5"}, "comment": "", "seq": 5},
+    )
+
+    assert reply.status_code == 200, reply.get_json()
+    db.session.refresh(sheet)
+    assert sorted(str(m.value.normalize()) for m in sheet.marks) == ["1.5", "2.75"]

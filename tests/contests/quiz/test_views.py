@@ -648,3 +648,24 @@ def test_create_category_forbidden_for_student(client, login, world):
     login(student)
 
     assert client.post("/manage/quiz/categories", data={"name": "X"}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("locale", "started"),
+    # T0 is 01:00 UTC on 30 November 2026: 08:00 in Ho Chi Minh City
+    [("vi", "08:00:00 30/11/2026"), ("en", "Nov 30, 2026, 08:00:00")],
+)
+def test_results_export_writes_times_the_readers_way(client, login, make, world, locale, started):
+    round_, student = world
+    services.submit_attempt(attempt=start(round_, student), now=T0)
+    organizer = make.organizer()
+    organizer.locale = locale
+    login(organizer)
+
+    response = client.get(f"/manage/quiz/rounds/{round_.id}/results.xlsx")
+
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[1][9:11] == (started, started)
