@@ -2,6 +2,9 @@
 
 They follow the reader's language (Vietnamese unless they chose English); the official
 documents (``campaign.documents``) are the ones that stay Vietnamese, with ``TIER_VI``.
+
+Over 400 lines on purpose: the .xlsx and the PDF of the same two reports share their labels,
+figures and recorded milestones, and sit side by side so the two formats always say the same.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Accounts: passwords, activation codes, users and roles. Services flush; callers commit.
 
-Just over 400 lines: accounts' life cycle (create, activate, reset, disable, roles) in one
+Over 400 lines: accounts' life cycle (create, activate, reset, disable, roles) in one
 place so every path that ends sessions is seen together.
 """
 

@@ -7,6 +7,9 @@ school's maximum, so it is an explicit new version (``add_criterion(as_new_versi
 ``update_criterion(as_new_version=True)``): the set is copied, the change made in the copy, and
 the schools' activities follow their criterion (same code) into the new version. Each locked
 milestone keeps the version it was scored on. Wording, guidance and evidence are edited in place.
+
+Just over 400 lines: every way a criteria set changes (import, copy, add, edit, versions) is here
+so that the versioning rule above is enforced in one place.
 """
 
 from __future__ import annotations
