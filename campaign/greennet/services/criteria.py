@@ -76,6 +76,21 @@ def _set_scored(criteria_set: CriteriaSet) -> bool:
     )
 
 
+def _copy(c: Criterion) -> Criterion:
+    """A criterion with the same content, for another version or year of a set."""
+    return Criterion(
+        code=c.code,
+        title=c.title,
+        guidance=c.guidance,
+        max_points=c.max_points,
+        evidence_kinds=c.evidence_kinds,
+        max_count=c.max_count,
+        computed=c.computed,
+        metric=c.metric,
+        position=c.position,
+    )
+
+
 def _amended_version(*, actor, movement, latest: CriteriaSet, now=None) -> CriteriaSet:
     """Copy a set in use into its next version; the activities follow their criterion's code."""
     created = CriteriaSet(
@@ -86,20 +101,7 @@ def _amended_version(*, actor, movement, latest: CriteriaSet, now=None) -> Crite
         created_by_id=getattr(actor, "id", None),
         created_at=now or utcnow(),
     )
-    for c in latest.criteria:
-        created.criteria.append(
-            Criterion(
-                code=c.code,
-                title=c.title,
-                guidance=c.guidance,
-                max_points=c.max_points,
-                evidence_kinds=c.evidence_kinds,
-                max_count=c.max_count,
-                computed=c.computed,
-                metric=c.metric,
-                position=c.position,
-            )
-        )
+    created.criteria.extend(_copy(c) for c in latest.criteria)
     db.session.add(created)
     db.session.flush()
     for old, new in zip(latest.criteria, created.criteria, strict=True):
@@ -259,21 +261,8 @@ def copy_from_last_year(*, actor, movement: Movement, now=None) -> int:
         if source is None:
             continue
         target = new_version(actor=actor, movement=movement, level=level, source="copy", now=now)
-        for c in source.criteria:
-            target.criteria.append(
-                Criterion(
-                    code=c.code,
-                    title=c.title,
-                    guidance=c.guidance,
-                    max_points=c.max_points,
-                    evidence_kinds=c.evidence_kinds,
-                    max_count=c.max_count,
-                    computed=c.computed,
-                    metric=c.metric,
-                    position=c.position,
-                )
-            )
-            count += 1
+        target.criteria.extend(_copy(c) for c in source.criteria)
+        count += len(source.criteria)
     db.session.flush()
     audit.record(
         actor=actor,
