@@ -136,7 +136,7 @@ def _cli():
         """Write the district summary of a movement to PATH."""
         import sqlalchemy as sa
 
-        from campaign.greennet import reports, services
+        from campaign.greennet import report_pdfs, reports, services
         from campaign.greennet.models import Movement
         from core.extensions import db
 
@@ -147,7 +147,9 @@ def _cli():
         )
         if movement is None:
             raise click.ClickException("No such movement.")
-        data = reports.district_xlsx(movement) if fmt == "xlsx" else reports.district_pdf(movement)
+        data = (
+            reports.district_xlsx(movement) if fmt == "xlsx" else report_pdfs.district_pdf(movement)
+        )
         with open(path, "wb") as out:
             out.write(data)
         click.echo(f"{movement.school_year}: {len(data)} bytes written to {path}")

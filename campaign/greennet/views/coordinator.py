@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from campaign.greennet import reports, services
+from campaign.greennet import report_pdfs, reports, services
 from campaign.greennet.forms import (
     ActivityForm,
     EvidenceForm,
@@ -114,7 +114,7 @@ def school_report(movement_id: int, school_id: int, fmt: str):
             reports.school_xlsx(movement, school_, milestone=milestone), XLSX_MIME, name
         )
     return download(
-        reports.school_pdf(movement, school_, milestone=milestone), "application/pdf", name
+        report_pdfs.school_pdf(movement, school_, milestone=milestone), "application/pdf", name
     )
 
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
-from campaign.greennet import reports, services
+from campaign.greennet import report_pdfs, reports, services
 from campaign.greennet.forms import (
     LockForm,
     ReopenForm,
@@ -148,7 +148,7 @@ def district_report(movement_id: int, fmt: str):
     if fmt == "xlsx":
         data = reports.district_xlsx(movement, milestone=milestone)
         return download(data, XLSX_MIME, f"tong-hop-mang-xanh-{movement.school_year}.xlsx")
-    data = reports.district_pdf(movement, milestone=milestone)
+    data = report_pdfs.district_pdf(movement, milestone=milestone)
     return download(data, "application/pdf", f"tong-hop-mang-xanh-{movement.school_year}.pdf")
 
 

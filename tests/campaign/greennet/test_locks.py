@@ -7,7 +7,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from campaign.campaigns import participation
-from campaign.greennet import metrics, reports, services
+from campaign.greennet import metrics, report_pdfs, reports, services
 from campaign.greennet.models import MilestoneKind, Tier
 from core import audit
 from core.errors import Conflict, ValidationFailed
@@ -223,7 +223,7 @@ def test_school_pdf_follows_the_chosen_milestone_not_the_calendar(gn, submitted,
     _approve(gn, submitted, 40)
     _lock(gn, milestone="tong_ket")
 
-    data = reports.school_pdf(gn["movement"], gn["a"], milestone=MilestoneKind.FINAL)
+    data = report_pdfs.school_pdf(gn["movement"], gn["a"], milestone=MilestoneKind.FINAL)
 
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "BÁO CÁO TỔNG KẾT" in text
@@ -253,7 +253,7 @@ def test_district_pdf_has_the_final_review_columns(gn, submitted):
     _lock(gn, milestone="tong_ket")
     _tiers(gn, excellent=60)
 
-    lines = _pdf_lines(reports.district_pdf(gn["movement"]))
+    lines = _pdf_lines(report_pdfs.district_pdf(gn["movement"]))
 
     assert any("Sơ kết" in line and "Tổng kết" in line for line in lines)
     row_a = next(line for line in lines if gn["a"].name in line)
