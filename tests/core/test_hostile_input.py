@@ -3,7 +3,7 @@
 import ipaddress
 
 import pytest
-from argon2 import PasswordHasher
+from core.accounts.hashing import PasswordHasher
 
 from core.auth import services as auth_services
 from core.hardening import DB_INT_MAX, safe_next
