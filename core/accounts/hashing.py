@@ -60,7 +60,7 @@ class PasswordHasher(argon2.PasswordHasher):
         )
         return digest.decode("ascii")
 
-    def verify(self, hash: str | bytes, password: str | bytes) -> bool:  # noqa: A002 (argon2's name)
+    def verify(self, hash: str | bytes, password: str | bytes) -> bool:
         digest = hash.decode("ascii") if isinstance(hash, bytes) else hash
         if not _one_lane(digest):
             return super().verify(hash, password)
