@@ -25,7 +25,7 @@ import core.organisations
 import core.scheduler
 import core.schools
 import demo
-from contests.quiz import saveapp
+from contests.quiz import boardapp, saveapp
 from core import assets, extensions, i18n, security, storage, transaction, web
 from core.config import PROJECT_ROOT, Config, config_from_env
 from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
@@ -96,8 +96,10 @@ def create_app(config: Config | dict | None = None) -> Flask:
     demo.init_app(app)
     # Registered last: flask-smorest installs its own HTTP error handler, ours must win.
     register_error_handlers(app)
-    # Answer saves that bring an attempt token are served by a small application of their own;
-    # every other request reaches this one unchanged (contests.quiz.saveapp).
+    # The hottest requests are served by small applications of their own (core.mounts): reads of
+    # a released leaderboard (contests.quiz.boardapp) and, outermost, answer saves that bring an
+    # attempt token (contests.quiz.saveapp). Every other request reaches this one unchanged.
+    boardapp.mount(app)
     saveapp.mount(app)
     if app.config.get("PROXY_COUNT"):
         n = app.config["PROXY_COUNT"]

@@ -304,22 +304,16 @@ def get_contest_leaderboard(args, contest_id: int):
     return _board(leaderboards.latest_snapshot(contest_id=contest.id), args)
 
 
-_BOARD_SCHEMA = LeaderboardSchema()
-_LINE_SCHEMA = LeaderboardLineSchema()
+BOARD_SCHEMA = LeaderboardSchema()
+LINE_SCHEMA = LeaderboardLineSchema()
 
 
 def _board(snapshot, args):
-    """The board's reply: from the bytes kept per snapshot when it can (leaderboards.replies),
-    else built in full (no snapshot yet, or the reader is among the top lines)."""
+    """The board's reply: from the bytes kept per snapshot (leaderboards.replies), or built in
+    full when there is no snapshot yet."""
     board = {"snapshot": snapshot, "scope": args["scope"], "level": args["level"]}
-    if snapshot is not None:
-        response = leaderboards.board_response(
-            **board,
-            limit=args["limit"],
-            me=current_user,
-            schema=_BOARD_SCHEMA,
-            line_schema=_LINE_SCHEMA,
-        )
-        if response is not None:
-            return response
-    return leaderboards.read_leaderboard(**board, me=current_user, limit=args["limit"])
+    if snapshot is None:
+        return leaderboards.read_leaderboard(**board, me=current_user, limit=args["limit"])
+    return leaderboards.board_response(
+        **board, limit=args["limit"], me=current_user, schema=BOARD_SCHEMA, line_schema=LINE_SCHEMA
+    )

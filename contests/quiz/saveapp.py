@@ -3,10 +3,10 @@
 A save that brings ``X-Attempt-Token`` is authenticated by the token alone
 (:mod:`contests.quiz.tokens`, :func:`contests.quiz.fastsave.token_save`), so it needs nothing of
 the full application's request machinery: no session cookie, no signed-in user, no CSRF check,
-no language, no rate limit, no unit-of-work hooks. :class:`TokenSaveDispatcher` (installed by the
-composition root, ``app.py``) sends ``PUT`` requests under the saveAnswer path that carry the
-header to the application :func:`create_save_app` builds, and every other request to the full
-application, unchanged.
+no language, no rate limit, no unit-of-work hooks. :func:`mount` (called by the composition
+root, ``app.py``; see :mod:`core.mounts`) sends ``PUT`` requests under the saveAnswer path that
+carry the header to the application :func:`create_save_app` builds, and every other request to
+the full application, unchanged.
 
 The small application serves a save only when it is plainly fine, in one guarded statement on
 the full application's database session (the same engine; one transaction, committed once).
@@ -21,16 +21,14 @@ the full application answers it (:func:`core.errors.database_unavailable_respons
 from __future__ import annotations
 
 from contextlib import suppress
-from io import BytesIO
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, request
-from flask.globals import app_ctx
+from flask import Flask, current_app, request
 from flask.sessions import SessionInterface
 from werkzeug.exceptions import HTTPException
 
 from contests.quiz import fastsave, tokens
-from core import security
+from core import mounts, security
 from core.db import sqlite_begin_mode
 from core.errors import database_unavailable_response, is_database_unavailable
 from core.extensions import db
@@ -41,9 +39,6 @@ _HEADER_KEY = "HTTP_" + tokens.HEADER.upper().replace("-", "_")
 #: A save body is a few dozen bytes; anything larger (or of unknown length) is the full
 #: application's to judge (its size limit, its errors).
 BODY_LIMIT = 4096
-#: The environ key under which the dispatcher hands the small application the full
-#: application's context that was already pushed (tests hold one; a server never does).
-_OUTER_CONTEXT = "mangxanh.saveapp.outer_app_context"
 
 
 class NullSessionInterface(SessionInterface):
@@ -56,51 +51,6 @@ class NullSessionInterface(SessionInterface):
         return None
 
 
-class PassOn(Response):
-    """An answer given by the full application: the request is handed to it as it arrived."""
-
-    def __init__(self, full_app, environ: dict, body: bytes | None = None):
-        super().__init__()
-        self.full_app = full_app
-        environ = dict(environ)
-        environ.pop("werkzeug.request", None)
-        if body is not None:  # the small application read the body: give it back
-            environ["wsgi.input"] = BytesIO(body)
-            environ["CONTENT_LENGTH"] = str(len(body))
-        self.environ = environ
-
-    def __call__(self, environ, start_response):
-        return self.full_app(self.environ, start_response)
-
-
-class TokenSaveDispatcher:
-    """WSGI: token saves to the small application, everything else to the full one.
-
-    ``served`` counts the saves the small application answered itself, ``passed`` the requests
-    it handed on (per process; for tests and curiosity).
-    """
-
-    def __init__(self, full_wsgi_app, save_app: Flask, path_prefix: str):
-        self.full_wsgi_app = full_wsgi_app
-        self.save_app = save_app
-        self.path_prefix = path_prefix
-        self.served = 0
-        self.passed = 0
-        save_app.extensions["mangxanh.dispatcher"] = self
-
-    def __call__(self, environ, start_response):
-        if (
-            environ.get("REQUEST_METHOD") == "PUT"
-            and _HEADER_KEY in environ
-            and environ.get("PATH_INFO", "").startswith(self.path_prefix)
-        ):
-            outer = app_ctx._get_current_object() if app_ctx else None
-            if outer is not None and outer.app is self.save_app.extensions["mangxanh.full"]:
-                environ[_OUTER_CONTEXT] = outer
-            return self.save_app(environ, start_response)
-        return self.full_wsgi_app(environ, start_response)
-
-
 def _finish(response, force_https: bool):
     """The headers the full application adds to a saveAnswer answer."""
     security.add_headers(response, force_https=force_https)
@@ -108,11 +58,10 @@ def _finish(response, force_https: bool):
     return response
 
 
-def create_save_app(full: Flask, full_wsgi_app) -> Flask:
+def create_save_app(full: Flask) -> Flask:
     """The small application that serves token saves (see the module docstring).
 
-    ``full``: the full application, whose configuration, database session and logger it uses;
-    ``full_wsgi_app``: the WSGI callable that gets every request it hands on.
+    ``full``: the full application, whose configuration, database session and logger it uses.
     """
     save_app = Flask(__name__)
     save_app.session_interface = NullSessionInterface()
@@ -121,14 +70,8 @@ def create_save_app(full: Flask, full_wsgi_app) -> Flask:
     (rule,) = full.url_map.iter_rules(fastsave.SAVE_ENDPOINT)
     force_https = full.config.get("FORCE_HTTPS", False)
 
-    def count(what: str) -> None:
-        dispatcher = save_app.extensions.get("mangxanh.dispatcher")
-        if dispatcher is not None:
-            setattr(dispatcher, what, getattr(dispatcher, what) + 1)
-
-    def pass_on(body: bytes | None = None) -> PassOn:
-        count("passed")
-        return PassOn(full_wsgi_app, request.environ, body)
+    def pass_on(body: bytes | None = None) -> mounts.PassOn:
+        return mounts.mount_of(save_app).pass_on(body)
 
     def plainly_out_of_scope() -> bool:
         length = request.content_length
@@ -147,9 +90,7 @@ def create_save_app(full: Flask, full_wsgi_app) -> Flask:
         # A NUL byte is the full application's to refuse (core.hardening).
         if b"\\u0000" in body or b"\x00" in body:
             return pass_on(body)
-        outer = request.environ.get(_OUTER_CONTEXT)
-        context = outer if outer is not None else full.app_context()
-        with context:
+        with mounts.mount_of(save_app).full_app_context():
             grant = tokens.read(request.headers.get(tokens.HEADER))
             if grant is None or grant.attempt_id != attempt_id:
                 return pass_on(body)
@@ -170,7 +111,7 @@ def create_save_app(full: Flask, full_wsgi_app) -> Flask:
                 sqlite_begin_mode.reset(mode)
             if answer is None:
                 return pass_on(body)
-            count("served")
+            mounts.mount_of(save_app).served += 1
             return _finish(answer, force_https)
 
     save_app.add_url_rule(rule.rule, endpoint="save", view_func=save, methods=["PUT"])
@@ -190,16 +131,17 @@ def _roll_back() -> None:
         db.session.rollback()
 
 
-def mount(full: Flask) -> TokenSaveDispatcher:
-    """Put the token-save application in front of ``full.wsgi_app``; returns the dispatcher."""
-    full_wsgi_app = full.wsgi_app
-    save_app = create_save_app(full, full_wsgi_app)
-    dispatcher = TokenSaveDispatcher(full_wsgi_app, save_app, _prefix_of(save_app))
-    full.wsgi_app = dispatcher
-    return dispatcher
+def mount(full: Flask) -> mounts.Mount:
+    """Put the token-save application in front of ``full.wsgi_app``; returns its mount."""
+    (rule,) = full.url_map.iter_rules(fastsave.SAVE_ENDPOINT)
+    prefix = rule.rule.split("<", 1)[0]  # the rule's constant start, /api/v1/attempts/
 
+    def wants(environ: dict) -> bool:
+        """A ``PUT`` under the saveAnswer path that brings an attempt token."""
+        return (
+            environ.get("REQUEST_METHOD") == "PUT"
+            and _HEADER_KEY in environ
+            and environ.get("PATH_INFO", "").startswith(prefix)
+        )
 
-def _prefix_of(save_app: Flask) -> str:
-    """The saveAnswer rule's constant start (``/api/v1/attempts/``)."""
-    (rule,) = save_app.url_map.iter_rules("save")
-    return rule.rule.split("<", 1)[0]
+    return mounts.mount(full, create_save_app(full), wants)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app, g, has_request_context, request, session
-from flask_login import current_user, login_user
+from flask_login import UserMixin, current_user, login_user
 from sqlalchemy.orm import joinedload
 
 from core.accounts.models import User
@@ -220,6 +220,46 @@ def load_user(value: str) -> User | None:
     g.login_session_id = int(session_part)
     user.login_session_id = int(session_part)
     return user
+
+
+class Reader(UserMixin):
+    """A signed-in user as a page that only shows things reads them: who, which class and
+    school; no roles, no ORM object (:func:`load_reader`)."""
+
+    def __init__(self, row, login_session_id: int):
+        self.id, self.full_name, self.class_id, self.school_id = row
+        self.login_session_id = login_session_id
+
+    def get_id(self) -> str:
+        return alternative_id(self.id, self.login_session_id)
+
+
+#: What a reader is, if their session is live and their account active: the user loader's rules
+#: (:data:`_USER_WITH_SESSION`, :func:`load_user`) in one Core statement.
+_READER = (
+    sa.select(User.id, User.full_name, User.class_id, User.school_id)
+    .join(LoginSession, LoginSession.user_id == User.id)
+    .where(
+        User.id == sa.bindparam("user_id"),
+        User.active.is_(True),
+        LoginSession.id == sa.bindparam("session_id"),
+        LoginSession.revoked_at.is_(None),
+        LoginSession.expires_at > sa.bindparam("now", type_=LoginSession.expires_at.type),
+    )
+)
+
+
+def load_reader(value: str, connection: sa.Connection) -> Reader | None:
+    """A user loader for reads only: the :class:`Reader` of a live session named by ``value``
+    (the alternative id :func:`load_user` takes), or None where :func:`load_user` gives None.
+    One statement on ``connection``."""
+    user_part, _, session_part = value.partition(":")
+    if not (user_part.isdigit() and session_part.isdigit()):
+        return None
+    session_id = int(session_part)
+    params = {"user_id": int(user_part), "session_id": session_id, "now": utcnow()}
+    row = connection.execute(_READER, params).first()
+    return None if row is None else Reader(row, session_id)
 
 
 def begin(user: User, *, remember: bool = False) -> str | None:

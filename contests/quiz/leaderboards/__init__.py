@@ -17,9 +17,11 @@ from contests.quiz.leaderboards.ranking import (
     mask_name,
 )
 from contests.quiz.leaderboards.reading import (
+    SnapshotRef,
     forget_cached_lines,
     latest_snapshot,
     read_leaderboard,
+    released_snapshot,
     round_and_latest_snapshot,
     standings,
 )
@@ -38,6 +40,7 @@ __all__ = [
     "NO_PREDICTION",
     "SCOPES",
     "SCORE_UNIT",
+    "SnapshotRef",
     "Standings",
     "board_response",
     "forget_cached_rows",
@@ -46,6 +49,7 @@ __all__ = [
     "prune_older",
     "read_leaderboard",
     "refresh_snapshots",
+    "released_snapshot",
     "round_and_latest_snapshot",
     "snapshot_contest",
     "snapshot_round",

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 from operator import itemgetter
 from types import SimpleNamespace
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
@@ -16,6 +17,7 @@ from contests.quiz.models import (
     LeaderboardSnapshot,
     LeaderboardStandings,
     QuizRound,
+    RoundKind,
 )
 from core.accounts.models import User
 from core.cache import TimedCache
@@ -37,6 +39,42 @@ def round_and_latest_snapshot(round_id: int):
         .where(QuizRound.id == round_id)
     ).first()
     return (row[0], row[1]) if row else (None, None)
+
+
+class SnapshotRef(NamedTuple):
+    """What a reply needs of a snapshot: which one, when computed, how many entrants."""
+
+    id: int
+    computed_at: datetime
+    entrants: int
+
+
+#: The newest snapshot of a ranked round whose results are out, in one Core statement.
+_RELEASED_SNAPSHOT = (
+    sa.select(LeaderboardSnapshot.id, LeaderboardSnapshot.computed_at, LeaderboardSnapshot.entrants)
+    .join(QuizRound, QuizRound.id == LeaderboardSnapshot.round_id)
+    .where(
+        QuizRound.id == sa.bindparam("round_id"),
+        QuizRound.kind != RoundKind.PRACTICE,
+        QuizRound.results_release_at
+        <= sa.bindparam("now", type_=QuizRound.results_release_at.type),
+    )
+    .order_by(LeaderboardSnapshot.id.desc())
+    .limit(1)
+)
+
+
+def released_snapshot(
+    round_id: int, now: datetime, connection: sa.Connection | None = None
+) -> SnapshotRef | None:
+    """The newest snapshot of ranked round ``round_id`` if its results are out at ``now``: the
+    board everyone signed in may read (:func:`contests.quiz.permissions.can_view_leaderboard`).
+    None otherwise (no such round, a practice round, not released yet, no snapshot yet). On
+    ``connection`` (default: the session's)."""
+    params = {"round_id": round_id, "now": now}
+    connection = connection if connection is not None else db.session.connection()
+    row = connection.execute(_RELEASED_SNAPSHOT, params).first()
+    return None if row is None else SnapshotRef(*row)
 
 
 def latest_snapshot(

@@ -5,14 +5,15 @@ same for all of them until the next snapshot. So the reply's text up to the read
 serialized once per (snapshot, scope, level, limit) and kept, together with the same text
 gzip-compressed: a gzip stream flushed at that point, whose compressor each reply copies to add
 the reader's line and close the stream. A reply then costs the reader's line, not a hundred
-lines' serialization and compression. Readers whose line is among the top lines (their line
-is marked ``is_me`` there) get the reply built in full, as before.
+lines' serialization and compression. A reader whose line is among the top lines (marked
+``is_me`` there) gets a whole reply kept per (board, line): at most one per top line.
 
 The JSON is the schema's dump with sorted keys, the same document the full path answers.
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 import zlib
 from dataclasses import dataclass
@@ -26,7 +27,6 @@ from contests.quiz.leaderboards.reading import (
     reader_ref,
     top_refs,
 )
-from contests.quiz.models import LeaderboardSnapshot
 from core.cache import TimedCache
 
 #: gzip (wbits 16 + 15); level 6, zlib's default: a board's lines compress ~15 to 1.
@@ -76,35 +76,66 @@ def _head(snapshot, scope, level, limit, schema) -> _Head:
     return found
 
 
+@dataclass(frozen=True)
+class _Whole:
+    """A whole reply, as text and gzip-compressed: for a reader whose line is a top line."""
+
+    text: bytes
+    gzip: bytes
+
+
+_wholes = TimedCache(max_items=1024)
+
+
+def _whole(snapshot, scope, level, limit, me, ref, schema) -> _Whole:
+    key = (snapshot.id, snapshot.computed_at, scope, level, limit, ref)
+    found = _wholes.get(key, _STANDINGS_KEPT)
+    if found is None:
+        board = read_leaderboard(snapshot=snapshot, scope=scope, me=me, level=level, limit=limit)
+        text = _dumps(schema.dump(board)).encode()
+        found = _Whole(text=text, gzip=gzip.compress(text, _GZIP_LEVEL, mtime=0))
+        _wholes.put(key, found, _STANDINGS_KEPT)
+    return found
+
+
 def board_response(
     *,
-    snapshot: LeaderboardSnapshot,
+    snapshot,
     scope: str,
     level: str | None,
     limit: int,
     me,
     schema,
     line_schema,
-) -> Response | None:
-    """The reply from the kept head, or None when the full path must build it (the reader is
-    among the top lines)."""
+) -> Response:
+    """The reply from what is kept of the board: its head and the reader's line, or the whole
+    reply kept for a reader whose line is among the top lines.
+
+    ``snapshot``: a :class:`~contests.quiz.models.LeaderboardSnapshot` or its
+    :class:`~contests.quiz.leaderboards.reading.SnapshotRef`.
+    """
     head = _head(snapshot, scope, level, limit, schema)
     ref = reader_ref(scope, me)
-    if ref is not None and ref in head.refs:
-        return None
-    mine = my_line(snapshot=snapshot, scope=scope, me=me, level=level) if ref else None
-    tail = _dumps(line_schema.dump(mine) if mine else None)
-    tail = (tail + ',"scope":' + _dumps(scope) + "}").encode()
     response = Response(mimetype="application/json")
     response.vary.add("Accept-Encoding")
-    if request.accept_encodings["gzip"] > 0:
-        closing = head.compressor.copy()
-        response.set_data(head.gzip + closing.compress(tail) + closing.flush())
-        response.headers["Content-Encoding"] = "gzip"
+    gzipped = request.accept_encodings["gzip"] > 0
+    if ref is not None and ref in head.refs:
+        whole = _whole(snapshot, scope, level, limit, me, ref, schema)
+        response.set_data(whole.gzip if gzipped else whole.text)
     else:
-        response.set_data(head.text + tail)
+        mine = my_line(snapshot=snapshot, scope=scope, me=me, level=level) if ref else None
+        tail = _dumps(line_schema.dump(mine) if mine else None)
+        tail = (tail + ',"scope":' + _dumps(scope) + "}").encode()
+        if gzipped:
+            closing = head.compressor.copy()
+            response.set_data(head.gzip + closing.compress(tail) + closing.flush())
+        else:
+            response.set_data(head.text + tail)
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
     return response
 
 
 def forget_cached_replies() -> None:
     _heads.clear()
+    _wholes.clear()

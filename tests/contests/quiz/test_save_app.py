@@ -18,8 +18,10 @@ from werkzeug.test import Client
 
 from contests.quiz import tokens
 from contests.quiz.models import Answer
-from contests.quiz.saveapp import BODY_LIMIT, TokenSaveDispatcher
+from contests.quiz import saveapp
+from contests.quiz.saveapp import BODY_LIMIT
 from core.extensions import db
+from core.mounts import Mount
 from core.security import HEADERS
 from tests.contests.quiz import test_attempt_token
 from tests.core import test_database_down
@@ -31,9 +33,9 @@ stored = test_attempt_token.stored
 
 
 @pytest.fixture
-def dispatcher(app) -> TokenSaveDispatcher:
-    mounted = app.wsgi_app
-    assert isinstance(mounted, TokenSaveDispatcher)
+def dispatcher(app) -> Mount:
+    mounted = app.wsgi_app  # the outermost mount: saves are the hottest requests
+    assert isinstance(mounted, Mount) and mounted.small.import_name == saveapp.__name__
     before = (mounted.served, mounted.passed)
     mounted.served = mounted.passed = 0
     yield mounted
@@ -58,7 +60,7 @@ def full_requests(app) -> list[str]:
 @pytest.fixture
 def unmounted(app, dispatcher):
     """A client of the full application alone, as it was before the save application."""
-    return Client(dispatcher.full_wsgi_app)
+    return Client(dispatcher.wrapped)
 
 
 def test_a_token_save_is_answered_by_the_save_application(
@@ -225,7 +227,7 @@ def test_with_the_database_down_a_token_save_is_the_full_applications_503(down_a
 
     mounted = down_app.test_client().put("/api/v1/attempts/1/answers/2", json=body, headers=headers)
     lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
-    direct = Client(down_app.wsgi_app.full_wsgi_app).put(
+    direct = Client(down_app.wsgi_app.wrapped).put(
         "/api/v1/attempts/1/answers/2", json=body, headers=headers
     )
 

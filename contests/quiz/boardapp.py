@@ -1,0 +1,163 @@
+"""getLeaderboard for a released round, mounted as its own small Flask application.
+
+When results come out every student opens the board at once (issue 18), and the board of a
+released ranked round is the same for everyone signed in: its reply is kept per snapshot
+(:mod:`contests.quiz.leaderboards.replies`) and only the reader's own line is new. Such a read
+needs the reader and the round's newest snapshot, nothing else of the full application's request
+machinery (language, rate limits, unit of work, navigation).
+
+:func:`mount` (called by the composition root, ``app.py``; see :mod:`core.mounts`) sends ``GET``
+requests for ``/api/v1/rounds/<id>/leaderboard`` to the application :func:`create_board_app`
+builds. It is a Flask application with the full application's configuration and session
+interface, and a Flask-Login manager of its own with the same session protection, whose user
+loader (:func:`core.auth.sessions.load_reader`) applies the full loader's rules in one Core
+statement. It serves a read only when it is plainly fine: a signed-in reader in a live session
+whose session needs no change, query arguments in their plain form, a ranked round whose results
+are out and that has a snapshot. Everything else (no or an ended session, a remember-me cookie
+to exchange, staff reading before the release, an unknown or practice round, unusual
+arguments, a database error) is handed to the full application exactly as it arrived, and its
+route gives the canonical answer or error.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from flask import Flask, g, request, session
+from flask_login import LoginManager, current_user
+
+from contests.quiz import leaderboards
+from contests.quiz.api import BOARD_SCHEMA, LINE_SCHEMA
+from core import mounts, security
+from core.auth import sessions
+from core.clock import utcnow
+from core.db import sqlite_begin_mode
+from core.extensions import db
+from core.flaskapp import App
+from core.hardening import DatabaseIntConverter
+
+#: getLeaderboard's path, as the small application routes it (the full application's rule).
+BOARD_ENDPOINT = "quiz_api.get_leaderboard"
+_PATH = re.compile(r"/api/v1/rounds/[0-9]+/leaderboard\Z")
+#: The query arguments in the plain form the small application reads itself; anything else is
+#: the full route's to parse (flask-smorest's schema, its errors).
+_LEVELS = {"MN", "TH", "THCS"}
+_LIMIT = re.compile(r"[1-9][0-9]?\Z|100\Z")
+
+
+def _plain_arguments() -> dict | None:
+    """scope, level and limit as ``LeaderboardArgs`` would load them, or None if unusual."""
+    args = request.args
+    if len(args) != len(request.query_string.split(b"&")) and request.query_string:
+        return None  # a repeated or empty argument
+    if not set(args) <= {"scope", "level", "limit"}:
+        return None
+    scope = args.get("scope", "student")
+    level = args.get("level")
+    limit = args.get("limit", "100")
+    if scope not in leaderboards.SCOPES or (level is not None and level not in _LEVELS):
+        return None
+    if not _LIMIT.match(limit):
+        return None
+    return {"scope": scope, "level": level, "limit": int(limit)}
+
+
+def create_board_app(full: Flask) -> Flask:
+    """The small application that serves released boards (see the module docstring)."""
+    board_app = App(__name__)
+    board_app.config = full.config
+    board_app.session_interface = full.session_interface
+    board_app.url_map.converters["int"] = DatabaseIntConverter
+    force_https = full.config.get("FORCE_HTTPS", False)
+
+    with full.app_context():
+        # The full application's engines by name: the engine, or a test's connection in its
+        # place (tests/conftest.py), looked up on each request.
+        engines = db.engines
+
+    def connection() -> sa.Connection:
+        """This request's connection for its two reads (closed when the request ends)."""
+        found = g.get("board_connection")
+        if found is None:
+            bind = engines[None]
+            found = bind.connect() if isinstance(bind, sa.Engine) else bind
+            g.board_connection = found
+        return found
+
+    @board_app.teardown_appcontext
+    def _close(_error):
+        found = g.pop("board_connection", None)
+        if found is not None and found is not engines[None]:
+            found.close()
+
+    login = LoginManager()
+    login.init_app(board_app)
+    login.session_protection = full.login_manager.session_protection
+    login.user_loader(lambda value: sessions.load_reader(value, connection()))
+
+    def pass_on():
+        return mounts.mount_of(board_app).pass_on()
+
+    def board(round_id: int):
+        arguments = _plain_arguments()
+        if arguments is None or (force_https and not full.debug and not security.is_https()):
+            return pass_on()
+        mode = sqlite_begin_mode.set("DEFERRED")
+        try:
+            return _serve(round_id, arguments)
+        finally:
+            sqlite_begin_mode.reset(mode)
+
+    def _serve(round_id: int, arguments: dict):
+        mount = mounts.mount_of(board_app)
+        try:
+            reader = current_user._get_current_object()
+            # Not signed in here (a remember-me cookie to exchange, an ended session), or the
+            # session protection changed the session: the full application's to do.
+            if not reader.is_authenticated or session.modified:
+                return pass_on()
+            snapshot = leaderboards.released_snapshot(round_id, utcnow(), connection())
+            if snapshot is None:
+                return pass_on()
+            # Reading the board may need the database on a cache miss: the full application's.
+            with mount.full_app_context():
+                response = leaderboards.board_response(
+                    snapshot=snapshot,
+                    **arguments,
+                    me=reader,
+                    schema=BOARD_SCHEMA,
+                    line_schema=LINE_SCHEMA,
+                )
+        except Exception:
+            # The full route gives the canonical answer (a database that is down included).
+            full.logger.warning("leaderboard read handed on", exc_info=True)
+            return pass_on()
+        mount.served += 1
+        security.add_headers(response, force_https=force_https)
+        response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+    (rule,) = full.url_map.iter_rules(BOARD_ENDPOINT)
+    board_app.add_url_rule(rule.rule, endpoint="board", view_func=board, methods=["GET"])
+
+    @board_app.errorhandler(Exception)
+    def _not_ours(error):
+        # Not the route (a redirect, a HEAD or OPTIONS request) or anything unexpected.
+        return pass_on()
+
+    return board_app
+
+
+def wants(environ: dict) -> bool:
+    """A ``GET`` of a round's leaderboard (getLeaderboard) that brings a cookie."""
+    return (
+        environ.get("REQUEST_METHOD") == "GET"
+        and "HTTP_COOKIE" in environ
+        and _PATH.match(environ.get("PATH_INFO", "")) is not None
+    )
+
+
+def mount(full: Flask) -> mounts.Mount:
+    """Put the board application in front of ``full.wsgi_app``; returns its mount."""
+    return mounts.mount(full, create_board_app(full), wants)
