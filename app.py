@@ -28,7 +28,7 @@ import demo
 from contests.quiz import boardapp, saveapp
 from core import assets, extensions, i18n, security, storage, transaction, web
 from core.config import PROJECT_ROOT, Config, config_from_env
-from core.db import forget_connections_after_fork, is_sqlite, tune_sqlite
+from core.db import forget_connections_after_fork, is_sqlite, ping_when_idle, tune_sqlite
 from core.errors import register_error_handlers
 from core.flaskapp import App
 
@@ -53,18 +53,14 @@ def create_app(config: Config | dict | None = None) -> Flask:
         "BABEL_TRANSLATION_DIRECTORIES",
         ";".join(str(p) for p in sorted((PROJECT_ROOT / "translations").glob("*")) if p.is_dir()),
     )
-    if str(app.config.get("SQLALCHEMY_DATABASE_URI", "")).startswith("sqlite"):
-        # A SQLite connection is a file handle: it cannot go stale like a server connection, so
-        # the checkout ping (a SELECT 1 per checkout, two per answer save) is pure overhead.
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
-            **app.config.get("SQLALCHEMY_ENGINE_OPTIONS", {}),
-            "pool_pre_ping": False,
-        }
     extensions.db.init_app(app)
     with app.app_context():
         forget_connections_after_fork(extensions.db.engine)
         if is_sqlite(extensions.db.engine):
             tune_sqlite(extensions.db.engine)
+        else:
+            # A SQLite connection is a file handle: it cannot go stale like a server connection.
+            ping_when_idle(extensions.db.engine)
     extensions.migrate.init_app(
         app,
         extensions.db,

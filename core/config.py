@@ -75,7 +75,8 @@ class Config:
         self.QUIZ_BANK_CACHE_SECONDS = int(env.get("QUIZ_BANK_CACHE_SECONDS", "30"))
 
     # Settings that are the same everywhere.
-    SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+    #: No ping on every checkout: core.db.ping_when_idle pings connections that sat idle.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_NAME = "mx_session"

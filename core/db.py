@@ -111,6 +111,41 @@ def forget_connections_after_fork(engine: Engine) -> None:
     os.register_at_fork(after_in_child=_forget)
 
 
+#: A pooled connection that sat unused longer than this is pinged before use (see
+#: :func:`ping_when_idle`).
+POOL_PING_IDLE_SECONDS = 5.0
+
+
+def ping_when_idle(engine: Engine, idle_seconds: float = POOL_PING_IDLE_SECONDS) -> None:
+    """Ping a pooled connection before use only if it sat idle longer than ``idle_seconds``.
+
+    ``pool_pre_ping`` pings on every checkout: a round trip per request, on the hottest paths
+    as much as anywhere (a PostgreSQL answer save is BEGIN, the write and COMMIT; the ping made
+    it four). A connection used a moment ago is alive unless the server went away since, and
+    then the statement's own error says so: SQLAlchemy invalidates the pool on a disconnect and
+    the request gets the 503 a database outage gets (core.errors). A connection that waited
+    longer (a quiet night, a restarted server) is pinged as before, with SQLAlchemy's own ping;
+    a failed ping raises ``DisconnectionError``, on which the pool replaces the connection
+    (SQLAlchemy's documented checkout-event recipe).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(dbapi_connection, connection_record):
+        connection_record.info["mangxanh.idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection, connection_record, connection_proxy):
+        idle_since = connection_record.info.get("mangxanh.idle_since")
+        if idle_since is None or time.monotonic() - idle_since <= idle_seconds:
+            return
+        try:
+            alive = engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise sa.exc.DisconnectionError(str(error)) from error
+        if not alive:
+            raise sa.exc.DisconnectionError("the database did not answer the ping")
+
+
 def is_sqlite(engine: Engine) -> bool:
     """Tell whether the engine talks to SQLite."""
     return engine.dialect.name == "sqlite"

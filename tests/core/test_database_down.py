@@ -205,3 +205,64 @@ def test_connection_lost_after_the_answer_keeps_the_answer(lost_app, caplog):
         .getMessage()
         .startswith("database connection lost at the end of a request: terminating connection")
     )
+
+
+# --- connections that sat idle are pinged, busy ones are not ---------------------------------
+
+
+@pytest.fixture
+def pooled(request, tmp_path_factory):
+    """An engine of one pooled connection with ``ping_when_idle``, and a way to kill it."""
+    if request.config.getoption("--db") != "postgresql":
+        pytest.skip("a SQLite connection is a file handle: it cannot be lost")
+    from core.db import ping_when_idle
+    from tests.conftest import database_url
+
+    url = database_url(request, tmp_path_factory, "lost")
+    engine = sa.create_engine(url, pool_size=1, max_overflow=0)
+    killer = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    pings = []
+    sa.event.listen(engine, "before_cursor_execute", lambda *a: pings.append(a[2]))
+
+    def kill_the_pooled_connection():
+        with engine.connect() as connection:
+            pid = connection.execute(sa.text("SELECT pg_backend_pid()")).scalar_one()
+        with killer.connect() as connection:
+            connection.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+        pings.clear()
+
+    def install(idle_seconds):
+        ping_when_idle(engine, idle_seconds)
+
+    yield engine, install, kill_the_pooled_connection, pings
+    engine.dispose()
+    killer.dispose()
+
+
+def test_an_idle_connection_is_pinged_and_replaced_when_it_is_gone(pooled):
+    engine, install, kill, statements = pooled
+    install(0)  # every connection counts as idle
+    kill()
+
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT 41 + 1")).scalar_one() == 42
+
+
+def test_a_connection_used_a_moment_ago_is_not_pinged(pooled):
+    engine, install, kill, statements = pooled
+    install(3600)
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 1"))
+    statements.clear()
+
+    with engine.connect() as connection:
+        connection.execute(sa.text("SELECT 2"))
+
+    assert statements == ["SELECT 2"]  # no ping before it
+    kill()
+    # Gone without a ping: the statement's own error says so (a 503 in a request), and the
+    # pool is invalidated, so the next checkout connects afresh.
+    with pytest.raises(sa.exc.OperationalError), engine.connect() as connection:
+        connection.execute(sa.text("SELECT 3"))
+    with engine.connect() as connection:
+        assert connection.execute(sa.text("SELECT 4")).scalar_one() == 4
