@@ -31,8 +31,7 @@ from contests.quiz import leaderboards
 from contests.quiz.api import BOARD_SCHEMA, LINE_SCHEMA
 from core import mounts, security
 from core.auth import sessions
-from core.clock import utcnow
-from core.db import sqlite_begin_mode
+from core.db import is_sqlite, sqlite_begin_mode
 from core.extensions import db
 from core.flaskapp import App
 from core.hardening import DatabaseIntConverter
@@ -81,7 +80,14 @@ def create_board_app(full: Flask) -> Flask:
         found = g.get("board_connection")
         if found is None:
             bind = engines[None]
-            found = bind.connect() if isinstance(bind, sa.Engine) else bind
+            if isinstance(bind, sa.Engine):
+                found = bind.connect()
+                if not is_sqlite(bind):
+                    # Two independent reads need no transaction: no BEGIN and no ROLLBACK,
+                    # two round trips to PostgreSQL instead of four.
+                    found = found.execution_options(isolation_level="AUTOCOMMIT")
+            else:
+                found = bind
             g.board_connection = found
         return found
 
@@ -94,7 +100,13 @@ def create_board_app(full: Flask) -> Flask:
     login = LoginManager()
     login.init_app(board_app)
     login.session_protection = full.login_manager.session_protection
-    login.user_loader(lambda value: sessions.load_reader(value, connection()))
+    # The reader and the round's released snapshot in one statement: one round trip.
+    statement = sessions.reader_statement(leaderboards.RELEASED_SNAPSHOT)
+
+    @login.user_loader
+    def _reader(value: str):
+        round_id = request.view_args["round_id"]
+        return sessions.load_reader(value, connection(), statement, round_id=round_id)
 
     def pass_on():
         return mounts.mount_of(board_app).pass_on()
@@ -117,9 +129,9 @@ def create_board_app(full: Flask) -> Flask:
             # session protection changed the session: the full application's to do.
             if not reader.is_authenticated or session.modified:
                 return pass_on()
-            snapshot = leaderboards.released_snapshot(round_id, utcnow(), connection())
-            if snapshot is None:
+            if reader.along is None:  # no released snapshot of a ranked round
                 return pass_on()
+            snapshot = leaderboards.SnapshotRef(*reader.along)
             # Reading the board may need the database on a cache miss: the full application's.
             with mount.full_app_context():
                 response = leaderboards.board_response(

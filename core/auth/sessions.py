@@ -224,11 +224,13 @@ def load_user(value: str) -> User | None:
 
 class Reader(UserMixin):
     """A signed-in user as a page that only shows things reads them: who, which class and
-    school; no roles, no ORM object (:func:`load_reader`)."""
+    school; no roles, no ORM object (:func:`load_reader`). ``along``: what the statement that
+    loaded the reader read alongside (a row, or None)."""
 
-    def __init__(self, row, login_session_id: int):
-        self.id, self.full_name, self.class_id, self.school_id = row
+    def __init__(self, row, login_session_id: int, along=None):
+        self.id, self.full_name, self.class_id, self.school_id = row[: len(_READER_COLUMNS)]
         self.login_session_id = login_session_id
+        self.along = along
 
     def get_id(self) -> str:
         return alternative_id(self.id, self.login_session_id)
@@ -236,8 +238,9 @@ class Reader(UserMixin):
 
 #: What a reader is, if their session is live and their account active: the user loader's rules
 #: (:data:`_USER_WITH_SESSION`, :func:`load_user`) in one Core statement.
+_READER_COLUMNS = (User.id, User.full_name, User.class_id, User.school_id)
 _READER = (
-    sa.select(User.id, User.full_name, User.class_id, User.school_id)
+    sa.select(*_READER_COLUMNS)
     .join(LoginSession, LoginSession.user_id == User.id)
     .where(
         User.id == sa.bindparam("user_id"),
@@ -249,17 +252,32 @@ _READER = (
 )
 
 
-def load_reader(value: str, connection: sa.Connection) -> Reader | None:
+def reader_statement(along: sa.Select | None = None) -> sa.Select:
+    """:func:`load_reader`'s statement; with ``along`` (a select of one row at most), that row's
+    columns too, outer-joined: one round trip for the reader and what the request reads next."""
+    if along is None:
+        return _READER
+    found = along.subquery("along")
+    return _READER.add_columns(*found.c).outerjoin(found, sa.true())
+
+
+def load_reader(
+    value: str, connection: sa.Connection, statement: sa.Select = _READER, **params
+) -> Reader | None:
     """A user loader for reads only: the :class:`Reader` of a live session named by ``value``
     (the alternative id :func:`load_user` takes), or None where :func:`load_user` gives None.
-    One statement on ``connection``."""
+    One statement on ``connection``: ``statement`` from :func:`reader_statement`, whose
+    ``along`` part binds ``params``; its row is the reader's ``along`` (None if it found none)."""
     user_part, _, session_part = value.partition(":")
     if not (user_part.isdigit() and session_part.isdigit()):
         return None
     session_id = int(session_part)
-    params = {"user_id": int(user_part), "session_id": session_id, "now": utcnow()}
-    row = connection.execute(_READER, params).first()
-    return None if row is None else Reader(row, session_id)
+    params |= {"user_id": int(user_part), "session_id": session_id, "now": utcnow()}
+    row = connection.execute(statement, params).first()
+    if row is None:
+        return None
+    along = row[len(_READER_COLUMNS) :]
+    return Reader(row, session_id, along if along and along[0] is not None else None)
 
 
 def begin(user: User, *, remember: bool = False) -> str | None:

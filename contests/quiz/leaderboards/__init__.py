@@ -17,11 +17,11 @@ from contests.quiz.leaderboards.ranking import (
     mask_name,
 )
 from contests.quiz.leaderboards.reading import (
+    RELEASED_SNAPSHOT,
     SnapshotRef,
     forget_cached_lines,
     latest_snapshot,
     read_leaderboard,
-    released_snapshot,
     round_and_latest_snapshot,
     standings,
 )
@@ -38,6 +38,7 @@ __all__ = [
     "LEVELS",
     "NEVER",
     "NO_PREDICTION",
+    "RELEASED_SNAPSHOT",
     "SCOPES",
     "SCORE_UNIT",
     "SnapshotRef",
@@ -49,7 +50,6 @@ __all__ = [
     "prune_older",
     "read_leaderboard",
     "refresh_snapshots",
-    "released_snapshot",
     "round_and_latest_snapshot",
     "snapshot_contest",
     "snapshot_round",

@@ -49,8 +49,11 @@ class SnapshotRef(NamedTuple):
     entrants: int
 
 
-#: The newest snapshot of a ranked round whose results are out, in one Core statement.
-_RELEASED_SNAPSHOT = (
+#: The newest snapshot of ranked round ``round_id`` if its results are out at ``now`` (the board
+#: everyone signed in may read, contests.quiz.permissions.can_view_leaderboard): id,
+#: computed_at, entrants, as :class:`SnapshotRef`. No row: no such round, a practice round, not
+#: released yet, or no snapshot yet.
+RELEASED_SNAPSHOT = (
     sa.select(LeaderboardSnapshot.id, LeaderboardSnapshot.computed_at, LeaderboardSnapshot.entrants)
     .join(QuizRound, QuizRound.id == LeaderboardSnapshot.round_id)
     .where(
@@ -62,19 +65,6 @@ _RELEASED_SNAPSHOT = (
     .order_by(LeaderboardSnapshot.id.desc())
     .limit(1)
 )
-
-
-def released_snapshot(
-    round_id: int, now: datetime, connection: sa.Connection | None = None
-) -> SnapshotRef | None:
-    """The newest snapshot of ranked round ``round_id`` if its results are out at ``now``: the
-    board everyone signed in may read (:func:`contests.quiz.permissions.can_view_leaderboard`).
-    None otherwise (no such round, a practice round, not released yet, no snapshot yet). On
-    ``connection`` (default: the session's)."""
-    params = {"round_id": round_id, "now": now}
-    connection = connection if connection is not None else db.session.connection()
-    row = connection.execute(_RELEASED_SNAPSHOT, params).first()
-    return None if row is None else SnapshotRef(*row)
 
 
 def latest_snapshot(
