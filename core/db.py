@@ -9,7 +9,7 @@ import sqlite3
 import time
 import weakref
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -256,3 +256,36 @@ class Prepared:
         for listener in statement_listeners:
             listener(built.string)
         return built.string, [values[n] for n in order] if order else values
+
+
+def execute_prepared(connection: sa.Connection, prepared: Prepared, params: dict):
+    """Run ``prepared`` on ``connection``'s driver cursor, in its transaction; the first row
+    the statement returns (None if none).
+
+    For a statement on the hottest path (a token answer save), where SQLAlchemy's per-execution
+    work (parameter processing, result objects) is a good part of the request. Errors come out
+    as ``Connection.execute`` raises them: the driver's error wrapped in SQLAlchemy's
+    ``DBAPIError``, and a lost connection invalidated and said so (``connection_invalidated``).
+    """
+    dialect = connection.dialect
+    text, values = prepared.bind(dialect, params)
+    proxied = connection.connection
+    cursor = proxied.driver_connection.cursor()
+    try:
+        cursor.execute(text, values)
+        return cursor.fetchone()
+    except dialect.loaded_dbapi.Error as error:
+        lost = dialect.is_disconnect(error, proxied.dbapi_connection, cursor)
+        if lost:
+            connection.invalidate(error)
+        raise sa.exc.DBAPIError.instance(
+            text,
+            values,
+            error,
+            dialect.loaded_dbapi.Error,
+            connection_invalidated=lost,
+            dialect=dialect,
+        ) from error
+    finally:
+        with suppress(dialect.loaded_dbapi.Error):  # a closed (invalidated) connection's cursor
+            cursor.close()

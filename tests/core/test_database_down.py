@@ -240,7 +240,7 @@ def pooled(request, tmp_path_factory):
 
 
 def test_an_idle_connection_is_pinged_and_replaced_when_it_is_gone(pooled):
-    engine, install, kill, statements = pooled
+    engine, install, kill, _statements = pooled
     install(0)  # every connection counts as idle
     kill()
 
@@ -266,3 +266,35 @@ def test_a_connection_used_a_moment_ago_is_not_pinged(pooled):
         connection.execute(sa.text("SELECT 3"))
     with engine.connect() as connection:
         assert connection.execute(sa.text("SELECT 4")).scalar_one() == 4
+
+
+# --- statements run on the driver's cursor fail as SQLAlchemy's do ------------------------------
+
+
+def test_a_prepared_statements_error_is_sqlalchemys(db):
+    from core.db import Prepared, execute_prepared
+
+    broken = Prepared(sa.text("SELECT missing_column FROM no_such_table"))
+    with pytest.raises(sa.exc.DBAPIError) as raised:
+        execute_prepared(db.session.connection(), broken, {})
+
+    assert isinstance(raised.value, sa.exc.OperationalError | sa.exc.ProgrammingError)
+    assert "no_such_table" in str(raised.value.orig)
+    assert not raised.value.connection_invalidated
+    assert not is_database_unavailable(raised.value)
+
+
+def test_a_prepared_statement_on_a_lost_connection_is_an_outage(pooled):
+    from core.db import Prepared, execute_prepared
+
+    engine, install, kill, _statements = pooled
+    install(3600)  # no ping: the statement finds out
+    kill()
+
+    with pytest.raises(sa.exc.DBAPIError) as raised, engine.connect() as connection:
+        execute_prepared(connection, Prepared(sa.select(sa.literal(1))), {})
+
+    assert raised.value.connection_invalidated
+    assert is_database_unavailable(raised.value)
+    with engine.connect() as connection:  # the pool connects afresh
+        assert execute_prepared(connection, Prepared(sa.select(sa.literal(7))), {})[0] == 7

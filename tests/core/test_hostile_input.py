@@ -3,8 +3,8 @@
 import ipaddress
 
 import pytest
-from core.accounts.hashing import PasswordHasher
 
+from core.accounts.hashing import PasswordHasher
 from core.auth import services as auth_services
 from core.hardening import DB_INT_MAX, safe_next
 from tests.factories import PASSWORD

@@ -17,6 +17,7 @@ from core.accounts.models import User
 from core.auth.sessions import live_session_clause
 from core.cache import BoundedDict
 from core.clock import utcnow
+from core.db import Prepared, execute_prepared
 from core.errors import NotFound, ValidationFailed
 from core.extensions import db
 
@@ -96,6 +97,17 @@ def _save_statement(dialect: str, *, token: bool = False):
             where=table.c.seq < statement.excluded.seq,
         ).returning(table.c.id)
     return _save_statements[key]
+
+
+_token_saves: dict[str, Prepared] = {}
+
+
+def _token_save(dialect: str) -> Prepared:
+    """The token variant of the guarded upsert, compiled once per dialect."""
+    found = _token_saves.get(dialect)
+    if found is None:
+        found = _token_saves[dialect] = Prepared(_save_statement(dialect, token=True))
+    return found
 
 
 def save_answer(
@@ -240,7 +252,6 @@ def store_answer_by_token(
         # On the session's connection (same transaction): a Core statement needs none of the
         # ORM's execution machinery.
         connection = db.session.connection()
-    statement = _save_statement(connection.dialect.name, token=True)
     params = {
         "attempt_id": attempt_id,
         "question_id": question_id,
@@ -253,7 +264,8 @@ def store_answer_by_token(
         "session_id": session_id,
         "now": now,
     }
-    stored = connection.execute(statement, params).first() is not None
+    # On the driver's cursor: the hottest statement of a contest (core.db.execute_prepared).
+    stored = execute_prepared(connection, _token_save(connection.dialect.name), params) is not None
     if not stored:
         _sheets.pop(attempt_id, None)
     return stored

@@ -16,9 +16,8 @@ import sqlalchemy as sa
 from flask import request_started
 from werkzeug.test import Client
 
-from contests.quiz import tokens
+from contests.quiz import saveapp, tokens
 from contests.quiz.models import Answer
-from contests.quiz import saveapp
 from contests.quiz.saveapp import BODY_LIMIT
 from core.extensions import db
 from core.mounts import Mount
