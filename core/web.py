@@ -124,6 +124,7 @@ def public_page_context() -> dict:
     items = current_app.extensions.get("mangxanh.nav", [])
     groups = current_app.extensions.get("mangxanh.nav_groups", {})
     return {
+        "public_page": True,
         "current_user": anonymous,
         "nav_entries": nav_entries(items, groups, anonymous),
         "csrf_token": lambda: "",

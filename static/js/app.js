@@ -57,6 +57,21 @@
       if (open) { closeMenus(null); open.focus(); }
     });
   }
+  // A page shared by everyone (a released leaderboard, cached by browsers and nginx) names no
+  // reader: ask who is signed in, and show their menu in place of "Sign in".
+  var readerMenu = document.getElementById("reader-menu");
+  if (readerMenu) {
+    fetch(readerMenu.getAttribute("data-me"), {
+      credentials: "same-origin", headers: { Accept: "application/json" }
+    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (me) {
+      if (!me) { return; }
+      readerMenu.querySelectorAll("[data-slot]").forEach(function (slot) {
+        slot.textContent = me[slot.getAttribute("data-slot")] || "";
+      });
+      document.querySelectorAll("[data-signed-out]").forEach(function (item) { item.hidden = true; });
+      readerMenu.hidden = false;
+    }).catch(function () { return null; });
+  }
   // Progress bars: widths come from data-width (inline styles are not allowed by the CSP).
   document.querySelectorAll("[data-width]").forEach(function (bar) {
     var value = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-width")) || 0));

@@ -120,6 +120,31 @@ def test_released_result_links_to_the_leaderboard(phone, live_server, live_app):
     assert page_width(phone) == 360
 
 
+def test_the_shared_board_names_its_signed_in_reader(phone, live_server, live_app):
+    # The released board is one page for everyone (cached): the reader's menu and rank come
+    # from the page's scripts, so a signed-in student is not shown "Đăng nhập".
+    with live_app.app_context():
+        name = db.session.scalar(sa.select(User.full_name).where(User.username == "student7"))
+        round_id = db.session.scalar(sa.select(QuizRound.id).where(QuizRound.title == "Vòng 1"))
+        db.session.remove()
+    sign_in(phone, live_server, "student7")
+
+    phone.goto(live_server(f"/quiz/rounds/{round_id}/leaderboard"))
+
+    phone.get_by_role("button", name="Mở trình đơn").click()
+    menu = phone.get_by_test_id("user-menu")
+    expect(menu).to_have_text(name)
+    expect(phone.get_by_role("link", name="Đăng nhập", exact=True)).to_be_hidden()
+    expect(phone.locator("#my-rank")).to_contain_text("Thứ hạng của em: ")
+    menu.click()
+    phone.get_by_role("button", name="Đăng xuất").click()
+    phone.wait_for_load_state("networkidle")
+    phone.goto(live_server(f"/quiz/rounds/{round_id}/leaderboard"))
+    phone.get_by_role("button", name="Mở trình đơn").click()
+    expect(phone.get_by_role("link", name="Đăng nhập", exact=True)).to_be_visible()
+    expect(phone.get_by_test_id("user-menu")).to_be_hidden()
+
+
 def test_leaderboard_links_before_release_say_when(phone, live_server, live_app):
     with live_app.app_context():
         open_round = db.session.scalar(sa.select(QuizRound).where(QuizRound.title == "Vòng 2"))

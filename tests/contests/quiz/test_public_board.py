@@ -43,7 +43,9 @@ def test_the_released_page_is_shared_and_holds_nothing_of_its_reader(client, log
     assert "Set-Cookie" not in response.headers
     assert "Nguyễn Văn C" not in html  # the reader's full name (the user menu)
     assert "Nguyễn V. C." in html  # masked, as everyone sees it
-    assert 'data-testid="user-menu"' not in html
+    # The reader's menu is an empty slot, filled in by the page's script (app.js).
+    assert '<li class="nav-item dropdown" id="reader-menu" hidden' in html
+    assert 'data-slot="full_name"></a>' in html and 'data-slot="username"></span>' in html
     assert 'name="csrf-token" content=""' in html
     assert "js/board.js" in html and 'id="my-rank"' in html
     # The safety corner stays, with the national lines (the same for every reader).
