@@ -15,8 +15,9 @@ statement. It serves a read only when it is plainly fine: a signed-in reader in 
 whose session needs no change, query arguments in their plain form, a ranked round whose results
 are out and that has a snapshot. Everything else (no or an ended session, a remember-me cookie
 to exchange, staff reading before the release, an unknown or practice round, unusual
-arguments, a database error) is handed to the full application exactly as it arrived, and its
-route gives the canonical answer or error.
+arguments, an error) is handed to the full application exactly as it arrived, and its route
+gives the canonical answer or error. A database that cannot be reached is answered as the full
+application answers it (:func:`core.errors.database_unavailable_response`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from contests.quiz.api import BOARD_SCHEMA, LINE_SCHEMA
 from core import mounts, security
 from core.auth import sessions
 from core.db import is_sqlite, sqlite_begin_mode
+from core.errors import database_unavailable_response, is_database_unavailable
 from core.extensions import db
 from core.flaskapp import App
 from core.hardening import DatabaseIntConverter
@@ -76,15 +78,15 @@ def create_board_app(full: Flask) -> Flask:
         engines = db.engines
 
     def connection() -> sa.Connection:
-        """This request's connection for its two reads (closed when the request ends)."""
+        """This request's connection (closed when the request ends or is handed on)."""
         found = g.get("board_connection")
         if found is None:
             bind = engines[None]
             if isinstance(bind, sa.Engine):
                 found = bind.connect()
                 if not is_sqlite(bind):
-                    # Two independent reads need no transaction: no BEGIN and no ROLLBACK,
-                    # two round trips to PostgreSQL instead of four.
+                    # One read needs no transaction: no BEGIN and no ROLLBACK, one round trip
+                    # to PostgreSQL instead of three.
                     found = found.execution_options(isolation_level="AUTOCOMMIT")
             else:
                 found = bind
@@ -92,7 +94,7 @@ def create_board_app(full: Flask) -> Flask:
         return found
 
     @board_app.teardown_appcontext
-    def _close(_error):
+    def _close(_error=None):
         found = g.pop("board_connection", None)
         if found is not None and found is not engines[None]:
             found.close()
@@ -109,6 +111,9 @@ def create_board_app(full: Flask) -> Flask:
         return sessions.load_reader(value, connection(), statement, round_id=round_id)
 
     def pass_on():
+        # The connection goes back to the pool before the full application takes the request
+        # (which would otherwise run while this one is still held).
+        _close()
         return mounts.mount_of(board_app).pass_on()
 
     def board(round_id: int):
@@ -141,11 +146,19 @@ def create_board_app(full: Flask) -> Flask:
                     schema=BOARD_SCHEMA,
                     line_schema=LINE_SCHEMA,
                 )
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as error:
+            if not is_database_unavailable(error):
+                full.logger.warning("leaderboard read handed on", exc_info=True)
+                return pass_on()
+            _close()
+            with mount.full_app_context():  # the full application's 503, one log line
+                response = database_unavailable_response(error)
         except Exception:
-            # The full route gives the canonical answer (a database that is down included).
+            # The full route gives the canonical answer.
             full.logger.warning("leaderboard read handed on", exc_info=True)
             return pass_on()
-        mount.served += 1
+        else:
+            mount.served += 1
         security.add_headers(response, force_https=force_https)
         response.headers["Cache-Control"] = "private, no-store"
         return response

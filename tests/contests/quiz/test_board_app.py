@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from flask import request_started
+from flask_login.utils import _create_identifier
 from werkzeug.test import Client
 
 from contests.quiz import boardapp, leaderboards
@@ -27,6 +29,7 @@ from tests.contests.quiz import test_leaderboard_reads
 from tests.contests.quiz.factories import QuizFactory
 from tests.contests.quiz.test_leaderboard_reads import Statements
 from tests.contests.quiz.test_leaderboards import submitted
+from tests.core import test_database_down
 from tests.factories import PASSWORD
 
 # The released board of six students in three schools, top lines cut to two.
@@ -259,7 +262,7 @@ def test_a_failing_read_is_handed_on(app, client, login, board, mount, monkeypat
     login(students[5])
 
     def broken(*args, **kwargs):
-        raise sa.exc.OperationalError("SELECT", {}, Exception("database is locked"))
+        raise sa.exc.ProgrammingError("SELECT", {}, Exception("no such column: user.nickname"))
 
     monkeypatch.setattr(sessions, "load_reader", broken)
     response = client.get(f"/api/v1/rounds/{round_.id}/leaderboard")
@@ -296,3 +299,34 @@ def test_other_requests_are_not_the_board_applications(app, client, login, board
     assert client.post(path).status_code == 405
     assert client.get(path + "/").status_code == 404
     assert (mount.served, mount.passed) == (0, 0)
+
+
+down_app = test_database_down.down_app
+
+
+def test_with_the_database_down_a_board_read_is_the_full_applications_503(down_app, caplog):
+    client = down_app.test_client()
+    with client.session_transaction() as session:  # a signed-in cookie (no database to record it)
+        session["_user_id"] = "1:1"
+        session["_fresh"] = True
+        with down_app.test_request_context(environ_base=client.environ_base):
+            session["_id"] = _create_identifier()
+    caplog.set_level(logging.INFO)
+    path = "/api/v1/rounds/1/leaderboard"
+
+    mounted = client.get(path)
+    lines = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    direct = Client(down_app.wsgi_app.wrapped.wrapped, use_cookies=False).get(
+        path,
+        headers={"Cookie": f"mx_session={client.get_cookie('mx_session').value}"},
+        environ_base=client.environ_base,
+    )
+
+    assert mounted.status_code == 503
+    assert mounted.json["error"]["code"] == "database_unavailable"
+    assert (mounted.get_data(), mounted.headers["Retry-After"]) == (
+        direct.get_data(),
+        direct.headers["Retry-After"],
+    )
+    assert sorted(mounted.headers.items()) == sorted(direct.headers.items())
+    assert len(lines) == 1 and lines[0].startswith(f"database unavailable: GET {path}")
