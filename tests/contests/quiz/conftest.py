@@ -4,3 +4,4 @@ from tests.contests.quiz.factories import (  # noqa: F401 - fixtures
     relogin,
     stored_sessions,
 )
+from tests.contests.quiz.mounts import full_requests  # noqa: F401 - a fixture

@@ -9,11 +9,11 @@ application gives to the same request sent to it directly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
-from flask import request_started
 from werkzeug.test import Client
 
 from contests.quiz import saveapp, tokens
@@ -23,6 +23,7 @@ from core.extensions import db
 from core.mounts import Mount
 from core.security import HEADERS
 from tests.contests.quiz import test_attempt_token
+from tests.contests.quiz.mounts import counted_mount
 from tests.core import test_database_down
 
 # The token tests' student with a started attempt, and their counter of full-route saves.
@@ -32,28 +33,9 @@ stored = test_attempt_token.stored
 
 
 @pytest.fixture
-def dispatcher(app) -> Mount:
-    mounted = app.wsgi_app  # the outermost mount: saves are the hottest requests
-    assert isinstance(mounted, Mount) and mounted.small.import_name == saveapp.__name__
-    before = (mounted.served, mounted.passed)
-    mounted.served = mounted.passed = 0
-    yield mounted
-    mounted.served, mounted.passed = before
-
-
-@pytest.fixture
-def full_requests(app) -> list[str]:
-    """The paths of the requests the full application dispatched."""
-    seen: list[str] = []
-
-    def record(sender, **extra):
-        from flask import request
-
-        seen.append(request.path)
-
-    request_started.connect(record, app)
-    yield seen
-    request_started.disconnect(record, app)
+def dispatcher(app) -> Iterator[Mount]:
+    assert app.wsgi_app.small.import_name == saveapp.__name__  # outermost: the hottest requests
+    yield from counted_mount(app, saveapp)
 
 
 @pytest.fixture
