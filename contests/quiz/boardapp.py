@@ -1,23 +1,25 @@
-"""getLeaderboard for a released round, mounted as its own small Flask application.
+"""Released leaderboards (getLeaderboard, getContestLeaderboard), as a small Flask application.
 
 When results come out every student opens the board at once (issue 18), and the board of a
-released ranked round is the same for everyone signed in: its reply is kept per snapshot
-(:mod:`contests.quiz.leaderboards.replies`) and only the reader's own line is new. Such a read
-needs the reader and the round's newest snapshot, nothing else of the full application's request
-machinery (language, rate limits, unit of work, navigation).
+released ranked round (or of a contest whose started rounds are all released) is the same for
+everyone signed in: its reply is kept per snapshot (:mod:`contests.quiz.leaderboards.replies`)
+and only the reader's own line is new. Such a read needs the reader and the board's newest
+snapshot, nothing else of the full application's request machinery (language, rate limits, unit
+of work, navigation).
 
 :func:`mount` (called by the composition root, ``app.py``; see :mod:`core.mounts`) sends ``GET``
-requests for ``/api/v1/rounds/<id>/leaderboard`` to the application :func:`create_board_app`
-builds. It is a Flask application with the full application's configuration and session
-interface, and a Flask-Login manager of its own with the same session protection, whose user
-loader (:func:`core.auth.sessions.load_reader`) applies the full loader's rules in one Core
-statement. It serves a read only when it is plainly fine: a signed-in reader in a live session
-whose session needs no change, query arguments in their plain form, a ranked round whose results
-are out and that has a snapshot. Everything else (no or an ended session, a remember-me cookie
-to exchange, staff reading before the release, an unknown or practice round, unusual
-arguments, an error) is handed to the full application exactly as it arrived, and its route
-gives the canonical answer or error. A database that cannot be reached is answered as the full
-application answers it (:func:`core.errors.database_unavailable_response`).
+requests for ``/api/v1/rounds/<id>/leaderboard`` and ``/api/v1/contests/<id>/leaderboard`` to
+the application :func:`create_board_app` builds. It is a Flask application with the full
+application's configuration and session interface, and a Flask-Login manager of its own with
+the same session protection, whose user loader (:func:`core.auth.sessions.load_reader`) applies
+the full loader's rules and finds the board's released snapshot, in one Core statement. It
+serves a read only when it is plainly fine: a signed-in reader in a live session whose session
+needs no change, query arguments in their plain form, a board everyone may read that has a
+snapshot. Everything else (no or an ended session, a remember-me cookie to exchange, staff
+reading before the release, an unknown or practice round, unusual arguments, an error) is
+handed to the full application exactly as it arrived, and its route gives the canonical answer
+or error. A database that cannot be reached is answered as the full application answers it
+(:func:`core.errors.database_unavailable_response`).
 """
 
 from __future__ import annotations
@@ -38,9 +40,13 @@ from core.extensions import db
 from core.flaskapp import App
 from core.hardening import DatabaseIntConverter
 
-#: getLeaderboard's path, as the small application routes it (the full application's rule).
-BOARD_ENDPOINT = "quiz_api.get_leaderboard"
-_PATH = re.compile(r"/api/v1/rounds/[0-9]+/leaderboard\Z")
+#: The full application's board routes: getLeaderboard and getContestLeaderboard, with what
+#: names the board in each (a view argument) and the statement that finds its released snapshot.
+BOARDS = {
+    "quiz_api.get_leaderboard": ("round_id", leaderboards.RELEASED_SNAPSHOT),
+    "quiz_api.get_contest_leaderboard": ("contest_id", leaderboards.RELEASED_CONTEST_SNAPSHOT),
+}
+_PATH = re.compile(r"/api/v1/(rounds|contests)/[0-9]+/leaderboard\Z")
 #: The query arguments in the plain form the small application reads itself; anything else is
 #: the full route's to parse (flask-smorest's schema, its errors).
 _LEVELS = {"MN", "TH", "THCS"}
@@ -102,13 +108,17 @@ def create_board_app(full: Flask) -> Flask:
     login = LoginManager()
     login.init_app(board_app)
     login.session_protection = full.login_manager.session_protection
-    # The reader and the round's released snapshot in one statement: one round trip.
-    statement = sessions.reader_statement(leaderboards.RELEASED_SNAPSHOT)
+    # The reader and the board's released snapshot in one statement: one round trip.
+    statements = {
+        endpoint: (argument, sessions.reader_statement(released))
+        for endpoint, (argument, released) in BOARDS.items()
+    }
 
     @login.user_loader
     def _reader(value: str):
-        round_id = request.view_args["round_id"]
-        return sessions.load_reader(value, connection(), statement, round_id=round_id)
+        argument, statement = statements[request.endpoint]
+        params = {argument: request.view_args[argument]}
+        return sessions.load_reader(value, connection(), statement, **params)
 
     def pass_on():
         # The connection goes back to the pool before the full application takes the request
@@ -116,17 +126,17 @@ def create_board_app(full: Flask) -> Flask:
         _close()
         return mounts.mount_of(board_app).pass_on()
 
-    def board(round_id: int):
+    def board(**_board_id):
         arguments = _plain_arguments()
         if arguments is None or (force_https and not full.debug and not security.is_https()):
             return pass_on()
         mode = sqlite_begin_mode.set("DEFERRED")
         try:
-            return _serve(round_id, arguments)
+            return _serve(arguments)
         finally:
             sqlite_begin_mode.reset(mode)
 
-    def _serve(round_id: int, arguments: dict):
+    def _serve(arguments: dict):
         mount = mounts.mount_of(board_app)
         try:
             reader = current_user._get_current_object()
@@ -134,7 +144,7 @@ def create_board_app(full: Flask) -> Flask:
             # session protection changed the session: the full application's to do.
             if not reader.is_authenticated or session.modified:
                 return pass_on()
-            if reader.along is None:  # no released snapshot of a ranked round
+            if reader.along is None:  # no snapshot that everyone may read yet
                 return pass_on()
             snapshot = leaderboards.SnapshotRef(*reader.along)
             # Reading the board may need the database on a cache miss: the full application's.
@@ -163,8 +173,9 @@ def create_board_app(full: Flask) -> Flask:
         response.headers["Cache-Control"] = "private, no-store"
         return response
 
-    (rule,) = full.url_map.iter_rules(BOARD_ENDPOINT)
-    board_app.add_url_rule(rule.rule, endpoint="board", view_func=board, methods=["GET"])
+    for endpoint in BOARDS:
+        (rule,) = full.url_map.iter_rules(endpoint)
+        board_app.add_url_rule(rule.rule, endpoint=endpoint, view_func=board, methods=["GET"])
 
     @board_app.errorhandler(Exception)
     def _not_ours(error):
@@ -175,7 +186,7 @@ def create_board_app(full: Flask) -> Flask:
 
 
 def wants(environ: dict) -> bool:
-    """A ``GET`` of a round's leaderboard (getLeaderboard) that brings a cookie."""
+    """A ``GET`` of a round's or a contest's leaderboard that brings a cookie."""
     return (
         environ.get("REQUEST_METHOD") == "GET"
         and "HTTP_COOKIE" in environ

@@ -17,6 +17,7 @@ from contests.quiz.leaderboards.ranking import (
     mask_name,
 )
 from contests.quiz.leaderboards.reading import (
+    RELEASED_CONTEST_SNAPSHOT,
     RELEASED_SNAPSHOT,
     SnapshotRef,
     forget_cached_lines,
@@ -38,6 +39,7 @@ __all__ = [
     "LEVELS",
     "NEVER",
     "NO_PREDICTION",
+    "RELEASED_CONTEST_SNAPSHOT",
     "RELEASED_SNAPSHOT",
     "SCOPES",
     "SCORE_UNIT",

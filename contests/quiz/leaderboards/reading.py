@@ -67,6 +67,40 @@ RELEASED_SNAPSHOT = (
 )
 
 
+def _ranked_rounds_started(now):
+    return sa.select(QuizRound.id).where(
+        QuizRound.contest_id == sa.bindparam("contest_id"),
+        QuizRound.kind != RoundKind.PRACTICE,
+        QuizRound.opens_at <= now,
+    )
+
+
+def _released_contest_snapshot():
+    now = sa.bindparam("now", type_=QuizRound.results_release_at.type)
+    not_out_yet = _ranked_rounds_started(now).where(
+        sa.or_(QuizRound.results_release_at.is_(None), QuizRound.results_release_at > now)
+    )
+    return (
+        sa.select(
+            LeaderboardSnapshot.id, LeaderboardSnapshot.computed_at, LeaderboardSnapshot.entrants
+        )
+        .where(
+            LeaderboardSnapshot.contest_id == sa.bindparam("contest_id"),
+            LeaderboardSnapshot.round_id.is_(None),
+            sa.exists(_ranked_rounds_started(now)),
+            ~sa.exists(not_out_yet),
+        )
+        .order_by(LeaderboardSnapshot.id.desc())
+        .limit(1)
+    )
+
+
+#: The newest whole-contest snapshot of contest ``contest_id`` if everyone may read it at
+#: ``now``: a ranked round has started and every started one has its results out
+#: (contests.quiz.permissions.can_view_contest_leaderboard). As :data:`RELEASED_SNAPSHOT`.
+RELEASED_CONTEST_SNAPSHOT = _released_contest_snapshot()
+
+
 def latest_snapshot(
     *, round_id: int | None = None, contest_id: int | None = None
 ) -> LeaderboardSnapshot | None:

@@ -310,3 +310,93 @@ def test_with_the_database_down_a_board_read_is_the_full_applications_503(down_a
     )
     assert sorted(mounted.headers.items()) == sorted(direct.headers.items())
     assert len(lines) == 1 and lines[0].startswith(f"database unavailable: GET {path}")
+
+
+# --- the whole-contest board (getContestLeaderboard) ---------------------------------------------
+
+
+@pytest.fixture
+def contest_board(make, db, frozen):
+    """A contest of two ranked rounds, both released, and a practice round that never is."""
+    quiz = QuizFactory(make)
+    contest = quiz.contest()
+    first = quiz.round(contest, results_release_at=T0 - timedelta(hours=1))
+    second = quiz.round(contest, results_release_at=T0)
+    quiz.round(contest, kind=RoundKind.PRACTICE)
+    students = [make.student(full_name=f"Học Sinh {chr(65 + i)}") for i in range(4)]
+    for index, student in enumerate(students):
+        submitted(first, student, score=4 - index)
+        submitted(second, student, score=index)
+    leaderboards.snapshot_contest(contest=contest, now=T0)
+    db.session.commit()
+    return contest, (first, second), students
+
+
+@pytest.mark.parametrize("query", ["", "?scope=school", "?limit=2"])
+def test_a_released_contest_board_is_read_by_the_board_application(
+    app, client, login, contest_board, mount, full_requests, query
+):
+    contest, _rounds, students = contest_board
+    login(students[3])
+    path = f"/api/v1/contests/{contest.id}/leaderboard{query}"
+
+    mounted, direct = _both(app, mount, client, path, **{"Accept-Encoding": "gzip"})
+
+    assert (mounted.status_code, direct.status_code) == (200, 200)
+    assert (mount.served, full_requests) == (1, [path.split("?")[0]])
+    assert mounted.data == direct.data
+    assert sorted(mounted.headers.items()) == sorted(direct.headers.items())
+    assert json.loads(gzip.decompress(mounted.data))["me"]["is_me"] is True
+
+
+def test_a_contest_board_with_a_started_round_not_released_is_the_full_applications(
+    app, client, login, make, contest_board, mount, db
+):
+    contest, (_first, second), students = contest_board
+    second.results_release_at = T0 + timedelta(hours=1)
+    db.session.commit()
+    path = f"/api/v1/contests/{contest.id}/leaderboard"
+
+    login(students[0])
+    refused = client.get(path)
+    staff = sign_in(app.test_client(), make.organizer().id).get(path)
+
+    assert (refused.status_code, staff.status_code) == (403, 200)
+    assert (mount.served, mount.passed) == (0, 2)
+
+
+def test_a_contest_board_before_any_ranked_round_starts_is_the_full_applications(
+    app, client, login, make, mount, db, frozen
+):
+    quiz = QuizFactory(make)
+    contest = quiz.contest()
+    later = quiz.round(
+        contest,
+        opens_at=T0 + timedelta(days=1),
+        closes_at=T0 + timedelta(days=2),
+        results_release_at=T0 + timedelta(days=3),
+    )
+    leaderboards.snapshot_contest(contest=contest, now=T0)
+    db.session.commit()
+    login(make.student())
+
+    response = client.get(f"/api/v1/contests/{contest.id}/leaderboard")
+    unknown = client.get("/api/v1/contests/987654/leaderboard")
+
+    assert later.opens_at > T0
+    assert (response.status_code, unknown.status_code) == (403, 404)
+    assert (mount.served, mount.passed) == (0, 2)
+
+
+def test_a_contest_board_read_runs_one_statement(client, login, contest_board, mount):
+    contest, _rounds, students = contest_board
+    login(students[3])
+    path = f"/api/v1/contests/{contest.id}/leaderboard"
+    client.get(path)  # the worker's caches filled
+
+    with Statements() as statements:
+        response = client.get(path)
+
+    assert response.status_code == 200
+    assert mount.served == 2
+    assert len(statements) == 1, "\n".join(statements)
