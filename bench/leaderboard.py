@@ -13,7 +13,8 @@ second) for ``--seconds`` per phase:
 
 1. the floor's top 100;
 2. ``getLeaderboard`` with ``scope=student``, ``class``, ``school`` (top 100 and the reader's
-   own line), and ``scope=student&level=THCS``;
+   own line), and ``scope=student&level=THCS``; ``getContestLeaderboard`` (the contest of that
+   one round, snapshot too);
 3. the released leaderboard page (HTML, public: the reader's line comes from ``getLeaderboard``
    with ``limit=1`` by the page's script, not measured here).
 
@@ -46,7 +47,7 @@ WARM_UP_SECONDS = 1.0
 TARGET = 0.8
 
 
-def phases(round_id: int) -> dict[str, str]:
+def phases(round_id: int, contest_id: int) -> dict[str, str]:
     board = f"/api/v1/rounds/{round_id}/leaderboard"
     return {
         "floor top 100": "/top",
@@ -54,12 +55,14 @@ def phases(round_id: int) -> dict[str, str]:
         "getLeaderboard class": f"{board}?scope=class",
         "getLeaderboard school": f"{board}?scope=school",
         "getLeaderboard THCS": f"{board}?scope=student&level=THCS",
+        "getContestLeaderboard": f"/api/v1/contests/{contest_id}/leaderboard",
         "leaderboard page": f"/quiz/rounds/{round_id}/leaderboard",
     }
 
 
-def release(url: str, round_id: int, schools: int, tmp: Path) -> None:
-    """Submit an attempt for every student (spread over ``schools``), release, snapshot."""
+def release(url: str, round_id: int, schools: int, tmp: Path) -> int:
+    """Submit an attempt for every student (spread over ``schools``), release, snapshot the
+    round and its contest; the contest's id."""
     from app import create_app
     from contests.quiz import leaderboards
     from contests.quiz.models import Attempt, AttemptStatus, QuizRound
@@ -119,7 +122,9 @@ def release(url: str, round_id: int, schools: int, tmp: Path) -> None:
         round_.results_release_at = now - timedelta(minutes=1)
         db.session.flush()
         leaderboards.snapshot_round(round_=round_, now=now)
+        leaderboards.snapshot_contest(contest=round_.contest, now=now)
         db.session.commit()
+        return round_.contest_id
 
 
 async def reads(people, phase: str, path: str, port: int, floor_port: int, seconds: float):
@@ -148,7 +153,7 @@ async def reads(people, phase: str, path: str, port: int, floor_port: int, secon
     return measured_from, time.time(), latencies, errors, sizes
 
 
-async def readers(port, floor_port, names, round_id, seconds, barrier, queue):
+async def readers(port, floor_port, names, round_id, contest_id, seconds, barrier, queue):
     loop = asyncio.get_running_loop()
     people = []
     for name in names:
@@ -156,7 +161,7 @@ async def readers(port, floor_port, names, round_id, seconds, barrier, queue):
         client.close()
         people.append(client)
     results = {}
-    for phase, path in phases(round_id).items():
+    for phase, path in phases(round_id, contest_id).items():
         gc.collect()
         await loop.run_in_executor(None, barrier.wait)
         results[phase] = await reads(people, phase, path, port, floor_port, seconds)
@@ -192,7 +197,7 @@ def main() -> None:
             floor_url = f"sqlite:///{tmp / 'floor.sqlite3'}"
         print(f"database {url.split(':')[0]}: preparing {args.students} students…", flush=True)
         round_id = prepare(url, args.students, tmp)
-        release(url, round_id, args.schools, tmp)
+        contest_id = release(url, round_id, args.schools, tmp)
         create_tables(floor_url, scores=args.students)
         ours = serve(url, args.workers, args.port, tmp)
         floor = serve_floor(floor_url, args.workers, args.floor_port)
@@ -209,6 +214,7 @@ def main() -> None:
                         args.floor_port,
                         names[i :: args.processes],
                         round_id,
+                        contest_id,
                         args.seconds,
                         barrier,
                         queue,
