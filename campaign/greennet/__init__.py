@@ -131,10 +131,17 @@ def _cli():
     @group.command("export")
     @click.option("--year", help="School year, e.g. 2025-2026 (default: the current movement).")
     @click.option("--format", "fmt", type=click.Choice(["xlsx", "pdf"]), default="xlsx")
+    @click.option(
+        "--language",
+        type=click.Choice(["vi", "en"]),
+        default="vi",
+        help="The language of the sheet's labels (default: Vietnamese).",
+    )
     @click.argument("path", type=click.Path(dir_okay=False, writable=True))
-    def export(year: str | None, fmt: str, path: str) -> None:
+    def export(year: str | None, fmt: str, language: str, path: str) -> None:
         """Write the district summary of a movement to PATH."""
         import sqlalchemy as sa
+        from flask_babel import force_locale
 
         from campaign.greennet import report_pdfs, reports, services
         from campaign.greennet.models import Movement
@@ -147,9 +154,13 @@ def _cli():
         )
         if movement is None:
             raise click.ClickException("No such movement.")
-        data = (
-            reports.district_xlsx(movement) if fmt == "xlsx" else report_pdfs.district_pdf(movement)
-        )
+        # Outside a request: the language is the option's, not a reader's.
+        with force_locale(language):
+            data = (
+                reports.district_xlsx(movement)
+                if fmt == "xlsx"
+                else report_pdfs.district_pdf(movement)
+            )
         with open(path, "wb") as out:
             out.write(data)
         click.echo(f"{movement.school_year}: {len(data)} bytes written to {path}")

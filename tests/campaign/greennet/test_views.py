@@ -743,6 +743,18 @@ def test_cli_export_writes_district_summary(app, gn, tmp_path):
     assert [r[2] for r in sheet.iter_rows(min_row=2, values_only=True)] == ["A", "B"]
 
 
+def test_cli_export_in_english(app, gn, tmp_path):
+    path = tmp_path / "summary.xlsx"
+
+    result = app.test_cli_runner().invoke(
+        args=["movement", "export", "--year", "2026-2027", "--language", "en", str(path)]
+    )
+
+    assert result.exit_code == 0, result.output
+    workbook = load_workbook(path)
+    assert "Ranking" in workbook.sheetnames and "Xếp hạng" not in workbook.sheetnames
+
+
 def test_a_polyglot_pdf_is_refused_and_stores_nothing(client, login, gn, urls, db):
     login(gn["coord_a"])
     activity = urls["activity"]
