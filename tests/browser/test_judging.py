@@ -5,23 +5,19 @@ from __future__ import annotations
 
 import io
 import uuid
-from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from contests.essay import services as essay_services
-from contests.essay.models import Entry, EntryStatus, EssayContest, EssayRound
 from contests.judging import services
 from contests.judging.models import Assignment
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import User
 from core.clock import utcnow
 from core.extensions import db
-from demo.essay import load_demo_essays
-from demo.judging import RUBRIC
 from tests.browser.conftest import sign_in
+from tests.browser.judging_rounds import closed_assigned_round
 
 pytestmark = pytest.mark.browser
 
@@ -60,62 +56,10 @@ def test_judge_scores_two_entries_from_the_queue(live_server, page):
 @pytest.fixture
 def round_waiting_for_chief(live_app):
     """A small closed round: two entries final, one the two judges could not reconcile."""
-    suffix = uuid.uuid4().hex[:6]
     with live_app.app_context(), live_app.test_request_context():
         now = utcnow()
-        organizer = db.session.scalar(sa.select(User).where(User.username == "organizer"))
-        judges = [
-            db.session.scalar(sa.select(User).where(User.username == f"judge{n}"))
-            for n in (2, 3, 4, 5)
-        ]
-        chief = db.session.scalar(sa.select(User).where(User.username == "judge6"))
-        campaign_id = db.session.scalar(sa.select(EssayContest.campaign_id).limit(1))
-        contest = EssayContest(campaign_id=campaign_id, title=f"Cuộc thi thử {suffix}")
-        round_ = EssayRound(
-            contest=contest,
-            name=f"Vòng thử {suffix}",
-            opens_at=now - timedelta(days=10),
-            closes_at=now - timedelta(days=1),
-            min_words=1,
-            max_words=2000,
-        )
-        db.session.add_all([contest, round_])
-        db.session.flush()
-        students = db.session.scalars(
-            sa.select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(RoleAssignment.role == Role.STUDENT, User.username != "student1")
-            .order_by(User.id.desc())
-            .limit(3)
-        ).all()
-        essays = load_demo_essays()
-        entries = []
-        for student, essay in zip(students, essays, strict=False):
-            entry = Entry(
-                round_id=round_.id,
-                student_id=student.id,
-                school_id=student.school_id,
-                class_id=student.class_id,
-                code=essay_services.new_code(),
-                status=EntryStatus.SUBMITTED,
-                title=essay["title"],
-                body=essay["body"],
-                word_count=essay_services.count_words(essay["body"]),
-                submitted_at=now - timedelta(days=2),
-            )
-            db.session.add(entry)
-            entries.append(entry)
-        db.session.flush()
-        services.save_rubric(actor=organizer, round_=round_, criteria=RUBRIC, now=now)
-        services.set_pool(
-            actor=organizer,
-            round_=round_,
-            active=[j.id for j in judges],
-            reserve=[chief.id],
-            chief_judge_id=chief.id,
-            now=now,
-        )
-        services.run_assignment(actor=organizer, round_=round_, seed=1, now=now)
+        made = closed_assigned_round(title="thử", n_entries=3, seed=1, now=now)
+        round_, entries = made.round, made.entries
         ids = [c.id for c in services.current_rubric(round_.id).criteria]
         for index, entry in enumerate(entries):
             sheets = db.session.scalars(

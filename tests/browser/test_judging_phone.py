@@ -6,24 +6,19 @@ confirmation, and one Idempotency-Key per press of "Nộp điểm"."""
 
 from __future__ import annotations
 
-import uuid
-from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from contests.essay import services as essay_services
-from contests.essay.models import Entry, EntryStatus, EssayContest, EssayRound
 from contests.judging import services
 from contests.judging.models import Assignment
-from core.accounts.models import Role, RoleAssignment, User
+from core.accounts.models import User
 from core.clock import utcnow
 from core.extensions import db
-from demo.essay import load_demo_essays
-from demo.judging import RUBRIC
 from tests.browser.conftest import sign_in
+from tests.browser.judging_rounds import closed_assigned_round
 
 pytestmark = pytest.mark.browser
 
@@ -63,62 +58,10 @@ def fits_the_phone(page) -> None:
 
 def new_round(live_app, n_entries: int) -> dict:
     """A closed round with its rubric, judges 2–5 active (judge6 reserve and chief), assigned."""
-    suffix = uuid.uuid4().hex[:6]
     with live_app.app_context(), live_app.test_request_context():
         now = utcnow()
-        organizer = db.session.scalar(sa.select(User).where(User.username == "organizer"))
-        judges = [
-            db.session.scalar(sa.select(User).where(User.username == f"judge{n}"))
-            for n in (2, 3, 4, 5)
-        ]
-        chief = db.session.scalar(sa.select(User).where(User.username == "judge6"))
-        campaign_id = db.session.scalar(sa.select(EssayContest.campaign_id).limit(1))
-        contest = EssayContest(campaign_id=campaign_id, title=f"Cuộc thi điện thoại {suffix}")
-        round_ = EssayRound(
-            contest=contest,
-            name=f"Vòng điện thoại {suffix}",
-            opens_at=now - timedelta(days=10),
-            closes_at=now - timedelta(days=1),
-            min_words=1,
-            max_words=2000,
-        )
-        db.session.add_all([contest, round_])
-        db.session.flush()
-        students = db.session.scalars(
-            sa.select(User)
-            .join(RoleAssignment, RoleAssignment.user_id == User.id)
-            .where(RoleAssignment.role == Role.STUDENT, User.username != "student1")
-            .order_by(User.id.desc())
-            .limit(n_entries)
-        ).all()
-        essays = load_demo_essays()
-        entries = []
-        for student, essay in zip(students, essays, strict=False):
-            entry = Entry(
-                round_id=round_.id,
-                student_id=student.id,
-                school_id=student.school_id,
-                class_id=student.class_id,
-                code=essay_services.new_code(),
-                status=EntryStatus.SUBMITTED,
-                title=essay["title"],
-                body=essay["body"],
-                word_count=essay_services.count_words(essay["body"]),
-                submitted_at=now - timedelta(days=2),
-            )
-            db.session.add(entry)
-            entries.append(entry)
-        db.session.flush()
-        services.save_rubric(actor=organizer, round_=round_, criteria=RUBRIC, now=now)
-        services.set_pool(
-            actor=organizer,
-            round_=round_,
-            active=[j.id for j in judges],
-            reserve=[chief.id],
-            chief_judge_id=chief.id,
-            now=now,
-        )
-        services.run_assignment(actor=organizer, round_=round_, seed=3, now=now)
+        made = closed_assigned_round(title="điện thoại", n_entries=n_entries, seed=3, now=now)
+        round_, entries = made.round, made.entries
         sheets = db.session.execute(
             sa.select(Assignment.id, Assignment.entry_id, Assignment.position, User.username)
             .join(User, User.id == Assignment.judge_id)
