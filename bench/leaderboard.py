@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import multiprocessing as mp
 import tempfile
 import time
 from datetime import timedelta
@@ -37,7 +36,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import machine_speed
+from bench import machine_speed, run_clients
 from bench.floor import create_tables
 from bench.quiz_load import Client, percentiles, prepare, serve, signed_in, stop
 from bench.save_rate import serve_floor
@@ -204,29 +203,18 @@ def main() -> None:
         try:
             names = [f"bench{n}" for n in range(0, args.students, args.students // args.readers)]
             names = names[: args.readers]
-            barrier = mp.Barrier(args.processes)
-            queue: mp.Queue = mp.Queue()
-            clients = [
-                mp.Process(
-                    target=client_main,
-                    args=(
-                        args.port,
-                        args.floor_port,
-                        names[i :: args.processes],
-                        round_id,
-                        contest_id,
-                        args.seconds,
-                        barrier,
-                        queue,
-                    ),
-                )
-                for i in range(args.processes)
-            ]
-            for client in clients:
-                client.start()
-            results = [queue.get() for _ in clients]
-            for client in clients:
-                client.join()
+            results = run_clients(
+                client_main,
+                args.processes,
+                lambda i: (
+                    args.port,
+                    args.floor_port,
+                    names[i :: args.processes],
+                    round_id,
+                    contest_id,
+                    args.seconds,
+                ),
+            )
         finally:
             for server in (ours, floor):
                 stop(server)

@@ -42,7 +42,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bench import machine_speed
+from bench import machine_speed, run_clients
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-password-1"
@@ -344,7 +344,7 @@ def save_body(student: dict, seq: int) -> tuple[str, dict]:
     )
 
 
-async def flow_process(port, usernames, round_id, saves, rate, seconds, barrier, queue, server):
+async def flow_process(port, usernames, round_id, saves, rate, seconds, server, barrier, queue):
     """This process's share of the students, phase by phase (all processes meet in between)."""
     loop = asyncio.get_running_loop()
 
@@ -490,31 +490,12 @@ def run_flow(
     port, students, round_id, saves, rate, seconds, processes, server_pid, trace=None
 ) -> None:
     names = [f"bench{n}" for n in range(students)]
-    barrier = mp.Barrier(processes)
-    queue: mp.Queue = mp.Queue()
-    workers = [
-        mp.Process(
-            target=flow_main,
-            args=(
-                port,
-                names[i::processes],
-                round_id,
-                saves,
-                rate,
-                seconds,
-                barrier,
-                queue,
-                server_pid,
-            ),
-        )
-        for i in range(processes)
-    ]
     cpu_before = cpu_seconds(server_pid)
-    for worker in workers:
-        worker.start()
-    results = [queue.get() for _ in workers]
-    for worker in workers:
-        worker.join()
+    results = run_clients(
+        flow_main,
+        processes,
+        lambda i: (port, names[i::processes], round_id, saves, rate, seconds, server_pid),
+    )
     merged = {
         k: [x for r in results for x in r[k]] for k in ("login", "start", "save", "paced", "submit")
     }

@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import gc
 import http.client
-import multiprocessing as mp
 import os
 import random
 import subprocess
@@ -40,7 +39,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench import machine_speed
+from bench import machine_speed, run_clients
 from bench.floor import create_tables
 from bench.quiz_load import ROOT, Client, percentiles, prepare, serve, signed_in, stop
 from tests.dbtools import recreate_postgres_database, with_database
@@ -153,29 +152,18 @@ def measure(url, floor_url, args, tmp) -> None:
     floor = serve_floor(floor_url, args.workers, args.floor_port)
     try:
         names = [f"bench{n}" for n in range(args.students)]
-        barrier = mp.Barrier(args.processes)
-        queue: mp.Queue = mp.Queue()
-        clients = [
-            mp.Process(
-                target=client_main,
-                args=(
-                    args.port,
-                    args.floor_port,
-                    names[i :: args.processes],
-                    round_id,
-                    args.seconds,
-                    args.rounds,
-                    barrier,
-                    queue,
-                ),
-            )
-            for i in range(args.processes)
-        ]
-        for client in clients:
-            client.start()
-        results = [queue.get() for _ in clients]
-        for client in clients:
-            client.join()
+        results = run_clients(
+            client_main,
+            args.processes,
+            lambda i: (
+                args.port,
+                args.floor_port,
+                names[i :: args.processes],
+                round_id,
+                args.seconds,
+                args.rounds,
+            ),
+        )
     finally:
         for server in (ours, floor):
             stop(server)

@@ -23,12 +23,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing as mp
 import tempfile
 import time
 from pathlib import Path
 
-from bench import machine_speed
+from bench import machine_speed, run_clients
 from bench.quiz_load import PASSWORD, Client, cpu_seconds, percentiles, prepare, serve, stop
 
 TARGET_RATE = 60
@@ -115,17 +114,7 @@ def client_main(port, phase, worker, args, barrier, queue):
 
 def run_phase(port: int, phase: str, args, server_pid: int) -> dict:
     cpu = cpu_seconds(server_pid)
-    barrier = mp.Barrier(args.processes)
-    queue: mp.Queue = mp.Queue()
-    processes = [
-        mp.Process(target=client_main, args=(port, phase, w, args, barrier, queue))
-        for w in range(args.processes)
-    ]
-    for process in processes:
-        process.start()
-    parts = [queue.get() for _ in processes]
-    for process in processes:
-        process.join()
+    parts = run_clients(client_main, args.processes, lambda w: (port, phase, w, args))
     elapsed = max(p[1] for p in parts) - min(p[0] for p in parts)
     results = [r for p in parts for r in p[2]]
     latencies = [ms for _ok, ms in results]
