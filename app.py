@@ -59,7 +59,8 @@ def create_app(config: Config | dict | None = None) -> Flask:
         if is_sqlite(extensions.db.engine):
             tune_sqlite(extensions.db.engine)
         else:
-            # A SQLite connection is a file handle: it cannot go stale like a server connection.
+            # A server connection can go stale (a SQLite file handle cannot): pooled connections
+            # that sat idle are pinged before use, busy ones are not (core.db.ping_when_idle).
             ping_when_idle(extensions.db.engine)
     extensions.migrate.init_app(
         app,

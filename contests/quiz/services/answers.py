@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import cache
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -99,15 +100,10 @@ def _save_statement(dialect: str, *, token: bool = False):
     return _save_statements[key]
 
 
-_token_saves: dict[str, Prepared] = {}
-
-
+@cache
 def _token_save(dialect: str) -> Prepared:
-    """The token variant of the guarded upsert, compiled once per dialect."""
-    found = _token_saves.get(dialect)
-    if found is None:
-        found = _token_saves[dialect] = Prepared(_save_statement(dialect, token=True))
-    return found
+    """The token variant of the guarded upsert, compiled once per dialect (core.db.Prepared)."""
+    return Prepared(_save_statement(dialect, token=True))
 
 
 def save_answer(
