@@ -57,21 +57,6 @@
       if (open) { closeMenus(null); open.focus(); }
     });
   }
-  // A page shared by everyone (a released leaderboard, cached by browsers and nginx) names no
-  // reader: ask who is signed in, and show their menu in place of "Sign in".
-  var readerMenu = document.getElementById("reader-menu");
-  if (readerMenu) {
-    fetch(readerMenu.getAttribute("data-me"), {
-      credentials: "same-origin", headers: { Accept: "application/json" }
-    }).then(function (r) { return r.ok ? r.json() : null; }).then(function (me) {
-      if (!me) { return; }
-      readerMenu.querySelectorAll("[data-slot]").forEach(function (slot) {
-        slot.textContent = me[slot.getAttribute("data-slot")] || "";
-      });
-      document.querySelectorAll("[data-signed-out]").forEach(function (item) { item.hidden = true; });
-      readerMenu.hidden = false;
-    }).catch(function () { return null; });
-  }
   // Progress bars: widths come from data-width (inline styles are not allowed by the CSP).
   document.querySelectorAll("[data-width]").forEach(function (bar) {
     var value = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-width")) || 0));
@@ -145,3 +130,30 @@ window.MX.fetchJSON = function (url, options) {
       });
     });
 };
+
+// A page shared by everyone (a released leaderboard, cached by browsers and nginx) names no
+// reader and holds no CSRF token: ask who is signed in and show their menu in place of
+// "Sign in", and fetch a token for the page's forms (sign-out, the language switch).
+(function () {
+  "use strict";
+  var readerMenu = document.getElementById("reader-menu");
+  if (!readerMenu) { return; }
+  var ignore = function () { return { ok: false }; };
+  window.MX.fetchJSON(readerMenu.getAttribute("data-me")).catch(ignore).then(function (res) {
+    if (!res.ok || !res.data) { return; }
+    readerMenu.querySelectorAll("[data-slot]").forEach(function (slot) {
+      slot.textContent = res.data[slot.getAttribute("data-slot")] || "";
+    });
+    document.querySelectorAll("[data-signed-out]").forEach(function (item) { item.hidden = true; });
+    readerMenu.hidden = false;
+  });
+  window.MX.fetchJSON(readerMenu.getAttribute("data-csrf")).catch(ignore).then(function (res) {
+    var token = res.ok && res.data && res.data.csrf_token;
+    if (!token) { return; }
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta) { meta.setAttribute("content", token); }
+    document.querySelectorAll('input[name="csrf_token"]').forEach(function (input) {
+      if (!input.value) { input.value = token; }
+    });
+  });
+})();
