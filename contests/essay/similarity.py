@@ -62,24 +62,11 @@ MAX_CANDIDATES = 4 * MAX_MATCHES
 _WORDS = re.compile(r"\w+")
 _SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff"))
-_MASK64 = (1 << 64) - 1
 
 
 def words(text: str) -> list[str]:
     """The text's words, folded: lower case, no diacritics, invisible characters dropped."""
     return _WORDS.findall(fold(text.translate(_INVISIBLE)))
-
-
-def shingles(text: str, k: int = SHINGLE_WORDS) -> set[bytes]:
-    """The set of k-word shingles of a text (short texts give one shingle of all their words)."""
-    tokens = words(text)
-    if len(tokens) < k:
-        return {" ".join(tokens).encode()} if tokens else set()
-    return {" ".join(tokens[i : i + k]).encode() for i in range(len(tokens) - k + 1)}
-
-
-def jaccard(a: set, b: set) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
 
 
 @dataclass(frozen=True)

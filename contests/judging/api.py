@@ -44,12 +44,12 @@ class CriterionSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     guidance = fields.String()
-    max_points = fields.Function(lambda c: services._fmt(c.max_points))
+    max_points = fields.Function(lambda c: services.format_points(c.max_points))
 
 
 class RubricSchema(Schema):
     version = fields.Integer()
-    scale = fields.Function(lambda r: services._fmt(r.scale))
+    scale = fields.Function(lambda r: services.format_points(r.scale))
     criteria = fields.List(fields.Nested(CriterionSchema))
 
 
@@ -57,9 +57,9 @@ class OtherSheetSchema(Schema):
     """Another judge's sheet, without the judge's name."""
 
     kind = fields.Function(lambda a: a.kind.value)
-    total = fields.Function(lambda a: services._fmt(a.total()))
+    total = fields.Function(lambda a: services.format_points(a.total()))
     marks = fields.Function(
-        lambda a: {str(m.criterion_id): services._fmt(m.value) for m in a.marks}
+        lambda a: {str(m.criterion_id): services.format_points(m.value) for m in a.marks}
     )
     comment = fields.String()
 
@@ -76,9 +76,9 @@ class AssignmentSchema(Schema):
     entry = fields.Function(lambda a: _entry_payload(a))
     rubric = fields.Function(lambda a: RubricSchema().dump(services.current_rubric(a.round_id)))
     marks = fields.Function(
-        lambda a: {str(m.criterion_id): services._fmt(m.value) for m in a.marks}
+        lambda a: {str(m.criterion_id): services.format_points(m.value) for m in a.marks}
     )
-    total = fields.Function(lambda a: services._fmt(a.total()))
+    total = fields.Function(lambda a: services.format_points(a.total()))
     others = fields.Function(lambda a: OtherSheetSchema(many=True).dump(services.other_sheets(a)))
 
 
@@ -110,9 +110,11 @@ class MarksSaveResultSchema(Schema):
         lambda r: r["assignment"].saved_at.isoformat() if r["assignment"].saved_at else None
     )
     marks = fields.Function(
-        lambda r: {str(m.criterion_id): services._fmt(m.value) for m in r["assignment"].marks}
+        lambda r: {
+            str(m.criterion_id): services.format_points(m.value) for m in r["assignment"].marks
+        }
     )
-    total = fields.Function(lambda r: services._fmt(r["assignment"].total()))
+    total = fields.Function(lambda r: services.format_points(r["assignment"].total()))
 
 
 class PreviewRequestSchema(Schema):

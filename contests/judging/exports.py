@@ -7,7 +7,7 @@ Certificates use ``core.pdf`` (DejaVu Sans embedded), so Vietnamese names render
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from contests.essay.models import Entry, EssayRound
@@ -16,6 +16,7 @@ from contests.judging.models import Assignment, Award, Result
 from core.accounts.models import User
 from core.clock import local_zone
 from core.extensions import db
+from core.i18n import format_number
 from core.organisations.services import issuer_heading
 from core.pdf import new_document, to_bytes
 from core.schools.models import School, SchoolClass
@@ -214,7 +215,7 @@ def certificate_pdf(result: Result) -> bytes:
             new_y="NEXT",
         )
         pdf.set_font("DejaVu", "", 13)
-        score = format_decimal(result.score, format="#,##0.##")
+        score = format_number(result.score)
         pdf.cell(0, 7, _("with %(score)s points", score=score), align="C", new_x="LMARGIN")
         pdf.ln(7)
         pdf.set_font("DejaVu", "", 14)

@@ -82,7 +82,6 @@ from contests.judging.services.setup import (
 )
 
 #: The name the views and the JSON API print points with (kept so their modules stay as they are).
-_fmt = format_points
 
 __all__ = [
     "APPEAL_DECISION",
@@ -95,7 +94,6 @@ __all__ = [
     "MarkingClosed",
     "Resolution",
     "SaveResult",
-    "_fmt",
     "advance_entries",
     "agreement",
     "appeals",

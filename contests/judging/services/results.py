@@ -87,9 +87,8 @@ def _require_all_final(round_id: int) -> None:
             )
         ).all()
     )
-    missing = sorted(
-        code for entry_id, code in codes.items() if entry_id not in final_scores(round_id)
-    )
+    final = final_scores(round_id)
+    missing = sorted(code for entry_id, code in codes.items() if entry_id not in final)
     if missing:
         shown = ", ".join(missing[:20]) + (" …" if len(missing) > 20 else "")
         raise Conflict(

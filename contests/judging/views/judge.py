@@ -99,8 +99,8 @@ def score(assignment_id: int):
         queue_size=len(queue),
         gaps=services.criterion_gaps(sheet),
         step=format_number(services.MARK_STEP),
-        step_value=services._fmt(services.MARK_STEP),
-        raw=services._fmt,
+        step_value=services.format_points(services.MARK_STEP),
+        raw=services.format_points,
         conflict_form=ConflictForm(),
         fmt=format_number,
     )

@@ -30,8 +30,8 @@ def test_near_duplicates_finds_only_the_planted_pair_in_demo_essays():
     assert found[0].score > 0.7
 
 
-def test_shingles_fold_case_and_diacritics():
-    assert similarity.shingles("Mạng xanh AN TOÀN cho em, đúng") == similarity.shingles(
+def test_words_fold_case_and_diacritics():
+    assert similarity.words("Mạng xanh AN TOÀN cho em, đúng") == similarity.words(
         "mang xanh an toan cho em dung"
     )
 
