@@ -54,13 +54,11 @@ def test_submit_after_grace_is_refused(drafted, open_round):
     assert drafted.status == EntryStatus.DRAFT
 
 
-def test_grace_is_configurable(app, drafted, open_round):
-    app.config["ESSAY_GRACE_SECONDS"] = 0
-    try:
-        with pytest.raises(services.RoundClosed):
-            services.submit_entry(entry=drafted, now=open_round.closes_at + timedelta(seconds=1))
-    finally:
-        del app.config["ESSAY_GRACE_SECONDS"]
+def test_grace_is_configurable(app, drafted, open_round, monkeypatch):
+    monkeypatch.setitem(app.config, "ESSAY_GRACE_SECONDS", 0)
+
+    with pytest.raises(services.RoundClosed):
+        services.submit_entry(entry=drafted, now=open_round.closes_at + timedelta(seconds=1))
 
 
 def test_no_new_entry_or_withdrawal_in_the_grace(make, drafted, open_round):

@@ -6,6 +6,8 @@ statement, or handed to the full route (cookie + CSRF), which stays the specific
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -14,6 +16,7 @@ import sqlalchemy as sa
 
 from contests.quiz import services, tokens
 from contests.quiz.models import Answer
+from core.clock import utcnow
 from core.extensions import db
 
 
@@ -91,13 +94,25 @@ def test_without_a_stored_session_no_token_is_issued(
     assert attempt["attempt_token"] is None
 
 
+def _signed_with(secret: str, salt: str, paper) -> str:
+    """A token of the right shape for the paper's attempt, signed under ``secret`` and ``salt``."""
+    key = hmac.new(secret.encode(), salt.encode(), hashlib.sha256).digest()
+    issued = int(utcnow().timestamp())
+    payload = f"{paper.attempt['id']}.{paper.student.id}.{paper.session_id}.{issued}"
+    return f"{payload}.{tokens._signature(key, payload)}"
+
+
 def test_a_token_signed_for_another_purpose_is_not_a_token(app, paper):
     from itsdangerous import URLSafeTimedSerializer
 
     value = [paper.attempt["id"], paper.student.id, paper.session_id]
     other = URLSafeTimedSerializer(app.secret_key, salt="another-salt").dumps(value)
 
-    assert tokens.read(other) is None
+    with app.test_request_context():
+        # Well formed and signed with the application's secret, but under another salt.
+        assert tokens.read(_signed_with(app.secret_key, "another-salt", paper)) is None
+        assert tokens.read(_signed_with(app.secret_key, tokens.SALT, paper)) is not None
+        assert tokens.read(other) is None
     assert tokens.read("not-a-token") is None
     assert tokens.read(URLSafeTimedSerializer(app.secret_key, salt=tokens.SALT).dumps("1")) is None
 
@@ -147,13 +162,10 @@ def test_without_a_token_the_csrf_token_is_still_required(client, paper, full, c
 def test_a_forged_token_goes_through_csrf_and_the_full_route(
     app, client, paper, full, csrf_on, token
 ):
-    from itsdangerous import URLSafeTimedSerializer
-
-    value = [paper.attempt["id"], paper.student.id, paper.session_id]
     headers = {
         tokens.HEADER: "x.y.z"
         if token == "forged"
-        else URLSafeTimedSerializer("another-key", salt=tokens.SALT).dumps(value)
+        else _signed_with("another-key", tokens.SALT, paper)
     }
 
     refused = client.put(
@@ -388,7 +400,9 @@ def test_the_openapi_document_describes_the_token(client):
     assert attempt["attempt_token"]["type"] == "string"
 
 
-def test_a_token_whose_fields_were_changed_or_signed_with_another_key_is_refused(app, paper):
+def test_a_token_whose_fields_were_changed_or_signed_with_another_key_is_refused(
+    app, paper, monkeypatch
+):
     token = paper.attempt["attempt_token"]
     attempt, user, session, issued, signature = token.split(".")
 
@@ -397,12 +411,9 @@ def test_a_token_whose_fields_were_changed_or_signed_with_another_key_is_refused
     assert tokens.read(f"{attempt}.{user}.{session}.{int(issued) + 1}.{signature}") is None
     assert tokens.read(f"{attempt}.{user}.{session}.{issued}.{signature[:-1]}A") is None
     assert tokens.read(f"{attempt}.{user}.{session}.{issued}.") is None
-    secret = app.secret_key
-    try:
-        app.secret_key = "another-secret-key-of-32-characters!"
+    with monkeypatch.context() as patched:
+        patched.setattr(app, "secret_key", "another-secret-key-of-32-characters!")
         assert tokens.read(token) is None
-    finally:
-        app.secret_key = secret
     assert tokens.read(token) is not None
 
 
@@ -412,7 +423,9 @@ def test_a_token_issued_in_the_future_is_refused(app, paper, frozen):
     assert tokens.read(paper.attempt["attempt_token"]) is None
 
 
-def test_a_token_save_skips_the_rate_limiter_and_a_cookie_save_does_not(app, client, paper):
+def test_a_token_save_skips_the_rate_limiter_and_a_cookie_save_does_not(
+    app, client, paper, monkeypatch
+):
     from core.extensions import limiter
 
     checked = []
@@ -425,10 +438,11 @@ def test_a_token_save_skips_the_rate_limiter_and_a_cookie_save_does_not(app, cli
     def request_filters_exempt():
         return any(f() for f in limiter._request_filters)
 
-    app.before_request_funcs[None] = [
+    hooks = [
         spy if getattr(f, "__func__", None) is type(limiter)._check_request_limit else f
         for f in app.before_request_funcs[None]
     ]
+    monkeypatch.setitem(app.before_request_funcs, None, hooks)
     body = {"choice_ids": [paper.choices[0]], "seq": 1}
     assert client.put(paper.path, json=body, headers=paper.headers).status_code == 200
     assert client.put(paper.path, json=body | {"seq": 2}).status_code == 200
