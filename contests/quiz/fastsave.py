@@ -59,6 +59,10 @@ _SEQ_MAX = 2**31 - 1
 
 #: The saveAnswer route's endpoint (contests.quiz.api).
 SAVE_ENDPOINT = "quiz_api.save_answer"
+#: Set in the WSGI environ by the mounted save application (contests.quiz.saveapp) when it
+#: handed on a save whose token :func:`token_save` already declined: the route does not run the
+#: same checks and guarded statement a second time.
+DECLINED_BY_SAVE_APP = "mangxanh.token_save_declined"
 
 
 @limiter.request_filter
@@ -148,9 +152,10 @@ def attempt_token_first(view):
     def wrapper(*args, **kwargs):
         grant = tokens.read(request.headers.get(tokens.HEADER))
         if grant is not None and grant.attempt_id == kwargs["attempt_id"]:
-            answer = token_save(grant, kwargs["attempt_id"], kwargs["question_id"])
-            if answer is not None:
-                return answer
+            if not request.environ.get(DECLINED_BY_SAVE_APP):
+                answer = token_save(grant, kwargs["attempt_id"], kwargs["question_id"])
+                if answer is not None:
+                    return answer
         elif current_app.config["WTF_CSRF_ENABLED"]:
             csrf.protect()
         return view(*args, **kwargs)

@@ -110,6 +110,8 @@ def create_save_app(full: Flask) -> Flask:
             finally:
                 sqlite_begin_mode.reset(mode)
             if answer is None:
+                # Not plainly fine: the full route need not try the token again.
+                request.environ[fastsave.DECLINED_BY_SAVE_APP] = True
                 return pass_on(body)
             mounts.mount_of(save_app).served += 1
             return _finish(answer, force_https)

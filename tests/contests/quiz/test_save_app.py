@@ -223,3 +223,24 @@ def test_with_the_database_down_a_token_save_is_the_full_applications_503(down_a
     )
     assert down_app.wsgi_app.served == 0
     assert len(lines) == 1 and lines[0].startswith("database unavailable: PUT /api/v1/attempts/1")
+
+
+def test_a_save_it_declined_is_not_tried_again_by_the_full_route(client, paper, dispatcher):
+    from core import db as core_db
+
+    prepared: list[str] = []
+    headers = paper.headers
+    body = {"choice_ids": [paper.choices[0]], "seq": 5}
+    assert client.put(paper.path, json=body, headers=headers).status_code == 200
+    core_db.statement_listeners.append(prepared.append)
+    try:
+        older = client.put(paper.path, json=body | {"seq": 3}, headers=headers)
+    finally:
+        core_db.statement_listeners.remove(prepared.append)
+
+    # The guarded write kept the newer answer; the full route answers without writing again.
+    assert older.status_code == 200
+    assert older.json["saved"] is False
+    assert len(prepared) == 1
+    assert (dispatcher.served, dispatcher.passed) == (1, 1)
+    assert stored(paper) == [(paper.question["id"], [paper.choices[0]], 5)]
