@@ -20,12 +20,12 @@ from campaign.greennet.models import (
     Activity,
     ActivityStatus,
     Assessment,
-    CriteriaSet,
     Milestone,
     Movement,
     Snapshot,
 )
 from campaign.greennet.services.activities import assessment_for
+from campaign.greennet.services.criteria import current_set
 from campaign.greennet.services.records import (
     LockedResult,
     milestone_for,
@@ -99,12 +99,7 @@ def lock_assessment(
     # schools' records included), so it agrees with the standings page that day.
     shown = standings(movement, level=school.level, now=now)
     rank = 1 + sum(s.percent > score.percent for s in shown if s.school.id != school.id)
-    criteria_set = db.session.scalar(
-        sa.select(CriteriaSet)
-        .where(CriteriaSet.movement_id == movement.id, CriteriaSet.level == school.level)
-        .order_by(CriteriaSet.version.desc())
-        .limit(1)
-    )
+    criteria_set = current_set(movement, school.level)
     snapshot = Snapshot(
         assessment_id=assessment.id,
         milestone_id=milestone.id,
@@ -234,11 +229,15 @@ def lock_all(
         query = query.where(School.level == level)
     count, waiting = 0, []
     for school in db.session.scalars(query):
-        if _snapshot(assessment_for(movement, school), milestone) is not None:
-            continue
-        if pending_activities(movement, school):
+        # lock_assessment checks, and refuses before it writes anything.
+        try:
+            lock_assessment(
+                actor=actor, movement=movement, school=school, milestone=milestone, now=now
+            )
+        except VerificationIncomplete:
             waiting.append(school)
-            continue
-        lock_assessment(actor=actor, movement=movement, school=school, milestone=milestone, now=now)
-        count += 1
+        except Conflict:
+            continue  # already locked at this milestone
+        else:
+            count += 1
     return count, waiting
