@@ -14,6 +14,7 @@ from campaign.documents.subjects import MILESTONES, Subject, final_quiz_snapshot
 from campaign.greennet import services as greennet
 from campaign.greennet.models import Tier
 from campaign.greennet.reports import TIER_VI
+from contests.essay.models import Entry
 from contests.judging.models import Award, Result
 from contests.quiz.models import LeaderboardEntry
 from core.accounts.models import User
@@ -33,18 +34,19 @@ def _essay_prizes(subject: Subject) -> list[tuple[str, str, str, str]]:
     last = final_round(subject.contest)
     if last is None:
         return []
-    results = db.session.scalars(
-        sa.select(Result)
+    # One statement for every winner with their class and school (not three loads each).
+    rows = db.session.execute(
+        sa.select(Result.award, User.full_name, SchoolClass.name, School.name)
+        .join(Entry, Entry.id == Result.entry_id)
+        .join(User, User.id == Entry.student_id)
+        .outerjoin(SchoolClass, SchoolClass.id == User.class_id)
+        .outerjoin(School, School.id == User.school_id)
         .where(Result.round_id == last.id, Result.award != Award.PARTICIPATION)
         .order_by(Result.rank)
     )
-    rows = []
-    for r in results:
-        student = r.entry.student
-        klass = student.school_class.name if student.school_class else ""
-        school = student.school.name if getattr(student, "school", None) else ""
-        rows.append((student.full_name, klass, school, AWARD_VI[r.award]))
-    return rows
+    return [
+        (name, klass or "", school or "", AWARD_VI[award]) for award, name, klass, school in rows
+    ]
 
 
 #: The prize of a quiz contest's top ranks; later prize ranks are encouragement prizes.

@@ -74,10 +74,6 @@ class Subject:
         school = f":school:{self.school.id}" if self.school else ""
         return f"movement:{self.movement.id}{school}:{self.milestone}"
 
-    @property
-    def is_district(self) -> bool:
-        return self.school is None
-
 
 def kind_or_404(slug: str) -> Kind:
     """The kind named by a slug; unknown kinds answer 404."""

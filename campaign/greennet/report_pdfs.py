@@ -47,14 +47,9 @@ def _bar_chart(
         pdf.set_fill_color(*GREEN)
         pdf.rect(left, y + 0.5, width * (min(value, maximum) / top_max), 4, style="F")
         pdf.set_xy(left + width + 2, y)
-        pdf.cell(18, 5, f"{_number(value)}/{_number(maximum)}")
+        pdf.cell(18, 5, f"{format_number(value)}/{format_number(maximum)}")
         pdf.set_y(y + 6)
     pdf.ln(3)
-
-
-def _number(value: float) -> str:
-    """A number the reader's way: 12,5 in Vietnamese, 12.5 in English."""
-    return format_number(value)
 
 
 def _table(
@@ -85,7 +80,7 @@ def _table(
             text = (
                 ""
                 if value is None
-                else (_number(value) if isinstance(value, float) else str(value))
+                else (format_number(value) if isinstance(value, float) else str(value))
             )
             while text and pdf.get_string_width(text) > w - 1:
                 text = text[:-2] + "…"
@@ -127,9 +122,9 @@ def school_pdf(movement: Movement, school: School, *, milestone=None, now=None) 
         _(
             "Total points: %(points)s/%(maximum)s (%(percent)s%%). Tier: %(tier)s. "
             "Rank within the level: %(rank)s.",
-            points=_number(score.points),
-            maximum=_number(score.max_points),
-            percent=_number(score.percent),
+            points=format_number(score.points),
+            maximum=format_number(score.max_points),
+            percent=format_number(score.percent),
             tier=tier_label(score.tier),
             rank=score.rank,
         ),

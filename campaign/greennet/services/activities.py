@@ -86,13 +86,9 @@ def check_score(criterion: Criterion, score: float) -> None:
     """Refuse a score below 0 or above the criterion's maximum."""
     if score is None or score < 0 or score > criterion.max_points:
         raise ValidationFailed(
-            _("The score must be between 0 and %(max)s.", max=_fmt(criterion.max_points)),
+            _("The score must be between 0 and %(max)s.", max=format_number(criterion.max_points)),
             field="self_score",
         )
-
-
-def _fmt(value: float) -> str:
-    return format_number(value)
 
 
 def save_activity(

@@ -32,7 +32,6 @@ from core.schools.models import School
 
 #: The API's names of the milestones that can be locked.
 MILESTONE_KEYS = {"so_ket": MilestoneKind.MIDTERM, "tong_ket": MilestoneKind.FINAL}
-KEY_OF = {kind: key for key, kind in MILESTONE_KEYS.items()}
 LOCKABLE = tuple(MILESTONE_KEYS.values())
 
 
@@ -62,11 +61,6 @@ class LockedResult:
     criteria: tuple[LockedCriterion, ...]
     locked_at: datetime
     locked_by_id: int | None
-
-    @property
-    def key(self) -> str:
-        """``"so_ket"`` or ``"tong_ket"``."""
-        return KEY_OF[self.milestone]
 
 
 def milestone_kind(milestone) -> MilestoneKind:
