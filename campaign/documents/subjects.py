@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from campaign.greennet import services as greennet
-from campaign.greennet.models import MilestoneKind, Movement
+from campaign.greennet.models import Movement
 from campaign.inspections.models import Inspection, InspectionStatus
 from contests.essay.models import EssayContest, EssayRound
 from contests.judging.models import JudgingRound
@@ -41,7 +41,7 @@ KINDS = {
         Kind("thong-bao-ket-qua", "THÔNG BÁO", "TB", ("contest",)),
     )
 }
-MILESTONES = {"so_ket": MilestoneKind.MIDTERM, "tong_ket": MilestoneKind.FINAL}
+MILESTONES = greennet.MILESTONE_KEYS  # "so_ket" / "tong_ket" → the milestone kind
 REPORT_MILESTONE = {"bao-cao-so-ket": "so_ket", "bao-cao-tong-ket": "tong_ket"}
 
 

@@ -144,7 +144,9 @@ class AssessmentSchema(Schema):
 
 
 class LockIn(Schema):
-    milestone = fields.String(required=True, validate=validate.OneOf(["so_ket", "tong_ket"]))
+    milestone = fields.String(
+        required=True, validate=validate.OneOf(sorted(services.MILESTONE_KEYS))
+    )
 
 
 class UnlockIn(LockIn):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, request
 
+from campaign.greennet import services
 from campaign.greennet.models import (
     Activity,
     MilestoneKind,
@@ -55,9 +56,7 @@ def level_arg() -> SchoolLevel | None:
 
 def milestone_arg() -> MilestoneKind | None:
     """The milestone the page or report is for (``?milestone=so_ket|tong_ket``), if a valid one."""
-    return {"so_ket": MilestoneKind.MIDTERM, "tong_ket": MilestoneKind.FINAL}.get(
-        request.args.get("milestone", "")
-    )
+    return services.MILESTONE_KEYS.get(request.args.get("milestone", ""))
 
 
 def lockable_milestones(movement: Movement) -> list:
