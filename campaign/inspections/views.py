@@ -35,20 +35,6 @@ bp = Blueprint("inspections", __name__)
 PHOTO_TYPES = {".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".png": "image/png"}
 
 
-def _inspection_or_404(inspection_id: int) -> Inspection:
-    found = db.session.get(Inspection, inspection_id)
-    if found is None:
-        abort(404)
-    return found
-
-
-def _finding_or_404(finding_id: int) -> Finding:
-    found = db.session.get(Finding, finding_id)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _back(inspection: Inspection, finding: Finding | None = None):
     anchor = f"finding-{finding.id}" if finding else None
     return redirect(url_for("inspections.show", inspection_id=inspection.id, _anchor=anchor))
@@ -126,7 +112,7 @@ def show(inspection_id: int):
 
     The inspected school's coordinators read it; only the district's staff change it.
     """
-    inspection = _inspection_or_404(inspection_id)
+    inspection = db.get_or_404(Inspection, inspection_id)
     require(can_view_inspection(current_user, inspection))
     inspector = can_inspect(current_user)
     activities = _activities_by_criterion(inspection)
@@ -161,7 +147,7 @@ def show(inspection_id: int):
 def record(finding_id: int):
     """Rate one criterion and note what the team saw."""
     require(can_inspect(current_user))
-    finding = _finding_or_404(finding_id)
+    finding = db.get_or_404(Finding, finding_id)
     form = FindingForm(prefix=f"f{finding.id}")
     if not form.validate_on_submit():
         flash(_("Choose a rating."), "warning")
@@ -179,7 +165,7 @@ def record(finding_id: int):
 def add_photo(finding_id: int):
     """Attach a photo to a finding (re-encoded, metadata stripped)."""
     require(can_inspect(current_user))
-    finding = _finding_or_404(finding_id)
+    finding = db.get_or_404(Finding, finding_id)
     form = PhotoForm(prefix=f"p{finding.id}")
     if not form.validate_on_submit():
         flash(_("Choose a photo."), "warning")
@@ -212,7 +198,7 @@ def photo(photo_id: int):
 def act(finding_id: int):
     """Return an activity for more evidence, or adjust its verified score (audited)."""
     require(can_inspect(current_user))
-    finding = _finding_or_404(finding_id)
+    finding = db.get_or_404(Finding, finding_id)
     inspection = finding.inspection
     form = ActForm(prefix=f"a{finding.id}")
     form.activity_id.choices = [
@@ -252,7 +238,7 @@ def act(finding_id: int):
 def conclude(inspection_id: int):
     """Conclude the inspection; its minutes may then be issued."""
     require(can_inspect(current_user))
-    inspection = _inspection_or_404(inspection_id)
+    inspection = db.get_or_404(Inspection, inspection_id)
     form = ConcludeForm()
     if not form.validate_on_submit():
         flash(_("Write the conclusion."), "warning")

@@ -112,13 +112,6 @@ def approve(slug: str):
 # --- a school's news, by its coordinators --------------------------------------------------------
 
 
-def get_school(school_id: int) -> School:
-    school = db.session.get(School, school_id)
-    if school is None:
-        abort(404)
-    return school
-
-
 @bp.route("/my-school/news")
 @roles_required(Role.COORDINATOR)
 def mine():
@@ -133,7 +126,7 @@ def mine():
 @login_required
 def school_index(school_id: int):
     """A school's posts, drafts and those waiting for approval included."""
-    school = get_school(school_id)
+    school = db.get_or_404(School, school_id)
     require(can_manage_school(current_user, school))
     return render_template(
         "campaign/news/school_index.html", school=school, posts=services.school_news(school.id)
@@ -145,7 +138,7 @@ def school_index(school_id: int):
 @login_required
 def school_edit(school_id: int, slug: str | None = None):
     """Write or edit one of the school's posts (published at once, or sent for approval)."""
-    school = get_school(school_id)
+    school = db.get_or_404(School, school_id)
     require(can_manage_school(current_user, school))
     post = get_post(slug) if slug else None
     if post is not None and post.school_id != school.id:
@@ -215,7 +208,7 @@ def campaign_feed(slug: str):
 @bp.route("/schools/<int:school_id>/news.atom")
 def school_feed(school_id: int):
     """A school's published news as an Atom feed (for the school's own website)."""
-    school = get_school(school_id)
+    school = db.get_or_404(School, school_id)
     return _feed(
         feed_id=url_for("news.school_feed", school_id=school.id, _external=True),
         title=school.name,
