@@ -34,3 +34,32 @@ if __name__ == "__main__":
     else:
         print(__doc__)
         sys.exit(2)
+
+
+_BOOKKEEPING = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
+
+
+class Statements(list):
+    """The SQL statements run inside the ``with`` block, transaction bookkeeping left out:
+    those run through SQLAlchemy and those a ``core.db.Prepared`` runs on the driver's cursor
+    (the query-count tests of the hot paths)."""
+
+    def _count(self, conn, cursor, statement, parameters, context, executemany):
+        self._add(statement)
+
+    def _add(self, statement: str) -> None:
+        if not statement.lstrip().upper().startswith(_BOOKKEEPING):
+            self.append(statement)
+
+    def __enter__(self):
+        from core import db as core_db
+
+        sa.event.listen(sa.Engine, "before_cursor_execute", self._count)
+        core_db.statement_listeners.append(self._add)
+        return self
+
+    def __exit__(self, *exc):
+        from core import db as core_db
+
+        sa.event.remove(sa.Engine, "before_cursor_execute", self._count)
+        core_db.statement_listeners.remove(self._add)

@@ -8,28 +8,11 @@ through the hash); failed sign-ins run one verification as successful ones do.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from core.accounts import services
 from core.auth.models import LoginSession
+from tests.dbtools import Statements
 from tests.factories import PASSWORD
-
-_BOOKKEEPING = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
-
-
-class Statements(list):
-    """The SQL statements run inside the ``with`` block (transaction bookkeeping left out)."""
-
-    def _count(self, conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(_BOOKKEEPING):
-            self.append(statement)
-
-    def __enter__(self):
-        sa.event.listen(Engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(Engine, "before_cursor_execute", self._count)
 
 
 def _login(client, username, password):

@@ -3,40 +3,18 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 
 import pytest
 import sqlalchemy as sa
 from flask import g
-from sqlalchemy.engine import Engine
 
 from contests.quiz import leaderboards, services
 from contests.quiz.models import Attempt, AttemptStatus, Choice
-from core import db as core_db
 from core.extensions import db
 from tests.conftest import T0
+from tests.dbtools import Statements
 
 SECRET = "Giải thích bí mật"
-
-
-@contextmanager
-def count_queries():
-    statements: list[str] = []
-
-    def _count(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith(("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK")):
-            statements.append(statement)
-
-    def _count_prepared(statement):
-        statements.append(statement)
-
-    sa.event.listen(Engine, "before_cursor_execute", _count)
-    core_db.statement_listeners.append(_count_prepared)
-    try:
-        yield statements
-    finally:
-        sa.event.remove(Engine, "before_cursor_execute", _count)
-        core_db.statement_listeners.remove(_count_prepared)
 
 
 def forget_loaded_objects():
@@ -452,12 +430,12 @@ def test_save_answer_query_count_with_the_attempt_token(client, setup, stored_se
     headers = {"X-Attempt-Token": attempt["attempt_token"]}
 
     forget_loaded_objects()
-    with count_queries() as after_start:
+    with Statements() as after_start:
         client.put(path, json={"choice_ids": [choice], "seq": 1}, headers=headers)
     services._sheets.clear()  # a worker other than the one that started the attempt
-    with count_queries() as first:
+    with Statements() as first:
         response = client.put(path, json={"choice_ids": [choice], "seq": 2}, headers=headers)
-    with count_queries() as later:
+    with Statements() as later:
         client.put(path, json={"choice_ids": [choice], "seq": 3}, headers=headers)
 
     assert response.status_code == 200
@@ -476,7 +454,7 @@ def test_save_answer_query_count_without_a_token(app, client, setup):
     attempt = start(client, round_).json
     question = attempt["questions"][0]
     forget_loaded_objects()
-    with count_queries() as statements:
+    with Statements() as statements:
         response = client.put(
             f"/api/v1/attempts/{attempt['id']}/answers/{question['id']}",
             json={"choice_ids": [question["choices"][0]["id"]], "seq": 1},
@@ -491,7 +469,7 @@ def test_start_attempt_query_count(app, client, setup):
     round_, _ = setup
 
     forget_loaded_objects()
-    with count_queries() as statements:
+    with Statements() as statements:
         response = start(client, round_)
 
     assert response.status_code == 201
@@ -512,7 +490,7 @@ def test_leaderboard_query_count(client, quiz, make, relogin, frozen):
     relogin(make.student())
 
     forget_loaded_objects()
-    with count_queries() as statements:
+    with Statements() as statements:
         response = client.get(f"/api/v1/rounds/{round_.id}/leaderboard?limit=10")
 
     assert response.status_code == 200
@@ -522,7 +500,7 @@ def test_leaderboard_query_count(client, quiz, make, relogin, frozen):
     assert len(statements) == 3, statements
 
     forget_loaded_objects()
-    with count_queries() as statements:
+    with Statements() as statements:
         client.get(f"/api/v1/rounds/{round_.id}/leaderboard?limit=10")
 
     # the top lines and the standings are read once per worker and snapshot
@@ -558,7 +536,7 @@ def test_start_attempt_query_count_with_the_bank_cached(app, client, setup, make
         client.post(path)  # the first start of the round in this worker reads the bank
         relogin(make.student())
         forget_loaded_objects()
-        with count_queries() as statements:
+        with Statements() as statements:
             response = client.post(path)
     finally:
         app.config["QUIZ_BANK_CACHE_SECONDS"] = 0
@@ -576,7 +554,7 @@ def test_resuming_query_count_with_the_bank_cached(app, client, setup):
     try:
         client.post(path)
         forget_loaded_objects()
-        with count_queries() as statements:
+        with Statements() as statements:
             response = client.post(path)
     finally:
         app.config["QUIZ_BANK_CACHE_SECONDS"] = 0

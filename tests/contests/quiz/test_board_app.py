@@ -28,9 +28,9 @@ from tests.conftest import T0, sign_in
 from tests.contests.quiz import test_leaderboard_reads
 from tests.contests.quiz.factories import QuizFactory
 from tests.contests.quiz.mounts import counted_mount
-from tests.contests.quiz.test_leaderboard_reads import Statements
 from tests.contests.quiz.test_leaderboards import submitted
 from tests.core import test_database_down
+from tests.dbtools import Statements
 from tests.factories import PASSWORD
 
 # The released board of six students in three schools, top lines cut to two.

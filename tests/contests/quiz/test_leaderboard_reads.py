@@ -11,29 +11,13 @@ import json
 
 import brotli
 import pytest
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from contests.quiz import leaderboards
 from contests.quiz.leaderboards import ranking
 from tests.conftest import T0
 from tests.contests.quiz.factories import QuizFactory
 from tests.contests.quiz.test_leaderboards import submitted
-
-_BOOKKEEPING = ("BEGIN", "SAVEPOINT", "RELEASE", "ROLLBACK", "COMMIT")
-
-
-class Statements(list):
-    def _count(self, conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(_BOOKKEEPING):
-            self.append(statement)
-
-    def __enter__(self):
-        sa.event.listen(Engine, "before_cursor_execute", self._count)
-        return self
-
-    def __exit__(self, *exc):
-        sa.event.remove(Engine, "before_cursor_execute", self._count)
+from tests.dbtools import Statements
 
 
 @pytest.fixture
