@@ -13,8 +13,10 @@ from campaign.inspections.models import InspectionKind, Rating
 from core.audit import history
 from core.errors import Conflict
 from core.organisations import services as organisations
+from core.storage import storage
 from tests.campaign.documents.conftest import docx_text, milestone, pdf_text, squeeze
 from tests.campaign.greennet.conftest import png_bytes
+from tests.images import metadata_in
 
 URL = "/api/v1/documents/{kind}"
 
@@ -196,7 +198,10 @@ def test_inspection_photo_is_reencoded(inspection):
     )
 
     assert photo.storage_key.startswith("inspections")
-    assert photo.size > 0
+    stored = storage().read(photo.storage_key)
+    assert photo.size == len(stored) > 0
+    assert png_bytes(exif=True) != stored
+    assert metadata_in(stored) == []  # the camera's EXIF is gone
 
 
 # API ----------------------------------------------------------------------------------------
