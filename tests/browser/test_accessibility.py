@@ -60,18 +60,23 @@ def serious_violations(page) -> list[str]:
     ]
 
 
-def walk(page, live_server) -> dict[str, list[str]]:
-    """Visit every route reachable from the home page; return the violations per path."""
+def walk(page, live_server) -> tuple[dict[str, list[str]], list[str], list[str]]:
+    """Visit every route reachable from the home page; return the violations per path, the
+    pages checked, and the paths that answered with a server error."""
     origin = urlsplit(live_server.url).netloc
     queue = ["/"]
     seen_routes: set[str] = set()
     found: dict[str, list[str]] = {}
+    checked: list[str] = []
+    broken: list[str] = []
     while queue and len(seen_routes) < MAX_PAGES:
         path = queue.pop(0)
         if route_of(path) in seen_routes:
             continue
         seen_routes.add(route_of(path))
         response = page.goto(live_server(path))
+        if response is not None and response.status >= 500:
+            broken.append(path)
         if (
             response is None
             or response.status >= 400
@@ -79,6 +84,7 @@ def walk(page, live_server) -> dict[str, list[str]]:
         ):
             continue
         page.wait_for_load_state("networkidle")
+        checked.append(path)
         violations = serious_violations(page)
         if violations:
             found[path] = violations
@@ -89,7 +95,7 @@ def walk(page, live_server) -> dict[str, list[str]]:
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             if route_of(parts.path) not in seen_routes:
                 queue.append(target)
-    return found
+    return found, checked, broken
 
 
 def phone_page(browser):
@@ -111,10 +117,15 @@ def test_no_serious_accessibility_violation_on_pages_of(role, browser, live_serv
     context, page = phone_page(browser)
     try:
         sign_in(page, live_server, ROLES[role])
-        found = walk(page, live_server)
+        signed_in = "/login" not in page.url
+        found, checked, broken = walk(page, live_server)
     finally:
         context.close()
 
+    # Signed in, the walk reached the role's pages, none of them broken.
+    assert signed_in
+    assert len(checked) >= 5, checked
+    assert broken == []
     assert not found, "\n".join(f"{path}: {v}" for path, vs in found.items() for v in vs)
 
 
