@@ -105,7 +105,7 @@ def participation_xlsx(campaign: Campaign) -> bytes:
     """Participation by school and by level as a workbook, in the reader's language."""
     data = participation(campaign)
     level_names = {
-        SchoolLevel.MN: _("Preschool"),
+        SchoolLevel.MN: _("Kindergarten"),
         SchoolLevel.TH: _("Primary"),
         SchoolLevel.THCS: _("Lower secondary"),
     }
