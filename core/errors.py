@@ -244,12 +244,31 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else ""
 
 
+def _field_named(fields, name: str | None):
+    """The field whose full name is ``name`` among ``fields`` (a form), looking inside FieldLists
+    and FormFields too (``criteria-1-name``); None if there is none."""
+    if not name:
+        return None
+    for field in fields:
+        if field.name == name:
+            return field
+        children = getattr(field, "entries", None)  # a FieldList's fields
+        if children is None:
+            children = getattr(field, "form", None)  # a FormField's form
+        if children is not None:
+            found = _field_named(children, name)
+            if found is not None:
+                return found
+    return None
+
+
 def show_beside_field(form, error: DomainError, default: str) -> None:
-    """Show a domain error's message beside the form field it names (or beside ``default``)."""
-    name = error.field if error.field and error.field in form else default
-    field = form[name]
+    """Show a domain error's message beside the form field it names (a subform's too, by its
+    full name: ``criteria-1-name``), or beside ``default``."""
+    field = _field_named(form, error.field) or form[default]
     field.errors = [*field.errors, error.message]
     # An error about several fields (``beside={field: message}``) puts each message by its field.
     for other, message in (error.details.get("beside") or {}).items():
-        if other in form:
-            form[other].errors = [*form[other].errors, message]
+        found = _field_named(form, other)
+        if found is not None:
+            found.errors = [*found.errors, message]

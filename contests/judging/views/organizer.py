@@ -3,8 +3,6 @@ moving a withdrawn or deactivated judge's open sheets."""
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -110,31 +108,19 @@ def rubric(round_id: int):
             row.form.guidance.data = criterion.guidance
             row.form.max_points.data = format_number(criterion.max_points, grouped=False)
     if form.validate_on_submit():
-        try:
+        # An error names its criterion's field ("criteria-1-name"), else it goes by the scale.
+        with domain_errors(form, "scale"):
             services.save_rubric(
                 actor=current_user,
                 round_=round_,
                 criteria=[row.data for row in form.criteria],
                 scale=form.scale.data,
             )
-        except DomainError as error:
-            fail_request()
-            _beside_rubric_field(form, error)
-        else:
             flash(_("The rubric has been saved."), "success")
             return redirect(url_for("judging.dashboard", round_id=round_.id))
     return render_template(
         "contests/judging/rubric.html", round=round_, form=form, rubric=current, rows=RUBRIC_ROWS
     )
-
-
-def _beside_rubric_field(form, error: DomainError) -> None:
-    """Show the error beside the criterion's field it names ("criteria-1-name"), else the scale."""
-    match = re.fullmatch(r"criteria-(\d+)-(name|guidance|max_points)", error.field or "")
-    field = form.scale
-    if match and int(match[1]) < len(form.criteria):
-        field = form.criteria[int(match[1])].form[match[2]]
-    field.errors = [*field.errors, error.message]
 
 
 @bp.route("/manage/judging/rounds/<int:round_id>/judges/<int:judge_id>/move", methods=["POST"])

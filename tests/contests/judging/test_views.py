@@ -819,3 +819,24 @@ def test_a_mark_typed_with_a_decimal_comma_is_read(client, login, db, assigned):
     assert reply.status_code == 200, reply.get_json()
     db.session.refresh(sheet)
     assert sorted(str(m.value.normalize()) for m in sheet.marks) == ["1.5", "2.75"]
+
+
+def test_a_rubric_error_shows_beside_its_criterions_field(client, login, judging):
+    login(judging.organizer)
+    before = getattr(services.current_rubric(judging.round.id), "id", None)
+    data = {"scale": "10"}
+    for i, (name, top) in enumerate([("Nội dung", "10"), ("Hình thức", "0")]):
+        data[f"criteria-{i}-name"] = name
+        data[f"criteria-{i}-max_points"] = top
+        data[f"criteria-{i}-guidance"] = ""
+
+    response = client.post(f"/manage/judging/rounds/{judging.round.id}/rubric", data=data)
+
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200  # the form again
+    assert getattr(services.current_rubric(judging.round.id), "id", None) == before  # no version
+    after_field = html[html.index('id="criteria-1-max_points"') :]
+    message = "Điểm tối đa của tiêu chí phải lớn hơn 0."
+    # Beside the second criterion's maximum (before its guidance), not by the scale.
+    assert after_field.index(message) < after_field.index('id="criteria-1-guidance"')
+    assert html.count(message) == 1
