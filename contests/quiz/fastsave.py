@@ -67,9 +67,13 @@ DECLINED_BY_SAVE_APP = "mangxanh.token_save_declined"
 
 @limiter.request_filter
 def _token_saves_skip_the_limiter() -> bool:
-    """Flask-Limiter's check has nothing to do for a save that brings a token: the route has no
-    limit of its own and the application none by default (a save is one small guarded write)."""
-    return request.endpoint == SAVE_ENDPOINT and tokens.HEADER in request.headers
+    """Flask-Limiter's check has nothing to do for a save that brings a valid token: the route
+    has no limit of its own and the application none by default (a save is one small guarded
+    write). A forged token is checked like any other request."""
+    return (
+        request.endpoint == SAVE_ENDPOINT
+        and tokens.read(request.headers.get(tokens.HEADER)) is not None
+    )
 
 
 def _read_sheet(attempt_id: int) -> services.Sheet | None:

@@ -444,9 +444,12 @@ def test_a_token_save_skips_the_rate_limiter_and_a_cookie_save_does_not(
     ]
     monkeypatch.setitem(app.before_request_funcs, None, hooks)
     body = {"choice_ids": [paper.choices[0]], "seq": 1}
+    forged = {tokens.HEADER: "1.2.3.4.forged"}
     assert client.put(paper.path, json=body, headers=paper.headers).status_code == 200
     assert client.put(paper.path, json=body | {"seq": 2}).status_code == 200
+    assert client.put(paper.path, json=body | {"seq": 3}, headers=forged).status_code == 200
 
     # The token save is served by the mounted save application (contests.quiz.saveapp): it never
-    # reaches the full application's limiter; the cookie save is checked.
-    assert checked == [False]
+    # reaches the full application's limiter; the cookie save is checked, and so is a save whose
+    # token is forged (the header alone exempts nothing).
+    assert checked == [False, False]
